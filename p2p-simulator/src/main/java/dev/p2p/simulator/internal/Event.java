@@ -1,0 +1,13 @@
+package dev.p2p.simulator.internal;
+
+/**
+ * Something that happens at a virtual instant. Events at the same instant run in the order they
+ * were scheduled ({@link #seq}), which is what makes a run reproducible.
+ */
+public abstract class Event {
+  long time;
+  long seq;
+
+  /** Runs the event on the simulation thread, with the network lock held. */
+  protected abstract void run();
+}

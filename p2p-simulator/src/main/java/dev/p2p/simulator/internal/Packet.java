@@ -1,0 +1,80 @@
+package dev.p2p.simulator.internal;
+
+/**
+ * One packet on the simulated wire; it is its own arrival event. Fields are plain because the
+ * packet never leaves the simulation thread.
+ */
+final class Packet extends Event {
+  static final int SYN = 0;
+  static final int SYN_ACK = 1;
+  static final int RESET = 2;
+  static final int DATA = 3;
+  static final int DATAGRAM = 4;
+  static final int ACK = 5;
+  static final int PING = 6;
+  static final int PROBE = 7;
+
+  /** Bytes of header a real transport would add; only bandwidth accounting uses it. */
+  private static final int HEADER_BYTES = 48;
+
+  final int kind;
+  final PeerSlot from;
+  final PeerSlot to;
+  final long connectionId;
+  long seq;
+  byte[] payload;
+  boolean fin;
+  long cumulativeAck;
+  long window;
+  long sentAt;
+  String reason;
+
+  Packet(int kind, PeerSlot from, PeerSlot to, long connectionId) {
+    this.kind = kind;
+    this.from = from;
+    this.to = to;
+    this.connectionId = connectionId;
+  }
+
+  Packet copy() {
+    Packet p = new Packet(kind, from, to, connectionId);
+    p.seq = seq;
+    p.payload = payload;
+    p.fin = fin;
+    p.cumulativeAck = cumulativeAck;
+    p.window = window;
+    p.sentAt = sentAt;
+    p.reason = reason;
+    return p;
+  }
+
+  int payloadSize() {
+    return payload == null ? 0 : payload.length;
+  }
+
+  long wireSize() {
+    return HEADER_BYTES + (long) payloadSize();
+  }
+
+  @Override
+  protected void run() {
+    SimPeer receiver = to.current;
+    if (receiver != null && !receiver.crashed) {
+      receiver.onPacket(this);
+    }
+  }
+
+  static String kindName(int kind) {
+    return switch (kind) {
+      case SYN -> "SYN";
+      case SYN_ACK -> "SYN-ACK";
+      case RESET -> "RESET";
+      case DATA -> "DATA";
+      case DATAGRAM -> "DATAGRAM";
+      case ACK -> "ACK";
+      case PING -> "PING";
+      case PROBE -> "PROBE";
+      default -> "KIND" + kind;
+    };
+  }
+}

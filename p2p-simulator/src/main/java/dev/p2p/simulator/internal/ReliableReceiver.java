@@ -1,0 +1,87 @@
+package dev.p2p.simulator.internal;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The receiving half of a reliable stream: drops duplicates, holds early messages until the gap
+ * before them fills, and acknowledges cumulatively with the free receive window. Acknowledgements
+ * are coalesced: one per burst of packets arriving at the same instant.
+ */
+final class ReliableReceiver {
+  private final SimConnection conn;
+  private final Map<Long, Packet> early = new HashMap<>();
+  private long earlyBytes;
+  private long expected;
+  private boolean ackPending;
+  private long advertised;
+
+  ReliableReceiver(SimConnection conn) {
+    this.conn = conn;
+    this.advertised = conn.receiveCapacity;
+  }
+
+  void onData(Packet p) {
+    if (p.seq < expected) {
+      scheduleAck(); // a duplicate: our acknowledgement was probably lost
+      return;
+    }
+    if (p.seq == expected) {
+      accept(p);
+      Packet next;
+      while ((next = early.remove(expected)) != null) {
+        earlyBytes -= next.payloadSize();
+        accept(next);
+      }
+    } else if (!early.containsKey(p.seq)) {
+      early.put(p.seq, p);
+      earlyBytes += p.payloadSize();
+    }
+    scheduleAck();
+  }
+
+  private void accept(Packet p) {
+    expected++;
+    if (p.fin) {
+      sendAck(); // at once: the connection finishes before a coalesced ack would run
+      conn.remoteFinished();
+    } else {
+      conn.deliver(p.payload, p.seq);
+    }
+  }
+
+  void scheduleAck() {
+    if (!ackPending && conn.open()) {
+      ackPending = true;
+      conn.core.schedule(0, this::sendAckIfPending);
+    }
+  }
+
+  private void sendAckIfPending() {
+    if (ackPending) {
+      ackPending = false;
+      if (conn.open()) {
+        sendAck();
+      }
+    }
+  }
+
+  private void sendAck() {
+    Packet ack = conn.packet(Packet.ACK);
+    ack.cumulativeAck = expected - 1;
+    ack.window = freeWindow();
+    advertised = ack.window;
+    conn.emit(ack);
+  }
+
+  private long freeWindow() {
+    return Math.max(0, conn.receiveCapacity - conn.bufferedBytes() - earlyBytes);
+  }
+
+  /** The application read something: reopen a window that looked nearly shut to the sender. */
+  void windowOpened() {
+    if (advertised < conn.receiveCapacity / 2 && freeWindow() >= conn.receiveCapacity / 2) {
+      scheduleAck();
+    }
+  }
+}

@@ -1,0 +1,544 @@
+package dev.p2p.simulator.internal;
+
+import dev.p2p.api.ConnectionClosedException;
+import dev.p2p.api.ConnectionFailedException;
+import dev.p2p.api.ConnectionListener;
+import dev.p2p.api.ConnectionState;
+import dev.p2p.api.ConnectionStateEvent;
+import dev.p2p.api.ConnectionStats;
+import dev.p2p.api.Delivery;
+import dev.p2p.api.MessageTooLargeException;
+import dev.p2p.api.P2PConnection;
+import dev.p2p.api.PathChangeEvent;
+import dev.p2p.api.PathType;
+import dev.p2p.api.PeerId;
+import dev.p2p.simulator.SimCounters;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One end of a simulated connection: handshake, state, the application's inbox, keep-alive and
+ * close. Reliable delivery is split into {@link ReliableSender} and {@link ReliableReceiver}.
+ */
+final class SimConnection implements P2PConnection {
+  private static final Logger log = LoggerFactory.getLogger(SimConnection.class);
+  private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+  private static final long MIN_RECEIVE_BUFFER = 4L << 20;
+
+  final SimCore core;
+  final SimPeer peer;
+  final PeerSlot local;
+  final PeerSlot remote;
+  final long id;
+  final boolean dialer;
+  final CompletableFuture<P2PConnection> connected = new CompletableFuture<>();
+  final long receiveCapacity;
+  final ReliableSender sender;
+  final ReliableReceiver receiver;
+  final RttEstimator rtt;
+
+  private ConnectionState state = ConnectionState.CONNECTING;
+  private PathType path;
+  private final List<ConnectionListener> listeners = new ArrayList<>(1);
+  private final ArrayDeque<byte[]> inbox = new ArrayDeque<>();
+  private final ArrayDeque<CompletableFuture<byte[]>> waiting = new ArrayDeque<>();
+  private long buffered;
+  private ConnectionClosedException closedCause;
+  private boolean closeRequested;
+
+  private long lastHeard;
+  private boolean keepAliveRunning;
+  private long synSentAt;
+  private int synAttempts;
+
+  long bytesSent;
+  long bytesReceived;
+  long messagesSent;
+  long messagesReceived;
+  long packetsSent;
+  long packetsLost;
+  long packetsDuplicated;
+  long retransmissions;
+
+  SimConnection(
+      SimCore core, SimPeer peer, PeerSlot remote, long id, boolean dialer, PathType path) {
+    this.core = core;
+    this.peer = peer;
+    this.local = peer.slot;
+    this.remote = remote;
+    this.id = id;
+    this.dialer = dialer;
+    this.path = path;
+    this.receiveCapacity = Math.max(MIN_RECEIVE_BUFFER, core.settings.maxMessageSize());
+    this.rtt = new RttEstimator(core.nominalRtt(local, remote, path));
+    this.sender = new ReliableSender(this);
+    this.receiver = new ReliableReceiver(this);
+    this.lastHeard = core.now();
+  }
+
+  // ---- handshake -------------------------------------------------------------------------------
+
+  void startConnect() {
+    if (core.random.chance(core.settings.failureRate())) {
+      core.schedule(
+          core.nominalRtt(local, remote, path),
+          () ->
+              fail(
+                  new ConnectionFailedException(
+                      "simulated connection failure to "
+                          + remote.name
+                          + " (SIMULATOR_P2P_FAILURE_RATE="
+                          + core.settings.failureRate()
+                          + ")")));
+      return;
+    }
+    long deadline = core.now() + core.settings.connectTimeout().toNanos();
+    sendSyn(deadline);
+  }
+
+  private void sendSyn(long deadline) {
+    if (state != ConnectionState.CONNECTING) {
+      return;
+    }
+    if (core.now() >= deadline) {
+      fail(
+          new ConnectionFailedException(
+              "no answer from peer '"
+                  + remote.name
+                  + "' within "
+                  + core.settings.connectTimeout()
+                  + ": it is down or unreachable"));
+      return;
+    }
+    synAttempts++;
+    synSentAt = core.now();
+    emit(packet(Packet.SYN));
+    long backoff = rtt.rto() << Math.min(synAttempts - 1, 16);
+    core.schedule(Math.min(backoff, deadline - core.now()), () -> sendSyn(deadline));
+  }
+
+  void acceptHandshake() {
+    setState(ConnectionState.AUTHENTICATING, "handshake from " + remote.id.shortString());
+    setState(ConnectionState.CONNECTED, "handshake complete");
+    emit(packet(Packet.SYN_ACK));
+    schedulePunch();
+  }
+
+  private void onSynAck() {
+    if (state != ConnectionState.CONNECTING) {
+      return;
+    }
+    if (synAttempts == 1) {
+      rtt.sample(core.now() - synSentAt);
+    }
+    setState(ConnectionState.AUTHENTICATING, "peer answered");
+    setState(ConnectionState.CONNECTED, "peer key verified");
+    schedulePunch();
+    connected.complete(this);
+  }
+
+  /** Peers behind NATs start on the relay and move to the direct path if a hole punch can work. */
+  private void schedulePunch() {
+    if (path == PathType.RELAYED && core.canPunch(local, remote)) {
+      core.schedule(
+          core.nominalRtt(local, remote, PathType.RELAYED),
+          () -> {
+            if (state == ConnectionState.CONNECTED && path == PathType.RELAYED) {
+              setPath(PathType.DIRECT, "hole punch succeeded");
+            }
+          });
+    }
+  }
+
+  private void fail(ConnectionFailedException e) {
+    if (state == ConnectionState.CLOSED) {
+      return;
+    }
+    closedCause = new ConnectionClosedException("connection failed: " + e.getMessage(), e);
+    finish(e.getMessage());
+    connected.completeExceptionally(e);
+  }
+
+  // ---- the application's side
+  // --------------------------------------------------------------------
+
+  @Override
+  public PeerId peerId() {
+    return remote.id;
+  }
+
+  @Override
+  public boolean isConnected() {
+    return state() == ConnectionState.CONNECTED;
+  }
+
+  @Override
+  public CompletableFuture<Void> send(byte[] message) {
+    return send(message, Delivery.RELIABLE);
+  }
+
+  @Override
+  public CompletableFuture<Void> send(byte[] message, Delivery delivery) {
+    Objects.requireNonNull(message, "message");
+    Objects.requireNonNull(delivery, "delivery");
+    core.enter();
+    try {
+      if (message.length > core.settings.maxMessageSize()) {
+        return CompletableFuture.failedFuture(
+            new MessageTooLargeException(message.length, core.settings.maxMessageSize()));
+      }
+      if (closeRequested || state == ConnectionState.CLOSED) {
+        return CompletableFuture.failedFuture(closedError("send"));
+      }
+      if (delivery == Delivery.UNRELIABLE) {
+        accepted(message.length);
+        Packet p = packet(Packet.DATAGRAM);
+        p.payload = message.clone();
+        emit(p);
+        return DONE;
+      }
+      // Copied: the caller may reuse its array once send completes, while the packet is in flight.
+      return sender.send(message.clone());
+    } finally {
+      core.exit();
+    }
+  }
+
+  @Override
+  public CompletableFuture<byte[]> recv() {
+    core.enter();
+    try {
+      byte[] next = inbox.poll();
+      if (next != null) {
+        buffered -= next.length;
+        receiver.windowOpened();
+        return CompletableFuture.completedFuture(next);
+      }
+      if (closedCause != null) {
+        return CompletableFuture.failedFuture(closedCause);
+      }
+      CompletableFuture<byte[]> future = new CompletableFuture<>();
+      waiting.add(future);
+      return future;
+    } finally {
+      core.exit();
+    }
+  }
+
+  @Override
+  public ConnectionState state() {
+    core.enter();
+    try {
+      return state;
+    } finally {
+      core.exit();
+    }
+  }
+
+  @Override
+  public ConnectionStats stats() {
+    core.enter();
+    try {
+      return new ConnectionStats(
+          Duration.ofNanos(rtt.smoothed()),
+          bytesSent,
+          bytesReceived,
+          messagesSent,
+          messagesReceived,
+          packetsSent == 0 ? 0 : (double) packetsLost / packetsSent,
+          path);
+    } finally {
+      core.exit();
+    }
+  }
+
+  SimCounters counters() {
+    core.enter();
+    try {
+      return new SimCounters(packetsSent, packetsLost, packetsDuplicated, retransmissions);
+    } finally {
+      core.exit();
+    }
+  }
+
+  @Override
+  public void addListener(ConnectionListener listener) {
+    Objects.requireNonNull(listener, "listener");
+    core.enter();
+    try {
+      listeners.add(listener);
+    } finally {
+      core.exit();
+    }
+  }
+
+  @Override
+  public void close() {
+    core.enter();
+    try {
+      closeLocked("closed by the application");
+    } finally {
+      core.exit();
+    }
+  }
+
+  // ---- close -----------------------------------------------------------------------------------
+
+  /** Graceful close: what was sent is still delivered, then a FIN; the peer sees the close. */
+  void closeLocked(String reason) {
+    if (closeRequested || state == ConnectionState.CLOSED) {
+      return;
+    }
+    closeRequested = true;
+    if (state == ConnectionState.CONNECTING) {
+      fail(new ConnectionFailedException("the connection attempt was cancelled: " + reason));
+      return;
+    }
+    closedCause =
+        new ConnectionClosedException("the connection was closed locally (" + reason + ")");
+    failWaiting();
+    setState(ConnectionState.DISCONNECTING, reason);
+    sender.sendFin();
+    core.schedule(
+        core.settings.idleTimeout().toNanos(),
+        () -> {
+          if (state != ConnectionState.CLOSED) {
+            finish("the peer did not acknowledge the close within the idle timeout");
+          }
+        });
+  }
+
+  /** Our FIN was acknowledged: everything we sent arrived. */
+  void finAcknowledged() {
+    finish("closed");
+  }
+
+  /** The peer's FIN arrived, after all its data. */
+  void remoteFinished() {
+    if (closeRequested) {
+      return; // both closed at once; our own FIN's acknowledgement finishes the close
+    }
+    closedCause =
+        new ConnectionClosedException("peer " + remote.id.shortString() + " closed the connection");
+    failWaiting();
+    setState(ConnectionState.DISCONNECTING, "peer closed the connection");
+    finish("peer closed the connection");
+  }
+
+  /** Ends at once without telling the peer (crash, reset, idle timeout). */
+  void abort(ConnectionClosedException why) {
+    if (state == ConnectionState.CLOSED) {
+      return;
+    }
+    if (closedCause == null) {
+      closedCause = why;
+    }
+    if (state == ConnectionState.CONNECTING) {
+      connected.completeExceptionally(new ConnectionFailedException(why.getMessage(), why));
+    }
+    finish(why.getMessage());
+  }
+
+  private void finish(String reason) {
+    if (state == ConnectionState.CLOSED) {
+      return;
+    }
+    if (closedCause == null) {
+      closedCause = new ConnectionClosedException("the connection is closed: " + reason);
+    }
+    failWaiting();
+    sender.failPending(closedCause);
+    setState(ConnectionState.CLOSED, reason);
+    peer.connectionClosed(this);
+  }
+
+  private void failWaiting() {
+    CompletableFuture<byte[]> f;
+    while ((f = waiting.poll()) != null) {
+      f.completeExceptionally(closedCause);
+    }
+  }
+
+  private ConnectionClosedException closedError(String operation) {
+    ConnectionClosedException cause = closedCause;
+    String why = cause != null ? cause.getMessage() : "the connection is closing";
+    return new ConnectionClosedException("cannot " + operation + ": " + why, cause);
+  }
+
+  // ---- packets -----------------------------------------------------------------------------
+
+  void onPacket(Packet p) {
+    if (state == ConnectionState.CLOSED) {
+      return;
+    }
+    lastHeard = core.now();
+    switch (p.kind) {
+      case Packet.SYN -> {
+        if (!dialer) {
+          emit(packet(Packet.SYN_ACK)); // our SYN-ACK was lost; the dialer asked again
+        }
+      }
+      case Packet.SYN_ACK -> onSynAck();
+      case Packet.RESET -> {
+        if (closeRequested) {
+          finish("closed"); // the peer already finished the close and forgot the connection
+        } else {
+          abort(new ConnectionClosedException("connection reset by peer: " + p.reason));
+        }
+      }
+      case Packet.DATA -> receiver.onData(p);
+      case Packet.DATAGRAM -> onDatagram(p);
+      case Packet.ACK -> sender.onAck(p);
+      case Packet.PROBE -> receiver.scheduleAck();
+      default -> {} // PING: hearing it was the point
+    }
+  }
+
+  private void onDatagram(Packet p) {
+    if (closedCause != null || buffered + p.payloadSize() > receiveCapacity) {
+      return; // unreliable: a full buffer drops it, as a socket would
+    }
+    deliver(p.payload, -1);
+  }
+
+  /** Hands a message to the application. */
+  void deliver(byte[] message, long seq) {
+    messagesReceived++;
+    bytesReceived += message.length;
+    core.recordDelivery(local, id, seq, message.length);
+    CompletableFuture<byte[]> f;
+    while ((f = waiting.poll()) != null) {
+      if (f.complete(message)) {
+        return;
+      }
+    }
+    inbox.add(message);
+    buffered += message.length;
+  }
+
+  long bufferedBytes() {
+    return buffered;
+  }
+
+  /** Counts a message accepted for delivery. */
+  void accepted(int size) {
+    messagesSent++;
+    bytesSent += size;
+  }
+
+  Packet packet(int kind) {
+    return new Packet(kind, local, remote, id);
+  }
+
+  void emit(Packet p) {
+    p.sentAt = core.now();
+    packetsSent++;
+    int fate = core.transmit(p, path);
+    if (fate == SimCore.FATE_LOST) {
+      packetsLost++;
+    } else if (fate == SimCore.FATE_DUPLICATED) {
+      packetsDuplicated++;
+    }
+  }
+
+  boolean open() {
+    return state != ConnectionState.CLOSED;
+  }
+
+  // ---- keep-alive
+  // --------------------------------------------------------------------------------
+
+  /**
+   * A fault appeared somewhere. Real transports send keep-alives all the time; the simulator only
+   * runs them while a fault could cut this connection, so a healthy idle network has no events.
+   */
+  void checkHealth() {
+    if (keepAliveRunning || state == ConnectionState.CLOSED || core.healthy(local, remote)) {
+      return;
+    }
+    keepAliveRunning = true;
+    // Continuous keep-alives mean the last packet was heard no longer ago than now.
+    lastHeard = core.now();
+    core.schedule(keepAliveInterval(), this::keepAliveTick);
+  }
+
+  private long keepAliveInterval() {
+    return Math.max(
+        1,
+        Math.min(core.settings.keepAlive().toNanos(), core.settings.idleTimeout().toNanos() / 2));
+  }
+
+  private void keepAliveTick() {
+    if (state == ConnectionState.CLOSED) {
+      keepAliveRunning = false;
+      return;
+    }
+    long silent = core.now() - lastHeard;
+    if (silent >= core.settings.idleTimeout().toNanos()) {
+      keepAliveRunning = false;
+      abort(
+          new ConnectionClosedException(
+              "no packet from peer '"
+                  + remote.name
+                  + "' for "
+                  + Duration.ofNanos(silent)
+                  + " (idle timeout): it crashed or the network between you is down"));
+      return;
+    }
+    if (core.healthy(local, remote) && silent < 2 * keepAliveInterval()) {
+      keepAliveRunning = false;
+      return;
+    }
+    emit(packet(Packet.PING));
+    long untilIdle = lastHeard + core.settings.idleTimeout().toNanos() - core.now();
+    core.schedule(Math.min(keepAliveInterval(), untilIdle), this::keepAliveTick);
+  }
+
+  // ---- state -------------------------------------------------------------------------------
+
+  private void setState(ConnectionState next, String reason) {
+    ConnectionState previous = state;
+    if (previous == next || previous == ConnectionState.CLOSED) {
+      return;
+    }
+    state = next;
+    core.log(local.name + " conn=" + id + " " + previous + " -> " + next + " (" + reason + ")");
+    if (listeners.isEmpty()) {
+      return;
+    }
+    ConnectionStateEvent event = new ConnectionStateEvent(remote.id, previous, next, reason);
+    for (ConnectionListener l : List.copyOf(listeners)) {
+      try {
+        l.stateChanged(event);
+      } catch (RuntimeException e) {
+        log.warn("connection listener failed on {}", event, e);
+      }
+    }
+  }
+
+  private void setPath(PathType next, String reason) {
+    PathType previous = path;
+    path = next;
+    core.log(
+        local.name + " conn=" + id + " path " + previous + " -> " + next + " (" + reason + ")");
+    PathChangeEvent event = new PathChangeEvent(remote.id, previous, next, reason);
+    for (ConnectionListener l : List.copyOf(listeners)) {
+      try {
+        l.pathChanged(event);
+      } catch (RuntimeException e) {
+        log.warn("connection listener failed on {}", event, e);
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "SimConnection[" + local.name + "->" + remote.name + " #" + id + "]";
+  }
+}

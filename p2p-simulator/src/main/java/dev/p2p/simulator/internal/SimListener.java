@@ -1,0 +1,90 @@
+package dev.p2p.simulator.internal;
+
+import dev.p2p.api.ConnectionClosedException;
+import dev.p2p.api.P2PConnection;
+import dev.p2p.api.P2PListener;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+
+/** Hands incoming simulated connections to {@link #accept()} callers, in arrival order. */
+final class SimListener implements P2PListener {
+  private final SimCore core;
+  private final SimPeer peer;
+  private final String label;
+  private final ArrayDeque<SimConnection> backlog = new ArrayDeque<>();
+  private final ArrayDeque<CompletableFuture<P2PConnection>> waiting = new ArrayDeque<>();
+  private boolean closed;
+
+  SimListener(SimCore core, SimPeer peer, String label) {
+    this.core = core;
+    this.peer = peer;
+    this.label = label;
+  }
+
+  @Override
+  public CompletableFuture<P2PConnection> accept() {
+    core.enter();
+    try {
+      SimConnection ready = backlog.poll();
+      if (ready != null) {
+        return CompletableFuture.completedFuture(ready);
+      }
+      if (closed) {
+        return CompletableFuture.failedFuture(
+            new ConnectionClosedException("the listener '" + label + "' is closed"));
+      }
+      CompletableFuture<P2PConnection> future = new CompletableFuture<>();
+      waiting.add(future);
+      return future;
+    } finally {
+      core.exit();
+    }
+  }
+
+  /** A new connection arrived. Lock held. */
+  void offer(SimConnection connection) {
+    CompletableFuture<P2PConnection> next;
+    while ((next = waiting.poll()) != null) {
+      if (next.complete(connection)) {
+        return;
+      }
+    }
+    backlog.add(connection);
+  }
+
+  boolean closed() {
+    return closed;
+  }
+
+  @Override
+  public String localAddr() {
+    return "sim://" + peer.slot.name + "/" + label;
+  }
+
+  @Override
+  public void close() {
+    core.enter();
+    try {
+      closeLocked(new ConnectionClosedException("the listener '" + label + "' was closed"));
+    } finally {
+      core.exit();
+    }
+  }
+
+  /** Lock held. Connections nobody accepted are closed: their dialers see the close. */
+  void closeLocked(ConnectionClosedException why) {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    peer.listenerClosed(this);
+    CompletableFuture<P2PConnection> next;
+    while ((next = waiting.poll()) != null) {
+      next.completeExceptionally(why);
+    }
+    SimConnection unaccepted;
+    while ((unaccepted = backlog.poll()) != null) {
+      unaccepted.closeLocked("listener closed before the connection was accepted");
+    }
+  }
+}

@@ -1,0 +1,224 @@
+package dev.p2p.simulator.internal;
+
+import dev.p2p.api.ConnectionClosedException;
+import dev.p2p.api.ConnectionFailedException;
+import dev.p2p.api.P2PConnection;
+import dev.p2p.api.P2PException;
+import dev.p2p.api.P2PListener;
+import dev.p2p.api.P2PProvider;
+import dev.p2p.api.PeerAddress;
+import dev.p2p.api.PeerId;
+import dev.p2p.api.PeerNotFoundException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+/** One incarnation of a simulated peer: the {@link P2PProvider} a test talks to. */
+public final class SimPeer implements P2PProvider {
+  final SimCore core;
+  final PeerSlot slot;
+  boolean crashed;
+  private boolean closed;
+  private SimListener listener;
+  private Runnable onClose;
+  // Insertion-ordered so that walking the connections is the same on every run.
+  private final Map<Long, SimConnection> connections = new LinkedHashMap<>();
+
+  SimPeer(SimCore core, PeerSlot slot) {
+    this.core = core;
+    this.slot = slot;
+  }
+
+  @Override
+  public String name() {
+    return "simulator";
+  }
+
+  /** The name the peer was created with. */
+  public String peerName() {
+    return slot.name;
+  }
+
+  @Override
+  public PeerId localPeerId() {
+    return slot.id;
+  }
+
+  @Override
+  public CompletableFuture<P2PListener> listen(String addr) {
+    Objects.requireNonNull(addr, "addr");
+    core.enter();
+    try {
+      if (closed || crashed) {
+        return CompletableFuture.failedFuture(closedError());
+      }
+      if (listener != null) {
+        return CompletableFuture.failedFuture(
+            new P2PException(
+                "peer '"
+                    + slot.name
+                    + "' already listens as "
+                    + listener.localAddr()
+                    + "; close that listener first"));
+      }
+      listener = new SimListener(core, this, addr.isEmpty() ? "default" : addr);
+      return CompletableFuture.completedFuture(listener);
+    } finally {
+      core.exit();
+    }
+  }
+
+  @Override
+  public CompletableFuture<P2PConnection> connect(PeerAddress peer) {
+    return connect(peer.peerId());
+  }
+
+  @Override
+  public CompletableFuture<P2PConnection> connect(PeerId peer) {
+    Objects.requireNonNull(peer, "peer");
+    core.enter();
+    try {
+      if (closed || crashed) {
+        return CompletableFuture.failedFuture(closedError());
+      }
+      PeerSlot target = core.find(peer);
+      if (target == null) {
+        return CompletableFuture.failedFuture(
+            new PeerNotFoundException(
+                "no simulated peer has id "
+                    + peer.shortString()
+                    + "; peers exist once SimNetwork.newPeer created them"));
+      }
+      if (target == slot) {
+        return CompletableFuture.failedFuture(
+            new ConnectionFailedException("a peer cannot connect to itself"));
+      }
+      SimConnection connection =
+          new SimConnection(
+              core, this, target, core.nextConnectionId(), true, core.initialPath(slot, target));
+      connections.put(connection.id, connection);
+      connection.startConnect();
+      return connection.connected;
+    } finally {
+      core.exit();
+    }
+  }
+
+  /** Runs when the provider closes (used to release a shared real-time network). */
+  public void onClose(Runnable action) {
+    core.enter();
+    try {
+      onClose = action;
+    } finally {
+      core.exit();
+    }
+  }
+
+  @Override
+  public void close() {
+    Runnable after;
+    core.enter();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      if (listener != null) {
+        listener.closeLocked(new ConnectionClosedException("the provider was closed"));
+      }
+      for (SimConnection c : new ArrayList<>(connections.values())) {
+        c.closeLocked("the provider was closed");
+      }
+      after = onClose;
+    } finally {
+      core.exit();
+    }
+    if (after != null) {
+      after.run();
+    }
+  }
+
+  // ---- called by the network, lock held -------------------------------------------------------
+
+  void onPacket(Packet p) {
+    SimConnection c = connections.get(p.connectionId);
+    if (c != null) {
+      c.onPacket(p);
+      return;
+    }
+    if (p.kind == Packet.SYN) {
+      onSyn(p);
+    } else if (p.kind != Packet.RESET) {
+      reset(p, "the peer has no such connection (it restarted or closed it)");
+    }
+  }
+
+  private void onSyn(Packet syn) {
+    if (closed || listener == null) {
+      reset(syn, "peer '" + slot.name + "' (" + slot.id.shortString() + ") is not listening");
+      return;
+    }
+    SimConnection c =
+        new SimConnection(
+            core, this, syn.from, syn.connectionId, false, core.initialPath(syn.from, slot));
+    connections.put(c.id, c);
+    c.acceptHandshake();
+    listener.offer(c);
+  }
+
+  private void reset(Packet cause, String reason) {
+    Packet r = new Packet(Packet.RESET, slot, cause.from, cause.connectionId);
+    r.reason = reason;
+    r.sentAt = core.now();
+    core.transmit(r, core.initialPath(slot, cause.from));
+  }
+
+  void connectionClosed(SimConnection c) {
+    connections.remove(c.id, c);
+  }
+
+  void listenerClosed(SimListener l) {
+    if (listener == l) {
+      listener = null;
+    }
+  }
+
+  void checkConnectionHealth() {
+    for (SimConnection c : connections.values()) {
+      c.checkHealth();
+    }
+  }
+
+  /** The process died: nothing is sent, everything local fails at once. */
+  void crash() {
+    crashed = true;
+    shutdown(new ConnectionClosedException("peer '" + slot.name + "' crashed"));
+  }
+
+  void shutdown(ConnectionClosedException why) {
+    closed = true;
+    if (listener != null) {
+      listener.closeLocked(why);
+    }
+    for (SimConnection c : new ArrayList<>(connections.values())) {
+      c.abort(why);
+    }
+    connections.clear();
+  }
+
+  private ConnectionClosedException closedError() {
+    return new ConnectionClosedException(
+        "peer '"
+            + slot.name
+            + "' is "
+            + (crashed ? "crashed" : "closed")
+            + "; create or restart it");
+  }
+
+  @Override
+  public String toString() {
+    return "SimPeer[" + slot.name + " " + slot.id.shortString() + "]";
+  }
+}

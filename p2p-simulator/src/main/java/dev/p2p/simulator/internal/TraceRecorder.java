@@ -1,0 +1,65 @@
+package dev.p2p.simulator.internal;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Folds every packet fate and delivery into a 128-bit digest, and optionally keeps the last lines
+ * of a readable log for a failing test to print. The digest is a cheap mixing function, not a
+ * cryptographic hash: it only has to tell two runs apart.
+ */
+final class TraceRecorder {
+  private final int capacity;
+  private final ArrayDeque<String> lines;
+  private long h1 = 0x6a09e667f3bcc908L;
+  private long h2 = 0xbb67ae8584caa73bL;
+  private long count;
+
+  TraceRecorder(int capacity) {
+    this.capacity = capacity;
+    this.lines = new ArrayDeque<>(Math.min(capacity, 1024));
+  }
+
+  void record(long time, int kind, long conn, long seq, long size, int fate, long extra) {
+    mix(time);
+    mix(((long) kind << 32) | fate);
+    mix(conn);
+    mix(seq);
+    mix(size);
+    mix(extra);
+    count++;
+  }
+
+  boolean logging() {
+    return capacity > 0;
+  }
+
+  void log(String line) {
+    if (capacity == 0) {
+      return;
+    }
+    if (lines.size() == capacity) {
+      lines.removeFirst();
+    }
+    lines.addLast(line);
+  }
+
+  List<String> lines() {
+    return new ArrayList<>(lines);
+  }
+
+  long events() {
+    return count;
+  }
+
+  String digest() {
+    return String.format(
+        "%016x%016x", SimRandom.splitMix(h1 ^ count), SimRandom.splitMix(h2 + count));
+  }
+
+  private void mix(long v) {
+    h1 = Long.rotateLeft(h1 ^ SimRandom.splitMix(v), 27) * 0x9E3779B97F4A7C15L;
+    h2 = (h2 + v) * 0xC2B2AE3D27D4EB4FL ^ (h1 >>> 29);
+  }
+}
