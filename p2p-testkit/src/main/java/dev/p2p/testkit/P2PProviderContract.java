@@ -1,37 +1,46 @@
 package dev.p2p.testkit;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.p2p.api.P2PConfig;
-import dev.p2p.api.P2PConnection;
 import dev.p2p.api.P2PListener;
 import dev.p2p.api.P2PProvider;
 import dev.p2p.api.PeerAddress;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Arrays;
-import java.util.Deque;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.opentest4j.AssertionFailedError;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The contract every {@link P2PProvider} must pass. A provider's test subclasses it and implements
- * {@link #newProvider(String)}; the other hooks have defaults a provider overrides where its
- * addressing, limits or clock differ.
+ * The contract every {@link P2PProvider} must pass, in the manner of grpc-java's {@code
+ * AbstractTransportTest}. A provider's test subclasses it, implements {@link #newProvider(String)}
+ * and overrides the hooks where its addressing, limits, clock or threads differ from the defaults.
  *
- * <p>All waiting goes through {@link #await(CompletableFuture)} so a virtual-time provider can
- * advance its clock there.
+ * <p>The kit waits only through {@link #await(CompletableFuture)}, so a virtual-time provider can
+ * advance its clock there; no thread other than the test thread ever blocks on a future. Everything
+ * a test creates is closed after it, even when it fails. Randomised tests print a seed on failure;
+ * {@code -Dp2p.testkit.seed=N} replays it (see the module's README).
  */
+@ExtendWith(SeedReporter.class)
 public abstract class P2PProviderContract {
+  private static final Logger LOG = LoggerFactory.getLogger(P2PProviderContract.class);
 
-  private final Deque<AutoCloseable> resources = new ArrayDeque<>();
+  private Kit kit;
+
+  // ---------------------------------------------------------------------------------------------
+  // Hooks
 
   /**
    * A new provider that can reach every other provider made by this test instance. The kit closes
@@ -61,21 +70,22 @@ public abstract class P2PProviderContract {
   }
 
   /**
-   * Waits for a future. Default: get with {@link #timeout()}, unwrapping the cause. The simulator
-   * drives virtual time here.
+   * Waits for a future. Default: get with {@link #timeout()}, unwrapping the cause (so a failed
+   * future throws its {@code P2PException} itself); a timeout is an {@link AssertionError}. The
+   * simulator drives virtual time here.
    */
   protected <T> T await(CompletableFuture<T> future) {
     try {
       return future.get(timeout().toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException | CompletionException e) {
-      throw rethrow(e.getCause());
+      throw rethrow(e.getCause() != null ? e.getCause() : e);
     } catch (CancellationException e) {
-      throw new AssertionError("future was cancelled", e);
+      throw new AssertionFailedError("the awaited future was cancelled", e);
     } catch (TimeoutException e) {
-      throw new AssertionError("no result within " + timeout() + " (the timeout() hook)", e);
+      throw new AssertionFailedError("no result within " + timeout() + " (the timeout() hook)", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new AssertionError("interrupted while waiting", e);
+      throw new AssertionFailedError("interrupted while waiting", e);
     }
   }
 
@@ -101,54 +111,242 @@ public abstract class P2PProviderContract {
     return true;
   }
 
+  /**
+   * The largest UNRELIABLE message the kit sends; the provider must accept every size up to it.
+   * Default 1000 bytes, which fits one QUIC datagram on any path. Never above {@link
+   * #maxMessageSize()}.
+   */
+  protected int unreliableMessageSize() {
+    return 1000;
+  }
+
+  /**
+   * True if {@code connect(PeerId)} reaches a listening peer made by this test (through discovery,
+   * a tunnel server or a simulated network). Default true; a provider that can only dial addresses
+   * returns false and {@link #connectByPeerIdReachesListeningPeer()} is skipped. Unknown ids must
+   * fail either way.
+   */
+  protected boolean connectsByPeerId() {
+    return true;
+  }
+
+  /**
+   * True for a thread the leak check ignores because the JVM or a shared library owns it, not the
+   * provider. Default: {@code ForkJoinPool.commonPool()} workers (which outlive any one user) and
+   * threads of the JVM's own "system" thread group. Override to add, e.g., a library's global
+   * cleaner thread, and say why.
+   */
+  protected boolean isSharedThread(Thread thread) {
+    if (thread instanceof ForkJoinWorkerThread worker
+        && worker.getPool() == java.util.concurrent.ForkJoinPool.commonPool()) {
+      return true;
+    }
+    ThreadGroup group = thread.getThreadGroup();
+    return group != null && "system".equals(group.getName());
+  }
+
+  /** How long threads may take to end after the providers closed. Default 10 s. */
+  protected Duration threadGracePeriod() {
+    return Duration.ofSeconds(10);
+  }
+
+  /**
+   * The seed of the running test's randomness. A provider may seed its own randomness (simulated
+   * loss, ports) from it so that {@code -Dp2p.testkit.seed} replays the whole run.
+   */
+  protected final long seed() {
+    if (kit == null) {
+      throw new IllegalStateException("seed() is only available while a contract test runs");
+    }
+    return kit.seed();
+  }
+
+  final boolean hasSeed() {
+    return kit != null;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Life cycle
+
+  @BeforeEach
+  public final void createKit(TestInfo test) {
+    kit = new Kit(this, TestSeed.next());
+    LOG.debug("{} uses seed {}", test.getDisplayName(), kit.seed());
+  }
+
   @AfterEach
-  final void closeEverything() throws Exception {
-    Exception failure = null;
-    while (!resources.isEmpty()) {
-      try {
-        resources.pop().close();
-      } catch (Exception e) {
-        if (failure == null) {
-          failure = e;
-        } else {
-          failure.addSuppressed(e);
-        }
-      }
-    }
-    if (failure != null) {
-      throw failure;
-    }
+  public final void closeEverything() throws Exception {
+    kit.close();
   }
 
+  // ---------------------------------------------------------------------------------------------
+  // Connecting
+
+  /**
+   * A dials B and B dials A; each side's peerId() is the other's id and a message crosses each
+   * connection both ways.
+   */
   @Test
-  void connectAndAcceptBothWays() {
-    P2PProvider alice = provider("alice");
-    P2PProvider bob = provider("bob");
-    checkDial(alice, bob);
-    checkDial(bob, alice);
+  public final void connectAndAcceptBothWays() {
+    new ConnectScenarios(kit).connectAndAcceptBothWays();
   }
 
-  private void checkDial(P2PProvider dialler, P2PProvider listening) {
-    P2PListener listener = track(await(listening.listen(listenAddress(listening))));
-    CompletableFuture<P2PConnection> accepted = listener.accept();
-    P2PConnection out = track(await(dialler.connect(dialAddress(listening, listener))));
-    P2PConnection in = track(await(accepted));
-    assertEquals(listening.localPeerId(), out.peerId(), "dialler's connection peerId()");
-    assertEquals(dialler.localPeerId(), in.peerId(), "accepted connection's peerId()");
-    assertTrue(out.isConnected(), "dialled connection isConnected()");
-    assertTrue(in.isConnected(), "accepted connection isConnected()");
-    byte[] ping = {1, 2, 3};
-    await(out.send(ping));
-    assertTrue(Arrays.equals(ping, await(in.recv())), "message over a fresh connection");
+  /**
+   * connect(PeerId) alone reaches a listening peer (skipped unless {@link #connectsByPeerId()}).
+   */
+  @Test
+  public final void connectByPeerIdReachesListeningPeer() {
+    assumeTrue(connectsByPeerId(), "connectsByPeerId() is false for this provider");
+    new ConnectScenarios(kit).connectByPeerIdReachesListeningPeer();
   }
 
-  private P2PProvider provider(String name) {
-    return track(newProvider(name));
+  /**
+   * Dialling {@link #nonListeningAddress} fails with PeerNotFoundException or
+   * ConnectionFailedException within {@link #timeout()}, and the provider still dials afterwards.
+   */
+  @Test
+  public final void connectToNonListeningPeerFails() {
+    new ConnectScenarios(kit).connectToNonListeningPeerFails();
   }
 
-  private <T extends AutoCloseable> T track(T resource) {
-    resources.push(resource);
-    return resource;
+  /** connect(PeerId) and connect(PeerAddress.of(id)) to a random unknown id fail likewise. */
+  @Test
+  public final void connectToUnknownPeerIdFails() {
+    new ConnectScenarios(kit).connectToUnknownPeerIdFails();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Reliable messages
+
+  /**
+   * 2,000 messages one way (sizes 0 B to max, including 0, 1, max - 1 and exactly max) and 1,000
+   * back, at the same time: each side receives exactly what the other sent, in order, once.
+   */
+  @Test
+  public final void reliableMessagesArriveInOrderExactlyOnce() {
+    new ReliableScenarios(kit).reliableMessagesArriveInOrderExactlyOnce();
+  }
+
+  /**
+   * A message of exactly max arrives; max + 1 fails with MessageTooLargeException (size and limit
+   * reported) for both deliveries and both sides, and the connection stays usable.
+   */
+  @Test
+  public final void maxSizeLimitIsEnforced() {
+    new ReliableScenarios(kit).maxSizeLimitIsEnforced();
+  }
+
+  /**
+   * Four threads send 300 messages each on one connection: every message arrives once, each
+   * thread's in its order, and a message sent after all of them arrives last.
+   */
+  @Test
+  public final void concurrentSendersKeepPerThreadOrder() {
+    new ReliableScenarios(kit).concurrentSendersKeepPerThreadOrder();
+  }
+
+  /** Property: any mix of sizes and interleaving of the two directions arrives in order, once. */
+  @Test
+  public final void anyInterleavingOfTwoDirectionsIsDeliveredInOrder() {
+    new PropertyScenarios(kit).anyInterleavingOfTwoDirectionsIsDeliveredInOrder();
+  }
+
+  /** Property: sizes of 2^k +- 2 bytes (0..128 KiB) cross intact in both directions. */
+  @Test
+  public final void sizesAroundPowersOfTwoSurviveBothWays() {
+    new PropertyScenarios(kit).sizesAroundPowersOfTwoSurviveBothWays();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Unreliable messages
+
+  /**
+   * 200 UNRELIABLE messages interleaved with 200 reliable ones: reliable ones all arrive in order;
+   * every UNRELIABLE one received equals one sent; and if {@link #unreliableMayBeLost()} is false,
+   * all arrive in order, once.
+   */
+  @Test
+  public final void unreliableMessagesAreNeverInventedOrCorrupted() {
+    new UnreliableScenarios(kit).unreliableMessagesAreNeverInventedOrCorrupted();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Closing
+
+  /** A recv pending when the peer closes fails with ConnectionClosedException. */
+  @Test
+  public final void pendingRecvFailsWhenPeerCloses() {
+    new CloseScenarios(kit).pendingRecvFailsWhenPeerCloses();
+  }
+
+  /**
+   * Messages sent before close() reach the peer, stay receivable after its side is CLOSED, and then
+   * recv fails with ConnectionClosedException.
+   */
+  @Test
+  public final void messagesSentBeforeCloseAreDelivered() {
+    new CloseScenarios(kit).messagesSentBeforeCloseAreDelivered();
+  }
+
+  /**
+   * After a local close(): pending and new recv, and new sends, fail with ConnectionClosedException
+   * on this side; the peer's pending recv fails too; close() twice is harmless.
+   */
+  @Test
+  public final void sendAndRecvFailAfterLocalClose() {
+    new CloseScenarios(kit).sendAndRecvFailAfterLocalClose();
+  }
+
+  /**
+   * Closing a listener fails its pending and new accepts with ConnectionClosedException; dialling
+   * it fails; connections it accepted before stay open.
+   */
+  @Test
+  public final void closingListenerFailsAcceptAndRefusesConnects() {
+    new CloseScenarios(kit).closingListenerFailsAcceptAndRefusesConnects();
+  }
+
+  /**
+   * Closing a provider closes its connections (the peer's pending recv fails, both sides end
+   * CLOSED), fails its pending accept, and makes listen/connect fail with
+   * ConnectionClosedException.
+   */
+  @Test
+  public final void closingProviderClosesItsConnectionsAndOperations() {
+    new CloseScenarios(kit).closingProviderClosesItsConnectionsAndOperations();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // What connections report
+
+  /**
+   * Listeners see an unbroken chain of state events (each previous is the last current) ending in
+   * CLOSED on both sides, whichever side closes; nothing follows CLOSED; isConnected() is false.
+   */
+  @Test
+  public final void stateChangesReachListenersAndEndClosed() {
+    new StateScenarios(kit).stateChangesReachListenersAndEndClosed();
+  }
+
+  /**
+   * Message and byte counters on both sides equal the payload the test sent (a refused message
+   * counts nothing); rtt is non-negative, packetLoss within 0..1, path set.
+   */
+  @Test
+  public final void statsAgreeWithTraffic() {
+    new StateScenarios(kit).statsAgreeWithTraffic();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Resources
+
+  /**
+   * After its providers close, no thread they started is still alive once {@link
+   * #threadGracePeriod()} has passed (skipped unless {@link #ownsThreads()}).
+   */
+  @Test
+  public final void noThreadLeftAfterProvidersClose() throws InterruptedException {
+    new ThreadScenarios(kit).noThreadLeftAfterProvidersClose();
   }
 
   private static RuntimeException rethrow(Throwable t) {

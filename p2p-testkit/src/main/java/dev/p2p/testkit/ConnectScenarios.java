@@ -1,0 +1,88 @@
+package dev.p2p.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.p2p.api.ConnectionFailedException;
+import dev.p2p.api.P2PProvider;
+import dev.p2p.api.PeerAddress;
+import dev.p2p.api.PeerId;
+import dev.p2p.api.PeerNotFoundException;
+
+/** Dialling, accepting, and dialling peers that cannot be reached. */
+final class ConnectScenarios {
+  private final Kit kit;
+
+  ConnectScenarios(Kit kit) {
+    this.kit = kit;
+  }
+
+  void connectAndAcceptBothWays() {
+    P2PProvider alice = kit.provider("alice");
+    P2PProvider bob = kit.provider("bob");
+    checkConnected(kit.connect(alice, bob), "alice dials bob");
+    checkConnected(kit.connect(bob, alice), "bob dials alice");
+  }
+
+  void connectByPeerIdReachesListeningPeer() {
+    P2PProvider alice = kit.provider("alice");
+    P2PProvider bob = kit.provider("bob");
+    var listener = kit.listen(bob);
+    var accepted = listener.accept();
+    var dialled = kit.track(kit.await(alice.connect(bob.localPeerId())));
+    var in = kit.track(kit.await(accepted));
+    checkConnected(
+        new ConnectedPair(alice, bob, listener, dialled, in), "alice dials bob by PeerId");
+  }
+
+  void connectToNonListeningPeerFails() {
+    P2PProvider alice = kit.provider("alice");
+    P2PProvider carol = kit.provider("carol");
+    PeerAddress address = kit.hooks().nonListeningAddress(carol);
+    kit.expectFailure(
+        "connect to a peer that does not listen (" + address + ")",
+        () -> alice.connect(address),
+        PeerNotFoundException.class,
+        ConnectionFailedException.class);
+    // A failed dial must not poison the provider.
+    checkConnected(kit.connect(alice, kit.provider("bob")), "alice dials bob after a failed dial");
+  }
+
+  void connectToUnknownPeerIdFails() {
+    P2PProvider alice = kit.provider("alice");
+    PeerId stranger = randomPeerId();
+    kit.expectFailure(
+        "connect(PeerId) to an id no provider has",
+        () -> alice.connect(stranger),
+        PeerNotFoundException.class,
+        ConnectionFailedException.class);
+    kit.expectFailure(
+        "connect(PeerAddress.of(id)) to an id no provider has",
+        () -> alice.connect(PeerAddress.of(stranger)),
+        PeerNotFoundException.class,
+        ConnectionFailedException.class);
+  }
+
+  private PeerId randomPeerId() {
+    byte[] key = new byte[PeerId.KEY_LENGTH];
+    kit.random().nextBytes(key);
+    return PeerId.fromPublicKey(key);
+  }
+
+  private void checkConnected(ConnectedPair pair, String what) {
+    assertEquals(
+        pair.acceptor().localPeerId(),
+        pair.dialled().peerId(),
+        what + ": the dialler's connection peerId() must be the listener's id");
+    assertEquals(
+        pair.dialler().localPeerId(),
+        pair.accepted().peerId(),
+        what + ": the accepted connection's peerId() must be the dialler's id");
+    assertTrue(pair.dialled().isConnected(), what + ": dialled connection isConnected()");
+    assertTrue(pair.accepted().isConnected(), what + ": accepted connection isConnected()");
+    kit.await(pair.dialled().send(Payloads.of(1, 0, 100)));
+    kit.await(pair.accepted().send(Payloads.of(2, 0, 100)));
+    MessageAssertions.assertMessage(kit.await(pair.accepted().recv()), 1, 0, what + ", forth");
+    MessageAssertions.assertMessage(kit.await(pair.dialled().recv()), 2, 0, what + ", back");
+  }
+}
