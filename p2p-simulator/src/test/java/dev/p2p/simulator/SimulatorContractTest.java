@@ -9,6 +9,7 @@ import org.junit.jupiter.api.BeforeEach;
 /** The whole contract, on a deterministic network with lossy, jittery links. */
 class SimulatorContractTest extends P2PProviderContract {
   private SimNetwork network;
+  private int peers;
 
   @BeforeEach
   void network() {
@@ -26,7 +27,8 @@ class SimulatorContractTest extends P2PProviderContract {
 
   @Override
   protected P2PProvider newProvider(String name) {
-    return network.newPeer(name);
+    // The kit may reuse a name within one test; a simulated name is an identity, so keep it unique.
+    return network.newPeer(name + "-" + ++peers);
   }
 
   @Override

@@ -26,6 +26,7 @@ final class Packet extends Event {
   boolean fin;
   long cumulativeAck;
   long window;
+  long[] sackRanges;
   long sentAt;
   String reason;
 
@@ -43,6 +44,7 @@ final class Packet extends Event {
     p.fin = fin;
     p.cumulativeAck = cumulativeAck;
     p.window = window;
+    p.sackRanges = sackRanges;
     p.sentAt = sentAt;
     p.reason = reason;
     return p;

@@ -1,16 +1,21 @@
 package dev.p2p.simulator.internal;
 
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The receiving half of a reliable stream: drops duplicates, holds early messages until the gap
- * before them fills, and acknowledges cumulatively with the free receive window. Acknowledgements
- * are coalesced: one per burst of packets arriving at the same instant.
+ * before them fills, and acknowledges cumulatively with the free receive window plus up to {@link
+ * #MAX_SACK_RANGES} ranges of early messages, so the sender resends only the holes.
+ * Acknowledgements are coalesced: one per burst of packets arriving at the same instant.
  */
 final class ReliableReceiver {
   private final SimConnection conn;
-  private final Map<Long, Packet> early = new HashMap<>();
+  static final int MAX_SACK_RANGES = 64; // QUIC ACK frames carry many ranges too
+
+  // Sorted, so the selective-acknowledgement ranges fall out of one walk.
+  private final TreeMap<Long, Packet> early = new TreeMap<>();
   private long earlyBytes;
   private long expected;
   private boolean ackPending;
@@ -70,8 +75,27 @@ final class ReliableReceiver {
     Packet ack = conn.packet(Packet.ACK);
     ack.cumulativeAck = expected - 1;
     ack.window = freeWindow();
+    ack.sackRanges = early.isEmpty() ? null : sackRanges();
     advertised = ack.window;
     conn.emit(ack);
+  }
+
+  /** [start, end] pairs of the first early runs, lowest first. */
+  private long[] sackRanges() {
+    long[] ranges = new long[2 * MAX_SACK_RANGES];
+    int n = 0;
+    for (Map.Entry<Long, Packet> e : early.entrySet()) {
+      long seq = e.getKey();
+      if (n > 0 && ranges[n - 1] == seq - 1) {
+        ranges[n - 1] = seq;
+      } else if (n < ranges.length) {
+        ranges[n++] = seq;
+        ranges[n++] = seq;
+      } else {
+        break;
+      }
+    }
+    return Arrays.copyOf(ranges, n);
   }
 
   private long freeWindow() {

@@ -33,6 +33,7 @@ final class ReliableSender {
     final boolean fin;
     long lastSent;
     boolean retransmitted;
+    boolean selectivelyAcked;
     CompletableFuture<Void> future;
 
     Outgoing(long seq, byte[] payload, boolean fin) {
@@ -98,6 +99,9 @@ final class ReliableSender {
       ackedThrough = ack.cumulativeAck;
       conn.rtt.progressed();
     }
+    if (ack.sackRanges != null) {
+      markSelectivelyAcked(ack.sackRanges);
+    }
     if (ack.sentAt >= windowSentAt) {
       windowSentAt = ack.sentAt;
       peerWindow = ack.window;
@@ -105,6 +109,20 @@ final class ReliableSender {
     flush();
     if (finAcked) {
       conn.finAcknowledged();
+    }
+  }
+
+  private void markSelectivelyAcked(long[] ranges) {
+    for (Outgoing o : unacked) {
+      if (o.seq > ranges[ranges.length - 1]) {
+        return;
+      }
+      for (int i = 0; i < ranges.length; i += 2) {
+        if (o.seq >= ranges[i] && o.seq <= ranges[i + 1]) {
+          o.selectivelyAcked = true;
+          break;
+        }
+      }
     }
   }
 
@@ -148,7 +166,7 @@ final class ReliableSender {
       return;
     }
     for (Outgoing o : unacked) {
-      if (o.lastSent + rto <= now) {
+      if (!o.selectivelyAcked && o.lastSent + rto <= now) {
         o.lastSent = now;
         o.retransmitted = true;
         conn.retransmissions++;
