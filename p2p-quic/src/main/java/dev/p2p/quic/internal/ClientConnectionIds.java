@@ -1,0 +1,35 @@
+package dev.p2p.quic.internal;
+
+import java.nio.ByteBuffer;
+import java.security.SecureRandom;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The source connection ids of the connections this provider dialled, and their peer paths. Packets
+ * addressed to one of them belong to the client codec; every other packet to the server codec.
+ * Event-loop confined.
+ */
+final class ClientConnectionIds {
+  private final SecureRandom random = new SecureRandom();
+  private final Map<ByteBuffer, PeerPath> paths = new HashMap<>();
+
+  byte[] register(PeerPath path) {
+    for (; ; ) {
+      byte[] id = new byte[QuicPacketHeaders.LOCAL_CONNECTION_ID_LENGTH];
+      random.nextBytes(id);
+      if (paths.putIfAbsent(ByteBuffer.wrap(id), path) == null) {
+        return id;
+      }
+    }
+  }
+
+  void unregister(byte[] id) {
+    paths.remove(ByteBuffer.wrap(id));
+  }
+
+  /** The path of the dialled connection with this id, or null if the id is not ours. */
+  PeerPath path(ByteBuffer id) {
+    return paths.get(id);
+  }
+}

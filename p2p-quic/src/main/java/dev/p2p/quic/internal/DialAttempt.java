@@ -1,0 +1,34 @@
+package dev.p2p.quic.internal;
+
+import dev.p2p.api.PeerId;
+import java.net.InetSocketAddress;
+import java.util.List;
+
+/** What one outgoing connect expects, and why its handshake failed if it did. */
+final class DialAttempt {
+  private final PeerId expected;
+  private final List<InetSocketAddress> addresses;
+  private volatile String authenticationFailure;
+
+  DialAttempt(PeerId expected, List<InetSocketAddress> addresses) {
+    this.expected = expected;
+    this.addresses = List.copyOf(addresses);
+  }
+
+  PeerId expected() {
+    return expected;
+  }
+
+  String describeAddresses() {
+    return addresses.size() == 1 ? addresses.get(0).toString() : addresses.toString();
+  }
+
+  void authenticationFailed(String why) {
+    authenticationFailure = why;
+  }
+
+  /** Null unless the peer's certificate was rejected. */
+  String authenticationFailure() {
+    return authenticationFailure;
+  }
+}

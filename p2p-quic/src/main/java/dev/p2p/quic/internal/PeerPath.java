@@ -1,0 +1,76 @@
+package dev.p2p.quic.internal;
+
+import dev.p2p.api.PathType;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One remote peer as the path layer sees it: the stable virtual address QUIC uses for it, the real
+ * addresses it can be reached at, and the one chosen now.
+ */
+final class PeerPath {
+  /** Told when the chosen real address changes. Called on the event loop. */
+  interface Observer {
+    void pathChanged(PeerPath path, InetSocketAddress previous, InetSocketAddress current);
+  }
+
+  final InetSocketAddress virtualAddress;
+  private final CopyOnWriteArrayList<InetSocketAddress> candidates = new CopyOnWriteArrayList<>();
+  private final CopyOnWriteArrayList<Observer> observers = new CopyOnWriteArrayList<>();
+  final AtomicInteger users = new AtomicInteger();
+
+  /** Null until a candidate answers: until then every candidate gets each packet. */
+  private volatile InetSocketAddress current;
+
+  volatile long lastActivityNanos = System.nanoTime();
+
+  PeerPath(InetSocketAddress virtualAddress, List<InetSocketAddress> candidates) {
+    this.virtualAddress = virtualAddress;
+    this.candidates.addAllAbsent(candidates);
+  }
+
+  List<InetSocketAddress> candidates() {
+    return candidates;
+  }
+
+  boolean addCandidate(InetSocketAddress address) {
+    return candidates.addIfAbsent(address);
+  }
+
+  InetSocketAddress current() {
+    return current;
+  }
+
+  PathType type() {
+    return PathType.DIRECT;
+  }
+
+  /** Chooses where packets go from now on; observers hear of it if it changed. */
+  void select(InetSocketAddress address) {
+    InetSocketAddress previous = current;
+    if (address.equals(previous)) {
+      return;
+    }
+    addCandidate(address);
+    current = address;
+    for (Observer o : observers) {
+      o.pathChanged(this, previous, address);
+    }
+  }
+
+  void addObserver(Observer observer) {
+    observers.add(observer);
+  }
+
+  void removeObserver(Observer observer) {
+    observers.remove(observer);
+  }
+
+  @Override
+  public String toString() {
+    InetSocketAddress c = current;
+    return "PeerPath[" + virtualAddress + " -> " + (c == null ? candidates : c) + "]";
+  }
+}

@@ -1,0 +1,52 @@
+package dev.p2p.quic.internal;
+
+import io.netty.buffer.ByteBuf;
+import java.nio.ByteBuffer;
+
+/** Reads just enough of a QUIC packet header (RFC 9000 §17) to route it. Never throws. */
+final class QuicPacketHeaders {
+  /** Every connection id this provider issues has this length (quiche's maximum). */
+  static final int LOCAL_CONNECTION_ID_LENGTH = 20;
+
+  private QuicPacketHeaders() {}
+
+  /**
+   * The destination connection id of the packet at {@code buf}'s reader index, copied into {@code
+   * scratch} and returned as a view of it; null if the packet is too short to hold one.
+   */
+  static ByteBuffer destinationConnectionId(ByteBuf buf, byte[] scratch) {
+    int start = buf.readerIndex();
+    int readable = buf.readableBytes();
+    if (readable < 1) {
+      return null;
+    }
+    byte first = buf.getByte(start);
+    int offset;
+    int length;
+    if ((first & 0x80) != 0) {
+      // Long header: flags, 4-byte version, DCID length, DCID.
+      if (readable < 6) {
+        return null;
+      }
+      length = buf.getUnsignedByte(start + 5);
+      offset = 6;
+    } else {
+      length = LOCAL_CONNECTION_ID_LENGTH;
+      offset = 1;
+    }
+    if (length > scratch.length || readable < offset + length) {
+      return null;
+    }
+    buf.getBytes(start + offset, scratch, 0, length);
+    return ByteBuffer.wrap(scratch, 0, length);
+  }
+
+  /** True for a long-header Initial packet (the only kind that may open a connection). */
+  static boolean isInitial(ByteBuf buf) {
+    if (!buf.isReadable()) {
+      return false;
+    }
+    int first = buf.getUnsignedByte(buf.readerIndex());
+    return (first & 0x80) != 0 && ((first >> 4) & 0x3) == 0;
+  }
+}

@@ -1,0 +1,92 @@
+package dev.p2p.quic.internal;
+
+import dev.p2p.api.ConfigurationException;
+import dev.p2p.api.P2PConfig;
+import dev.p2p.api.PeerAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The QUIC provider's configuration, read and range-checked once. */
+record QuicSettings(
+    Duration keepAlive,
+    Duration idleTimeout,
+    Duration connectTimeout,
+    int maxMessageSize,
+    List<PeerAddress> bootstrapPeers,
+    int maxUdpPayload,
+    long streamWindow,
+    long connectionWindow,
+    int receiveBufferBytes,
+    int datagramQueueLength) {
+
+  static final String KEEPALIVE_MS = "P2P_KEEPALIVE_MS";
+  static final String IDLE_TIMEOUT_MS = "P2P_IDLE_TIMEOUT_MS";
+  static final String CONNECT_TIMEOUT_MS = "P2P_CONNECT_TIMEOUT_MS";
+  static final String BOOTSTRAP_PEERS = "P2P_BOOTSTRAP_PEERS";
+  static final String QUIC_MAX_UDP_PAYLOAD = "P2P_QUIC_MAX_UDP_PAYLOAD";
+  static final String QUIC_STREAM_WINDOW = "P2P_QUIC_STREAM_WINDOW";
+  static final String QUIC_RECEIVE_BUFFER = "P2P_QUIC_RECEIVE_BUFFER";
+  static final String QUIC_DATAGRAM_QUEUE = "P2P_QUIC_DATAGRAM_QUEUE";
+
+  public QuicSettings {
+    bootstrapPeers = List.copyOf(bootstrapPeers);
+  }
+
+  /**
+   * Reads a configuration.
+   *
+   * @throws ConfigurationException naming the key and the accepted range
+   */
+  static QuicSettings from(P2PConfig config) {
+    Duration idle =
+        config.getMillis(
+            IDLE_TIMEOUT_MS, Duration.ofSeconds(30), Duration.ofMillis(100), Duration.ofHours(1));
+    Duration keepAlive =
+        config.getMillis(
+            KEEPALIVE_MS, Duration.ofSeconds(15), Duration.ofMillis(10), Duration.ofHours(1));
+    Duration connect =
+        config.getMillis(
+            CONNECT_TIMEOUT_MS,
+            Duration.ofSeconds(10),
+            Duration.ofMillis(50),
+            Duration.ofMinutes(5));
+    long streamWindow = config.getLong(QUIC_STREAM_WINDOW, 8L << 20, 64 << 10, 1L << 30);
+    return new QuicSettings(
+        keepAlive,
+        idle,
+        connect,
+        config.maxMessageSize(),
+        parseTickets(config),
+        // Loopback carries 64 KiB datagrams; large packets cut the per-packet cost that
+        // dominates QUIC on this kind of machine. Paths with a smaller MTU need a lower value.
+        config.getInt(QUIC_MAX_UDP_PAYLOAD, 1350, 1200, 65_527),
+        streamWindow,
+        2 * streamWindow,
+        config.getInt(QUIC_RECEIVE_BUFFER, 4 << 20, 64 << 10, 1 << 30),
+        config.getInt(QUIC_DATAGRAM_QUEUE, 4096, 16, 1 << 20));
+  }
+
+  private static List<PeerAddress> parseTickets(P2PConfig config) {
+    List<PeerAddress> result = new ArrayList<>();
+    String raw = config.get(BOOTSTRAP_PEERS).orElse("");
+    for (String part : raw.split(",")) {
+      String ticket = part.strip();
+      if (ticket.isEmpty()) {
+        continue;
+      }
+      try {
+        result.add(PeerAddress.parseTicket(ticket));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigurationException(
+            BOOTSTRAP_PEERS
+                + " must be comma-separated tickets (p2p1...); '"
+                + (ticket.length() > 20 ? ticket.substring(0, 20) + "..." : ticket)
+                + "' is not one: "
+                + e.getMessage(),
+            e);
+      }
+    }
+    return result;
+  }
+}
