@@ -42,13 +42,13 @@ final class CloseScenarios {
       sizes.add(MessageSizes.typical(kit.random(), kit.hooks().maxMessageSize()));
       sends.add(pair.dialled().send(Payloads.of(40, i, sizes.get(i))));
     }
-    kit.awaitAll(sends);
+    kit.awaitAll("alice's sends before close", sends);
     pair.dialled().close();
     // Wait until bob's side is closed too: what arrived before must still be receivable.
-    kit.await(bob.closed());
+    kit.await("bob's side reaching CLOSED after alice closed", bob.closed());
     assertFalse(pair.accepted().isConnected(), "bob's isConnected() after alice closed");
     List<byte[]> received =
-        kit.await(
+        kit.received(
             MessageCollector.collect(
                 pair.accepted(), BEFORE_CLOSE_COUNT, "bob receiving after the connection closed"));
     MessageAssertions.assertStream(received, 40, sizes, "messages alice sent before closing");
@@ -121,8 +121,8 @@ final class CloseScenarios {
         "accept() pending when bob's provider closed",
         () -> acceptPending,
         ConnectionClosedException.class);
-    kit.await(atAlice.closed());
-    kit.await(atBob.closed());
+    kit.await("alice's side reaching CLOSED after bob's provider closed", atAlice.closed());
+    kit.await("bob's side reaching CLOSED after bob's provider closed", atBob.closed());
     expectClosed(pair.accepted(), "bob's connection after bob's provider closed");
     expectClosed(pair.dialled(), "alice's connection after bob's provider closed");
     kit.expectFailure(

@@ -29,8 +29,9 @@ final class ConnectScenarios {
     P2PProvider bob = kit.provider("bob");
     var listener = kit.listen(bob);
     var accepted = listener.accept();
-    var dialled = kit.track(kit.await(alice.connect(bob.localPeerId())));
-    var in = kit.track(kit.await(accepted));
+    var dialled =
+        kit.track(kit.await("alice's connect(bob's PeerId)", alice.connect(bob.localPeerId())));
+    var in = kit.track(kit.await("bob's accept()", accepted));
     checkConnected(
         new ConnectedPair(alice, bob, listener, dialled, in), "alice dials bob by PeerId");
   }
@@ -80,9 +81,11 @@ final class ConnectScenarios {
         what + ": the accepted connection's peerId() must be the dialler's id");
     assertTrue(pair.dialled().isConnected(), what + ": dialled connection isConnected()");
     assertTrue(pair.accepted().isConnected(), what + ": accepted connection isConnected()");
-    kit.await(pair.dialled().send(Payloads.of(1, 0, 100)));
-    kit.await(pair.accepted().send(Payloads.of(2, 0, 100)));
-    MessageAssertions.assertMessage(kit.await(pair.accepted().recv()), 1, 0, what + ", forth");
-    MessageAssertions.assertMessage(kit.await(pair.dialled().recv()), 2, 0, what + ", back");
+    kit.await(what + ": dialler's send", pair.dialled().send(Payloads.of(1, 0, 100)));
+    kit.await(what + ": acceptor's send", pair.accepted().send(Payloads.of(2, 0, 100)));
+    MessageAssertions.assertMessage(
+        kit.await(what + ": acceptor's recv", pair.accepted().recv()), 1, 0, what + ", forth");
+    MessageAssertions.assertMessage(
+        kit.await(what + ": dialler's recv", pair.dialled().recv()), 2, 0, what + ", back");
   }
 }

@@ -3,12 +3,14 @@ package dev.p2p.testkit;
 import dev.p2p.api.P2PConnection;
 import dev.p2p.api.P2PListener;
 import dev.p2p.api.P2PProvider;
+import dev.p2p.api.PeerAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -19,14 +21,15 @@ import org.opentest4j.AssertionFailedError;
 
 /**
  * What one contract test works with: the subclass's hooks, everything the test created (closed by
- * {@link #close()}), the test's seed, and helpers that wait only through the {@code await} hook.
+ * {@link #closeAll()}), the test's seed, and helpers that wait only through the {@code await} hook.
  */
-final class Kit implements AutoCloseable {
+final class Kit {
   private final P2PProviderContract contract;
   private final long seed;
   private final SplittableRandom random;
   private final Deque<AutoCloseable> resources = new ArrayDeque<>();
   private final List<Thread> threads = new ArrayList<>();
+  private final Map<String, Integer> names = new HashMap<>();
 
   Kit(P2PProviderContract contract, long seed) {
     this.contract = contract;
@@ -47,7 +50,13 @@ final class Kit implements AutoCloseable {
     return random;
   }
 
-  P2PProvider provider(String name) {
+  /**
+   * A tracked provider. Names are unique within a test (a second "alice" is "alice-2"), since a
+   * provider may use them as identities.
+   */
+  P2PProvider provider(String base) {
+    int n = names.merge(base, 1, Integer::sum);
+    String name = n == 1 ? base : base + "-" + n;
     P2PProvider provider = contract.newProvider(name);
     if (provider == null) {
       throw new AssertionFailedError("newProvider(\"" + name + "\") returned null");
@@ -56,7 +65,8 @@ final class Kit implements AutoCloseable {
   }
 
   P2PListener listen(P2PProvider provider) {
-    return track(await(provider.listen(contract.listenAddress(provider))));
+    String address = contract.listenAddress(provider);
+    return track(await("listen(\"" + address + "\")", provider.listen(address)));
   }
 
   /** {@code listening} listens, {@code dialler} dials it, and the listener accepts. */
@@ -66,9 +76,9 @@ final class Kit implements AutoCloseable {
 
   ConnectedPair connect(P2PProvider dialler, P2PProvider listening, P2PListener listener) {
     CompletableFuture<P2PConnection> accepted = listener.accept();
-    P2PConnection dialled =
-        track(await(dialler.connect(contract.dialAddress(listening, listener))));
-    P2PConnection in = track(await(accepted));
+    PeerAddress address = contract.dialAddress(listening, listener);
+    P2PConnection dialled = track(await("connect to " + address, dialler.connect(address)));
+    P2PConnection in = track(await("accept() of that connection", accepted));
     return new ConnectedPair(dialler, listening, listener, dialled, in);
   }
 
@@ -88,9 +98,27 @@ final class Kit implements AutoCloseable {
     return contract.await(future);
   }
 
+  /** Awaits a future that must succeed; any failure or timeout is reported as {@code what}. */
+  <T> T await(String what, CompletableFuture<T> future) {
+    try {
+      return await(future);
+    } catch (RuntimeException | AssertionError e) {
+      throw new AssertionFailedError(what + ": " + e, e);
+    }
+  }
+
+  /** Awaits what a collector receives; a failure says how many messages had arrived. */
+  List<byte[]> received(MessageCollector collector) {
+    try {
+      return await(collector.result());
+    } catch (RuntimeException | AssertionError e) {
+      throw new AssertionFailedError(collector.progress() + ": " + e, e);
+    }
+  }
+
   /** Awaits every future (through one {@code await}) and returns their results in order. */
-  <T> List<T> awaitAll(Collection<? extends CompletableFuture<? extends T>> futures) {
-    await(CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0])));
+  <T> List<T> awaitAll(String what, Collection<? extends CompletableFuture<? extends T>> futures) {
+    await(what, CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0])));
     List<T> results = new ArrayList<>(futures.size());
     for (CompletableFuture<? extends T> future : futures) {
       results.add(future.join());
@@ -99,16 +127,30 @@ final class Kit implements AutoCloseable {
   }
 
   /**
-   * Runs {@code operation} and asserts it fails with one of {@code expected}: the call throws it or
-   * the future it returns completes with it, within the {@code timeout()} hook.
+   * Runs {@code operation} and asserts it fails with {@code expected}: the call throws it or the
+   * future it returns completes with it, within the {@code timeout()} hook.
    */
-  @SafeVarargs
-  final Throwable expectFailure(
+  Throwable expectFailure(
       String what,
       Supplier<? extends CompletableFuture<?>> operation,
-      Class<? extends Throwable>... expected) {
-    String names =
-        Arrays.stream(expected).map(Class::getSimpleName).collect(Collectors.joining(" or "));
+      Class<? extends Throwable> expected) {
+    return expectFailure(what, operation, List.of(expected));
+  }
+
+  /** Like {@link #expectFailure(String, Supplier, Class)}, accepting either exception. */
+  Throwable expectFailure(
+      String what,
+      Supplier<? extends CompletableFuture<?>> operation,
+      Class<? extends Throwable> expected,
+      Class<? extends Throwable> orExpected) {
+    return expectFailure(what, operation, List.of(expected, orExpected));
+  }
+
+  private Throwable expectFailure(
+      String what,
+      Supplier<? extends CompletableFuture<?>> operation,
+      List<Class<? extends Throwable>> expected) {
+    String names = expected.stream().map(Class::getSimpleName).collect(Collectors.joining(" or "));
     Throwable failure;
     try {
       CompletableFuture<?> future = operation.get();
@@ -196,8 +238,7 @@ final class Kit implements AutoCloseable {
   }
 
   /** Closes connections, listeners and providers, newest first; reports every failure. */
-  @Override
-  public void close() throws Exception {
+  void closeAll() throws Exception {
     Exception failure = null;
     while (true) {
       AutoCloseable resource;

@@ -24,18 +24,30 @@ final class MessageCollector {
     this.what = what;
   }
 
-  /** Completes with the next {@code count} messages of {@code connection}, in arrival order. */
-  static CompletableFuture<List<byte[]>> collect(P2PConnection connection, int count, String what) {
+  /** Collects the next {@code count} messages of {@code connection}, in arrival order. */
+  static MessageCollector collect(P2PConnection connection, int count, String what) {
     return collectUntil(
         connection, list -> list.size() >= count, what + " (" + count + " messages)");
   }
 
   /** Receives until {@code done} holds for the messages received so far. */
-  static CompletableFuture<List<byte[]>> collectUntil(
+  static MessageCollector collectUntil(
       P2PConnection connection, Predicate<List<byte[]>> done, String what) {
     MessageCollector collector = new MessageCollector(connection, done, what);
     collector.pump();
-    return collector.result;
+    return collector;
+  }
+
+  /** Completes with the messages once done. */
+  CompletableFuture<List<byte[]>> result() {
+    return result;
+  }
+
+  /** What is being collected and how far it got, for failure messages. */
+  String progress() {
+    synchronized (received) {
+      return what + ": " + received.size() + " received so far";
+    }
   }
 
   // A loop rather than recursion: providers that complete recv() synchronously would otherwise

@@ -44,7 +44,7 @@ public abstract class P2PProviderContract {
 
   /**
    * A new provider that can reach every other provider made by this test instance. The kit closes
-   * it.
+   * it. Names are distinct within one test ("alice", "bob", "alice-2", ...).
    */
   protected abstract P2PProvider newProvider(String name);
 
@@ -176,7 +176,7 @@ public abstract class P2PProviderContract {
 
   @AfterEach
   public final void closeEverything() throws Exception {
-    kit.close();
+    kit.closeAll();
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -110,9 +110,9 @@ final class PropertyScenarios {
         back.add(step.size());
       }
     }
-    CompletableFuture<List<byte[]>> atBob =
+    MessageCollector atBob =
         MessageCollector.collect(pair.accepted(), forth.size(), "bob receiving from alice");
-    CompletableFuture<List<byte[]>> atAlice =
+    MessageCollector atAlice =
         MessageCollector.collect(pair.dialled(), back.size(), "alice receiving from bob");
     List<CompletableFuture<Void>> sends = new ArrayList<>();
     int a = 0;
@@ -124,14 +124,14 @@ final class PropertyScenarios {
         case BOB_SENDS ->
             sends.add(pair.accepted().send(Payloads.of(backStream, b, back.get(b++))));
         case AWAIT_SENDS -> {
-          kit.awaitAll(sends);
+          kit.awaitAll("sends issued before an await step", sends);
           sends.clear();
         }
       }
     }
-    kit.awaitAll(sends);
-    MessageAssertions.assertStream(kit.await(atBob), forthStream, forth, "alice to bob");
-    MessageAssertions.assertStream(kit.await(atAlice), backStream, back, "bob to alice");
+    kit.awaitAll("sends of both sides", sends);
+    MessageAssertions.assertStream(kit.received(atBob), forthStream, forth, "alice to bob");
+    MessageAssertions.assertStream(kit.received(atAlice), backStream, back, "bob to alice");
   }
 
   private int nextStreams() {

@@ -41,9 +41,9 @@ final class ReliableScenarios {
 
   /** Sends both lists at once, the two directions interleaved, and checks both arrive exactly. */
   void exchange(ConnectedPair pair, List<Integer> forth, List<Integer> back, int sf, int sb) {
-    CompletableFuture<List<byte[]>> atBob =
+    MessageCollector atBob =
         MessageCollector.collect(pair.accepted(), forth.size(), "bob receiving from alice");
-    CompletableFuture<List<byte[]>> atAlice =
+    MessageCollector atAlice =
         MessageCollector.collect(pair.dialled(), back.size(), "alice receiving from bob");
     List<CompletableFuture<Void>> sends = new ArrayList<>();
     for (int i = 0; i < Math.max(forth.size(), back.size()); i++) {
@@ -54,27 +54,35 @@ final class ReliableScenarios {
         sends.add(pair.accepted().send(Payloads.of(sb, i, back.get(i))));
       }
     }
-    kit.awaitAll(sends);
-    MessageAssertions.assertStream(kit.await(atBob), sf, forth, "alice to bob");
-    MessageAssertions.assertStream(kit.await(atAlice), sb, back, "bob to alice");
+    kit.awaitAll("sends of both sides", sends);
+    MessageAssertions.assertStream(kit.received(atBob), sf, forth, "alice to bob");
+    MessageAssertions.assertStream(kit.received(atAlice), sb, back, "bob to alice");
   }
 
   /** One more message each way must be the very next one: nothing duplicated at the tail. */
   void sentinelsArrive(ConnectedPair pair) {
-    kit.await(pair.dialled().send(Payloads.of(SENTINEL_STREAM, 0, 32)));
-    kit.await(pair.accepted().send(Payloads.of(SENTINEL_STREAM, 1, 32)));
+    kit.await(
+        "alice's send of a last message", pair.dialled().send(Payloads.of(SENTINEL_STREAM, 0, 32)));
+    kit.await(
+        "bob's send of a last message", pair.accepted().send(Payloads.of(SENTINEL_STREAM, 1, 32)));
     MessageAssertions.assertMessage(
-        kit.await(pair.accepted().recv()), SENTINEL_STREAM, 0, "bob's next message");
+        kit.await("bob's recv of alice's last message", pair.accepted().recv()),
+        SENTINEL_STREAM,
+        0,
+        "bob's next message");
     MessageAssertions.assertMessage(
-        kit.await(pair.dialled().recv()), SENTINEL_STREAM, 1, "alice's next message");
+        kit.await("alice's recv of bob's last message", pair.dialled().recv()),
+        SENTINEL_STREAM,
+        1,
+        "alice's next message");
   }
 
   void maxSizeLimitIsEnforced() {
     ConnectedPair pair = kit.pair();
     P2PConnection alice = pair.dialled();
     int max = kit.hooks().maxMessageSize();
-    kit.await(alice.send(Payloads.of(20, 0, max)));
-    byte[] exact = kit.await(pair.accepted().recv());
+    kit.await("send of exactly maxMessageSize() bytes", alice.send(Payloads.of(20, 0, max)));
+    byte[] exact = kit.await("recv of exactly maxMessageSize() bytes", pair.accepted().recv());
     assertEquals(max, exact.length, "length of a message of exactly maxMessageSize()");
     MessageAssertions.assertMessage(exact, 20, 0, "message of exactly maxMessageSize()");
 
@@ -97,9 +105,12 @@ final class ReliableScenarios {
         MessageTooLargeException.class);
 
     // The refused messages left no trace: the next message arrives and the connection works.
-    kit.await(alice.send(Payloads.of(20, 2, 100)));
+    kit.await("send after the refused ones", alice.send(Payloads.of(20, 2, 100)));
     MessageAssertions.assertMessage(
-        kit.await(pair.accepted().recv()), 20, 2, "first message after the refused ones");
+        kit.await("recv after the refused ones", pair.accepted().recv()),
+        20,
+        2,
+        "first message after the refused ones");
     sentinelsArrive(pair);
   }
 
@@ -108,7 +119,7 @@ final class ReliableScenarios {
     P2PConnection alice = pair.dialled();
     int max = kit.hooks().maxMessageSize();
     int total = SENDER_THREADS * MESSAGES_PER_THREAD;
-    CompletableFuture<List<byte[]>> atBob =
+    MessageCollector atBob =
         MessageCollector.collect(
             pair.accepted(), total + 1, "bob receiving from " + SENDER_THREADS + " threads");
     List<List<CompletableFuture<Void>>> sends = new ArrayList<>();
@@ -130,11 +141,11 @@ final class ReliableScenarios {
     // Every thread's sends were issued before this one, so it must arrive last.
     CompletableFuture<Void> last = alice.send(Payloads.of(SENTINEL_STREAM, 0, 32));
     for (List<CompletableFuture<Void>> mine : sends) {
-      kit.awaitAll(mine);
+      kit.awaitAll("sends of the sender threads", mine);
     }
-    kit.await(last);
+    kit.await("send of the last message", last);
 
-    List<byte[]> received = kit.await(atBob);
+    List<byte[]> received = kit.received(atBob);
     int[] next = new int[SENDER_THREADS];
     for (int i = 0; i < total; i++) {
       Payloads.Tag tag = Payloads.tag(received.get(i));

@@ -35,8 +35,8 @@ final class StateScenarios {
     StateRecorder alice = StateRecorder.attach(pair.dialled(), closer + ", alice's side");
     StateRecorder bob = StateRecorder.attach(pair.accepted(), closer + ", bob's side");
     (diallerCloses ? pair.dialled() : pair.accepted()).close();
-    kit.await(alice.closed());
-    kit.await(bob.closed());
+    kit.await(closer + ": alice's side reaching CLOSED", alice.closed());
+    kit.await(closer + ": bob's side reaching CLOSED", bob.closed());
     StateRecorder lateAlice = StateRecorder.attach(pair.dialled(), "listener added after CLOSED");
     // More calls after CLOSED give a stray event time to show up before the checks.
     kit.expectFailure(

@@ -39,7 +39,7 @@ final class UnreliableScenarios {
       reliableSizes.add(MessageSizes.tagged(kit.random(), 4096, kit.hooks().maxMessageSize()));
     }
     boolean mayBeLost = kit.hooks().unreliableMayBeLost();
-    CompletableFuture<List<byte[]>> atBob =
+    MessageCollector atBob =
         mayBeLost
             // Reliable messages all arrive, so stop after the last of them; unreliable stragglers
             // behind it count as lost.
@@ -53,8 +53,8 @@ final class UnreliableScenarios {
       sends.add(pair.dialled().send(unreliable.get(i), Delivery.UNRELIABLE));
       sends.add(pair.dialled().send(Payloads.of(RELIABLE_STREAM, i, reliableSizes.get(i))));
     }
-    kit.awaitAll(sends);
-    List<byte[]> received = kit.await(atBob);
+    kit.awaitAll("alice's reliable and UNRELIABLE sends", sends);
+    List<byte[]> received = kit.received(atBob);
 
     List<byte[]> reliable = new ArrayList<>();
     List<byte[]> arrived = new ArrayList<>();

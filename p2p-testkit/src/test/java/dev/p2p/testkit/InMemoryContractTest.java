@@ -1,0 +1,24 @@
+package dev.p2p.testkit;
+
+import dev.p2p.api.P2PProvider;
+
+/** The kit against a correct in-memory provider: every contract test must pass. */
+class InMemoryContractTest extends P2PProviderContract {
+  private final InMemoryNetwork network =
+      new InMemoryNetwork(Fault.NONE, 1024 * 1024, /* loseUnreliable= */ false);
+
+  @Override
+  protected P2PProvider newProvider(String name) {
+    return network.newProvider(name);
+  }
+
+  @Override
+  protected int maxMessageSize() {
+    return 1024 * 1024;
+  }
+
+  @Override
+  protected boolean unreliableMayBeLost() {
+    return false;
+  }
+}
