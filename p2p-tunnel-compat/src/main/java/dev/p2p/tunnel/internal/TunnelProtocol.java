@@ -1,0 +1,54 @@
+package dev.p2p.tunnel.internal;
+
+import dev.p2p.api.PeerId;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Constants of the tunnel wire format.
+ *
+ * <pre>
+ * frame  = length:u32 version:u8 type:u8 body     (length counts version, type and body)
+ * DATA   = connectionId:i64 channel:i32 messageNumber:i64 flags:u8 payload
+ * </pre>
+ *
+ * All integers are big-endian; strings are u16 length + UTF-8.
+ */
+public final class TunnelProtocol {
+  public static final int VERSION = 1;
+
+  /** Length prefix, version and type. */
+  public static final int HEADER_SIZE = 6;
+
+  public static final int DATA_HEADER_SIZE = HEADER_SIZE + 8 + 4 + 8 + 1;
+
+  public static final int FLAG_LAST = 0x01;
+
+  public static final int NONCE_SIZE = 32;
+  public static final int SIGNATURE_SIZE = 64;
+
+  /** Strings (reasons, tokens) longer than this are a protocol error. */
+  public static final int MAX_STRING_BYTES = 1024;
+
+  /** Before registration only small frames are needed: an anonymous client gets no more. */
+  public static final int MAX_UNREGISTERED_FRAME_SIZE = 2048;
+
+  /**
+   * Domain separation: a registration signature can never be mistaken for a signature made for any
+   * other purpose with the same key (for example a QUIC handshake).
+   */
+  private static final byte[] SIGNATURE_DOMAIN =
+      "p2p-tunnel-register-v1:".getBytes(StandardCharsets.US_ASCII);
+
+  private TunnelProtocol() {}
+
+  /** The bytes a client signs to register: domain, nonce, its own id and the app id. */
+  public static byte[] signedChallenge(byte[] nonce, PeerId peer, long appId) {
+    return ByteBuffer.allocate(SIGNATURE_DOMAIN.length + nonce.length + PeerId.KEY_LENGTH + 8)
+        .put(SIGNATURE_DOMAIN)
+        .put(nonce)
+        .put(peer.toBytes())
+        .putLong(appId)
+        .array();
+  }
+}

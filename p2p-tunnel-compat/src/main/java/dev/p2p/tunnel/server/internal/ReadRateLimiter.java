@@ -1,0 +1,65 @@
+package dev.p2p.tunnel.server.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Charges every byte read from a client to its {@link TokenBucket}; after a read burst that left
+ * the bucket in debt, pauses reading until the debt is repaid. Sits before the frame decoder, so
+ * the limit covers everything the client sends.
+ */
+final class ReadRateLimiter extends ChannelInboundHandlerAdapter {
+  /** Re-check at least this often, so a paused client resumes promptly whatever the clock. */
+  private static final long MAX_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
+  private final TokenBucket bucket;
+  private final ReadGate gate;
+  private boolean recheckScheduled;
+
+  ReadRateLimiter(TokenBucket bucket, ReadGate gate) {
+    this.bucket = bucket;
+    this.gate = gate;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (msg instanceof ByteBuf buf) {
+      bucket.consume(buf.readableBytes());
+    }
+    ctx.fireChannelRead(msg);
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    if (!bucket.canProceed()) {
+      gate.rateLimited(true);
+      scheduleRecheck(ctx);
+    }
+    ctx.fireChannelReadComplete();
+  }
+
+  private void scheduleRecheck(ChannelHandlerContext ctx) {
+    if (recheckScheduled) {
+      return;
+    }
+    recheckScheduled = true;
+    long delay = Math.max(1_000_000L, Math.min(MAX_RECHECK_NANOS, bucket.nanosUntilRepaid()));
+    ctx.executor()
+        .schedule(
+            () -> {
+              recheckScheduled = false;
+              if (!ctx.channel().isActive()) {
+                return;
+              }
+              if (bucket.canProceed()) {
+                gate.rateLimited(false);
+              } else {
+                scheduleRecheck(ctx);
+              }
+            },
+            delay,
+            TimeUnit.NANOSECONDS);
+  }
+}

@@ -1,0 +1,354 @@
+package dev.p2p.tunnel.server.internal;
+
+import dev.p2p.api.PeerId;
+import dev.p2p.identity.Ed25519Identity;
+import dev.p2p.tunnel.internal.DataFrame;
+import dev.p2p.tunnel.internal.ErrorCode;
+import dev.p2p.tunnel.internal.TunnelFrame;
+import dev.p2p.tunnel.internal.TunnelFrameCodec;
+import dev.p2p.tunnel.internal.TunnelFrameDecoder;
+import dev.p2p.tunnel.internal.TunnelProtocol;
+import dev.p2p.tunnel.internal.TunnelProtocolException;
+import dev.p2p.tunnel.server.RelayConnectionState;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client's TCP session with the tunnel server: registration, then connect requests and data
+ * relaying. Runs on the channel's event loop; the connection book-keeping it shares with other
+ * sessions lives in {@link ServerCore}.
+ */
+public final class ServerSession extends ChannelInboundHandlerAdapter {
+  private static final Logger log = LoggerFactory.getLogger(ServerSession.class);
+
+  private enum Phase {
+    AWAITING_REGISTER,
+    AWAITING_RESPONSE,
+    REGISTERED,
+    CLOSED
+  }
+
+  private final ServerCore core;
+  private final Channel channel;
+  private final TunnelFrameDecoder decoder;
+  private final ReadGate gate;
+
+  /** Relay connections this session is an end of; shared with other sessions' threads. */
+  final Set<Long> connectionIds = ConcurrentHashMap.newKeySet();
+
+  /** Sessions paused because this session's queue was full; woken when it drains. */
+  private final Set<ServerSession> waiters = ConcurrentHashMap.newKeySet();
+
+  private final List<ServerSession> toFlush = new ArrayList<>();
+  private volatile Phase phase = Phase.AWAITING_REGISTER;
+  private volatile PeerId peer;
+  private volatile long appId;
+  private String token = "";
+  private byte[] nonce;
+  private ScheduledFuture<?> registrationTimer;
+
+  ServerSession(ServerCore core, Channel channel, TunnelFrameDecoder decoder, ReadGate gate) {
+    this.core = core;
+    this.channel = channel;
+    this.decoder = decoder;
+    this.gate = gate;
+  }
+
+  PeerId peer() {
+    return peer;
+  }
+
+  long appId() {
+    return appId;
+  }
+
+  Channel channel() {
+    return channel;
+  }
+
+  boolean isRegistered() {
+    return phase == Phase.REGISTERED;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    long timeout = core.settings().registrationTimeout().toNanos();
+    registrationTimer =
+        ctx.executor()
+            .schedule(
+                () ->
+                    kick(
+                        ErrorCode.AUTHENTICATION_FAILED,
+                        "registration not completed within "
+                            + core.settings().registrationTimeout().toMillis()
+                            + " ms"),
+                timeout,
+                TimeUnit.NANOSECONDS);
+    ctx.fireChannelActive();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    phase = Phase.CLOSED;
+    if (registrationTimer != null) {
+      registrationTimer.cancel(false);
+    }
+    core.sessionClosed(this);
+    wakeWaiters();
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    TunnelFrame frame = (TunnelFrame) msg;
+    if (phase == Phase.CLOSED) {
+      release(frame);
+      return;
+    }
+    try {
+      switch (frame.type()) {
+        case DATA -> relay((DataFrame) frame);
+        case REGISTER -> onRegister((TunnelFrame.Register) frame);
+        case CHALLENGE_RESPONSE -> onChallengeResponse((TunnelFrame.ChallengeResponse) frame);
+        case PING -> {
+          requireRegistered(frame);
+          send(new TunnelFrame.Pong(((TunnelFrame.Ping) frame).token()));
+        }
+        case PONG -> requireRegistered(frame);
+        case CONNECT_REQUEST -> {
+          requireRegistered(frame);
+          core.onConnectRequest(this, (TunnelFrame.ConnectRequest) frame);
+        }
+        case CONNECT_ACCEPTED -> {
+          requireRegistered(frame);
+          core.onConnectAccepted(this, (TunnelFrame.ConnectAccepted) frame);
+        }
+        case FAILED_CONNECT -> {
+          requireRegistered(frame);
+          core.onFailedConnect(this, (TunnelFrame.FailedConnect) frame);
+        }
+        case CONNECTION_END -> {
+          requireRegistered(frame);
+          core.onConnectionEnd(this, (TunnelFrame.ConnectionEnd) frame);
+        }
+        case ERROR -> {
+          TunnelFrame.Error error = (TunnelFrame.Error) frame;
+          log.debug("client {} reported {}: {}", describe(), error.code(), error.message());
+          ctx.close();
+        }
+        default ->
+            throw new TunnelProtocolException(
+                ErrorCode.UNEXPECTED_FRAME, "a client must not send " + frame.type());
+      }
+    } catch (TunnelProtocolException e) {
+      release(frame);
+      kick(e.code(), e.getMessage());
+    }
+  }
+
+  private void requireRegistered(TunnelFrame frame) {
+    if (phase != Phase.REGISTERED) {
+      throw new TunnelProtocolException(
+          ErrorCode.UNEXPECTED_FRAME, frame.type() + " before registration completed");
+    }
+  }
+
+  private static void release(TunnelFrame frame) {
+    if (frame instanceof DataFrame data) {
+      data.release();
+    }
+  }
+
+  private void onRegister(TunnelFrame.Register register) {
+    if (phase != Phase.AWAITING_REGISTER) {
+      throw new TunnelProtocolException(ErrorCode.UNEXPECTED_FRAME, "REGISTER sent twice");
+    }
+    peer = register.peer();
+    appId = register.appId();
+    token = register.token();
+    if (core.isBanned(peer)) {
+      kick(ErrorCode.BANNED, "peer " + peer + " is banned from this tunnel server");
+      return;
+    }
+    Optional<String> expected = core.settings().accessToken();
+    if (expected.isPresent()
+        && !MessageDigest.isEqual(
+            expected.get().getBytes(StandardCharsets.UTF_8),
+            token.getBytes(StandardCharsets.UTF_8))) {
+      kick(
+          ErrorCode.ACCESS_DENIED,
+          "wrong or missing access token; set P2P_TUNNEL_TOKEN to the server's token");
+      return;
+    }
+    nonce = core.newNonce();
+    phase = Phase.AWAITING_RESPONSE;
+    send(new TunnelFrame.Challenge(nonce));
+  }
+
+  private void onChallengeResponse(TunnelFrame.ChallengeResponse response) {
+    if (phase != Phase.AWAITING_RESPONSE) {
+      throw new TunnelProtocolException(
+          ErrorCode.UNEXPECTED_FRAME, "CHALLENGE_RESPONSE without a challenge");
+    }
+    byte[] signed = TunnelProtocol.signedChallenge(nonce, peer, appId);
+    if (!Ed25519Identity.verify(peer, signed, response.signature())) {
+      kick(
+          ErrorCode.AUTHENTICATION_FAILED,
+          "the signature does not prove ownership of peer id " + peer);
+      return;
+    }
+    if (registrationTimer != null) {
+      registrationTimer.cancel(false);
+    }
+    phase = Phase.REGISTERED;
+    decoder.maxFrameSize(core.settings().maxFrameSize());
+    if (!core.register(this)) {
+      return;
+    }
+    send(
+        new TunnelFrame.Registered(
+            core.settings().maxFrameSize(), (int) core.settings().idleTimeout().toMillis()));
+    log.debug("registered {} from {}", peer.shortString(), channel.remoteAddress());
+  }
+
+  /** The hot path: forwards a DATA frame unchanged to the other end of its connection. */
+  private void relay(DataFrame data) {
+    requireRegistered(data);
+    long id = data.connectionId();
+    PeerId destination = core.relay().getDestinationPeer(id, peer).orElse(null);
+    if (destination == null || !connectionIds.contains(id)) {
+      data.release();
+      send(new TunnelFrame.ConnectionEnd(id, "no such connection on the tunnel server"));
+      return;
+    }
+    ServerSession target = core.session(destination);
+    if (target == null
+        || !target.connectionIds.contains(id)
+        || core.relay().getState(id) != RelayConnectionState.CONNECTED) {
+      data.release(); // the connection is ending; both ends are told by the end frames
+      return;
+    }
+    core.relay().recordPacketRelayed(id, data.payloadLength());
+    target.channel.write(data.frame(), target.channel.voidPromise());
+    if (!toFlush.contains(target)) {
+      toFlush.add(target);
+    }
+    if (!target.channel.isWritable()) {
+      blockOn(target);
+    }
+  }
+
+  private void blockOn(ServerSession target) {
+    if (gate.blockOn(target)) {
+      target.waiters.add(this);
+      // Re-check after publishing ourselves, so a drain that raced with us is not missed.
+      if (target.channel.isWritable() || !target.channel.isActive()) {
+        target.waiters.remove(this);
+        gate.unblockFrom(target);
+      }
+    }
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    for (ServerSession target : toFlush) {
+      target.channel.flush();
+    }
+    toFlush.clear();
+    ctx.fireChannelReadComplete();
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (channel.isWritable()) {
+      wakeWaiters();
+    }
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  private void wakeWaiters() {
+    for (ServerSession waiter : waiters) {
+      waiters.remove(waiter);
+      waiter.channel.eventLoop().execute(() -> waiter.gate.unblockFrom(this));
+    }
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof IdleStateEvent) {
+      // A paused client is not silent: we stopped reading it.
+      if (!gate.isPaused()) {
+        kick(
+            ErrorCode.IDLE_TIMEOUT,
+            "nothing received for " + core.settings().idleTimeout().toMillis() + " ms");
+      }
+      return;
+    }
+    ctx.fireUserEventTriggered(evt);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    Throwable t =
+        cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+    if (t instanceof TunnelProtocolException e) {
+      log.debug("protocol error from {}: {}", describe(), e.getMessage());
+      kick(e.code(), e.getMessage());
+    } else if (t instanceof IOException) {
+      log.debug("connection to {} failed: {}", describe(), t.toString());
+      ctx.close();
+    } else {
+      log.warn("unexpected error in session {}; closing it", describe(), t);
+      ctx.close();
+    }
+  }
+
+  /** Sends a control frame to this client now. */
+  void send(TunnelFrame frame) {
+    channel.writeAndFlush(TunnelFrameCodec.encode(channel.alloc(), frame), channel.voidPromise());
+  }
+
+  /** Tells the client why, then closes its session. Safe from any thread. */
+  void kick(ErrorCode code, String message) {
+    if (!channel.eventLoop().inEventLoop()) {
+      channel.eventLoop().execute(() -> kick(code, message));
+      return;
+    }
+    if (phase == Phase.CLOSED) {
+      return;
+    }
+    phase = Phase.CLOSED;
+    log.debug("closing session of {}: {} {}", describe(), code, message);
+    channel
+        .writeAndFlush(
+            TunnelFrameCodec.encode(channel.alloc(), new TunnelFrame.Error(code, message)))
+        .addListener(ChannelFutureListener.CLOSE);
+  }
+
+  String describe() {
+    PeerId p = peer;
+    return (p == null ? "unregistered client" : p.shortString()) + " " + channel.remoteAddress();
+  }
+
+  /** Bytes queued toward this client and not yet written to its socket. */
+  long queuedBytes() {
+    var buffer = channel.unsafe().outboundBuffer();
+    return buffer == null ? 0 : buffer.totalPendingWriteBytes();
+  }
+}
