@@ -23,6 +23,18 @@ final class QuicConnectionHandler extends ChannelInboundHandlerAdapter {
     this.provider = provider;
   }
 
+  private volatile io.netty.channel.Channel channel;
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    channel = ctx.channel();
+  }
+
+  /** The QUIC connection this handler serves, once it is set up; null before. */
+  io.netty.channel.Channel channel() {
+    return channel;
+  }
+
   int datagramLimit() {
     return datagramLimit;
   }

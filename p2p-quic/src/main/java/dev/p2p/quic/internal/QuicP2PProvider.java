@@ -41,6 +41,7 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -77,6 +78,7 @@ public final class QuicP2PProvider implements P2PProvider {
   private final Set<QuicPeerChannel> connections = ConcurrentHashMap.newKeySet();
   private final Set<QuicChannel> dialled = ConcurrentHashMap.newKeySet();
 
+  private final Map<PeerId, PeerAddress> knownPeers = new ConcurrentHashMap<>();
   private final Object lock = new Object();
   private Channel udp;
   private QuicPeerListener listener;
@@ -108,6 +110,14 @@ public final class QuicP2PProvider implements P2PProvider {
   /** A provider with a given identity, for embedding and tests. */
   public static QuicP2PProvider create(P2PConfig config, Ed25519Identity identity) {
     return new QuicP2PProvider(identity, QuicSettings.from(config));
+  }
+
+  /**
+   * Adds a peer {@link #connect(PeerId)} can find, as if its ticket were in {@code
+   * P2P_BOOTSTRAP_PEERS}.
+   */
+  public void addKnownPeer(PeerAddress address) {
+    knownPeers.put(address.peerId(), address);
   }
 
   QuicSettings settings() {
@@ -162,7 +172,7 @@ public final class QuicP2PProvider implements P2PProvider {
         udp.close().syncUninterruptibly();
         udp = null;
       }
-      InetSocketAddress address = wanted != null ? wanted : new InetSocketAddress(0);
+      InetSocketAddress address = wanted != null ? wanted : settings.bindAddress();
       try {
         udp = newBootstrap(address).bind(address).sync().channel();
       } catch (Exception e) {
@@ -423,6 +433,14 @@ public final class QuicP2PProvider implements P2PProvider {
 
   @Override
   public CompletableFuture<P2PConnection> connect(PeerId peer) {
+    if (closed) {
+      return CompletableFuture.failedFuture(
+          new ConnectionClosedException("the QUIC provider is closed"));
+    }
+    PeerAddress known = knownPeers.get(peer);
+    if (known != null) {
+      return connect(known);
+    }
     for (PeerAddress a : settings.bootstrapPeers()) {
       if (a.peerId().equals(peer)) {
         return connect(a);
@@ -443,7 +461,18 @@ public final class QuicP2PProvider implements P2PProvider {
           new ConnectionClosedException("the QUIC provider is closed"));
     }
     if (peer.directAddresses().isEmpty()) {
-      return connect(peer.peerId());
+      PeerAddress known = knownPeers.get(peer.peerId());
+      if (known == null) {
+        for (PeerAddress a : settings.bootstrapPeers()) {
+          if (a.peerId().equals(peer.peerId())) {
+            known = a;
+          }
+        }
+      }
+      if (known == null || known.directAddresses().isEmpty()) {
+        return connect(peer.peerId());
+      }
+      peer = known;
     }
     Channel ch;
     try {
@@ -462,7 +491,8 @@ public final class QuicP2PProvider implements P2PProvider {
                   + " (address family or unresolved host)"));
     }
     CompletableFuture<P2PConnection> result = new CompletableFuture<>();
-    loop.execute(() -> dial(ch, peer.peerId(), usable, result));
+    PeerId id = peer.peerId();
+    loop.execute(() -> dial(ch, id, usable, result));
     return result;
   }
 
@@ -528,10 +558,9 @@ public final class QuicP2PProvider implements P2PProvider {
                             + " ms; is the peer running and listening? ("
                             + QuicSettings.CONNECT_TIMEOUT_MS
                             + " sets the limit)"));
-                if (f.isSuccess()) {
-                  f.getNow().close();
-                } else {
-                  f.cancel(false);
+                io.netty.channel.Channel quic = handler.channel();
+                if (quic != null) {
+                  quic.close();
                 }
               }
             },

@@ -18,7 +18,8 @@ record QuicSettings(
     long streamWindow,
     long connectionWindow,
     int receiveBufferBytes,
-    int datagramQueueLength) {
+    int datagramQueueLength,
+    java.net.InetSocketAddress bindAddress) {
 
   static final String KEEPALIVE_MS = "P2P_KEEPALIVE_MS";
   static final String IDLE_TIMEOUT_MS = "P2P_IDLE_TIMEOUT_MS";
@@ -28,6 +29,9 @@ record QuicSettings(
   static final String QUIC_STREAM_WINDOW = "P2P_QUIC_STREAM_WINDOW";
   static final String QUIC_RECEIVE_BUFFER = "P2P_QUIC_RECEIVE_BUFFER";
   static final String QUIC_DATAGRAM_QUEUE = "P2P_QUIC_DATAGRAM_QUEUE";
+
+  /** Where the provider's one UDP socket binds when it dials before listening. */
+  static final String QUIC_BIND = "P2P_QUIC_BIND";
 
   public QuicSettings {
     bootstrapPeers = List.copyOf(bootstrapPeers);
@@ -64,7 +68,18 @@ record QuicSettings(
         streamWindow,
         2 * streamWindow,
         config.getInt(QUIC_RECEIVE_BUFFER, 4 << 20, 64 << 10, 1 << 30),
-        config.getInt(QUIC_DATAGRAM_QUEUE, 4096, 16, 1 << 20));
+        config.getInt(QUIC_DATAGRAM_QUEUE, 4096, 16, 1 << 20),
+        bindAddress(config));
+  }
+
+  private static java.net.InetSocketAddress bindAddress(P2PConfig config) {
+    String raw = config.get(QUIC_BIND).orElse("0.0.0.0:0");
+    try {
+      return QuicP2PProvider.parseListenAddress(raw);
+    } catch (ConfigurationException e) {
+      throw new ConfigurationException(
+          QUIC_BIND + " must be host:port (e.g. 0.0.0.0:0), got '" + raw + "'", e);
+    }
   }
 
   private static List<PeerAddress> parseTickets(P2PConfig config) {
