@@ -176,7 +176,9 @@ public abstract class P2PProviderContract {
 
   @AfterEach
   public final void closeEverything() throws Exception {
-    kit.closeAll();
+    if (kit != null) { // null only if createKit failed, e.g. on a malformed replay seed
+      kit.closeAll();
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
