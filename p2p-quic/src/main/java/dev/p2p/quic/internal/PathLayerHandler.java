@@ -45,9 +45,18 @@ final class PathLayerHandler extends ChannelDuplexHandler {
   private final byte[] scratch = new byte[255];
   private int nextVirtual = 1;
   private long droppedUnknown;
+  private volatile boolean outage;
 
   PathLayerHandler(ClientConnectionIds clientIds) {
     this.clientIds = clientIds;
+  }
+
+  /**
+   * Drops every packet in both directions while set, as if the network vanished. For tests of what
+   * peers notice; never set in normal operation.
+   */
+  void simulateOutage(boolean on) {
+    outage = on;
   }
 
   /** The path to dial {@code peer} on: its existing one, or a new one over {@code addresses}. */
@@ -129,6 +138,10 @@ final class PathLayerHandler extends ChannelDuplexHandler {
       ctx.fireChannelRead(msg);
       return;
     }
+    if (outage) {
+      packet.release();
+      return;
+    }
     InetSocketAddress sender = packet.sender();
     PeerPath path = byReal.get(sender);
     ByteBuf content = packet.content();
@@ -167,7 +180,7 @@ final class PathLayerHandler extends ChannelDuplexHandler {
       return;
     }
     PeerPath path = byVirtual.get(packet.recipient());
-    if (path == null) {
+    if (path == null || outage) {
       // QUIC only knows virtual addresses; anything else is a path that was forgotten.
       ReferenceCountUtil.release(packet);
       promise.trySuccess();
@@ -179,6 +192,7 @@ final class PathLayerHandler extends ChannelDuplexHandler {
           "out {} bytes to {} via {}", packet.content().readableBytes(), packet.recipient(), real);
     }
     if (real != null) {
+      path.countSent(real);
       ctx.write(new DatagramPacket(packet.content(), real), promise);
       return;
     }

@@ -26,6 +26,20 @@ final class PeerPath {
 
   volatile long lastActivityNanos = System.nanoTime();
 
+  /** Packets sent to each real address, for diagnostics and tests. */
+  private final java.util.concurrent.ConcurrentHashMap<
+          InetSocketAddress, java.util.concurrent.atomic.LongAdder>
+      sent = new java.util.concurrent.ConcurrentHashMap<>();
+
+  void countSent(InetSocketAddress address) {
+    sent.computeIfAbsent(address, a -> new java.util.concurrent.atomic.LongAdder()).increment();
+  }
+
+  long packetsSentTo(InetSocketAddress address) {
+    java.util.concurrent.atomic.LongAdder n = sent.get(address);
+    return n == null ? 0 : n.sum();
+  }
+
   PeerPath(InetSocketAddress virtualAddress, List<InetSocketAddress> candidates) {
     this.virtualAddress = virtualAddress;
     this.candidates.addAllAbsent(candidates);
