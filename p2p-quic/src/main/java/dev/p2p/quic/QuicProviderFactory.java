@@ -13,7 +13,7 @@ import io.netty.handler.codec.quic.Quic;
  * <p>Configuration: {@code P2P_KEY_FILE}, {@code P2P_BOOTSTRAP_PEERS} (comma-separated tickets),
  * {@code P2P_KEEPALIVE_MS} (15000), {@code P2P_IDLE_TIMEOUT_MS} (30000), {@code
  * P2P_CONNECT_TIMEOUT_MS} (10000), {@code P2P_MAX_MESSAGE_SIZE}, {@code P2P_QUIC_MAX_UDP_PAYLOAD}
- * (1350; up to 65527 on loopback).
+ * (default 65527 on a loopback-bound socket, else 1350), {@code P2P_QUIC_BIND} (0.0.0.0:0).
  */
 public final class QuicProviderFactory implements P2PProviderFactory {
   @Override

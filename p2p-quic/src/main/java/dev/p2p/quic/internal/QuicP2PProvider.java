@@ -201,9 +201,9 @@ public final class QuicP2PProvider implements P2PProvider {
   }
 
   private Bootstrap newBootstrap(InetSocketAddress address) {
-    int payload = settings.maxUdpPayload();
+    int payload = settings.udpPayloadFor(address);
     ChannelHandler serverCodec =
-        configure(new QuicServerCodecBuilder())
+        configure(new QuicServerCodecBuilder(), payload)
             .sslContext(tls.server)
             // No Retry round trip: the dialler is authenticated by TLS, and quiche limits
             // what it sends to an unvalidated address.
@@ -224,7 +224,7 @@ public final class QuicP2PProvider implements P2PProvider {
                 })
             .build();
     ChannelHandler clientCodec =
-        configure(new QuicClientCodecBuilder())
+        configure(new QuicClientCodecBuilder(), payload)
             .sslEngineProvider(
                 ch -> {
                   QuicSslEngine engine = tls.client.newEngine(ch.alloc());
@@ -259,8 +259,7 @@ public final class QuicP2PProvider implements P2PProvider {
             });
   }
 
-  private <B extends QuicCodecBuilder<B>> B configure(B builder) {
-    int payload = settings.maxUdpPayload();
+  private <B extends QuicCodecBuilder<B>> B configure(B builder, int payload) {
     return builder
         .maxIdleTimeout(settings.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
         .maxSendUdpPayloadSize(payload)
