@@ -100,6 +100,18 @@ public final class SimNetwork implements AutoCloseable {
     return core.await(future, virtualTimeout);
   }
 
+  /**
+   * Runs {@code task} on the simulation thread once {@code delay} of virtual time has passed: the
+   * timer for protocols written on top of the simulator. Tasks due at the same instant run in the
+   * order they were scheduled.
+   */
+  public void schedule(Duration delay, Runnable task) {
+    if (delay.isNegative()) {
+      throw new IllegalArgumentException("delay must not be negative, got " + delay);
+    }
+    core.scheduleTask(delay, Objects.requireNonNull(task, "task"));
+  }
+
   /** Runs every event due within {@code virtualTime}, then sets the clock to its end. */
   public void runFor(Duration virtualTime) {
     core.runFor(virtualTime);

@@ -21,6 +21,7 @@ final class ReliableSender {
   private long ackedThrough = -1;
   private long windowSentAt = -1;
   private boolean timerPending;
+  private long closeDeadline = Long.MAX_VALUE;
 
   ReliableSender(SimConnection conn) {
     this.conn = conn;
@@ -55,7 +56,9 @@ final class ReliableSender {
     return o.future;
   }
 
-  void sendFin() {
+  /** Queues the FIN after everything pending; gives up on it at {@code deadline}. */
+  void sendFin(long deadline) {
+    closeDeadline = deadline;
     Outgoing fin = new Outgoing(nextSeq++, new byte[0], true);
     if (pending.isEmpty() && fits(fin)) {
       transmit(fin);
@@ -140,7 +143,7 @@ final class ReliableSender {
   private void armTimer(long delay) {
     if (!timerPending) {
       timerPending = true;
-      conn.core.schedule(delay, this::onTimer);
+      conn.core.schedule(Math.min(delay, closeDeadline - conn.core.now()), this::onTimer);
     }
   }
 
@@ -150,6 +153,10 @@ final class ReliableSender {
       return;
     }
     long now = conn.core.now();
+    if (now >= closeDeadline) {
+      conn.closeTimedOut();
+      return;
+    }
     long rto = conn.rtt.rto();
     if (unacked.isEmpty()) {
       if (!pending.isEmpty()) {

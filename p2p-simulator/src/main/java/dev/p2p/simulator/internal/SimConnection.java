@@ -160,7 +160,7 @@ final class SimConnection implements P2PConnection {
     if (state == ConnectionState.CLOSED) {
       return;
     }
-    closedCause = new ConnectionClosedException("connection failed: " + e.getMessage(), e);
+    closedCause = new SimClosedException("connection failed: " + e.getMessage(), e);
     finish(e.getMessage());
     connected.completeExceptionally(e);
   }
@@ -300,18 +300,15 @@ final class SimConnection implements P2PConnection {
       fail(new ConnectionFailedException("the connection attempt was cancelled: " + reason));
       return;
     }
-    closedCause =
-        new ConnectionClosedException("the connection was closed locally (" + reason + ")");
+    closedCause = new SimClosedException("the connection was closed locally (" + reason + ")");
     failWaiting();
     setState(ConnectionState.DISCONNECTING, reason);
-    sender.sendFin();
-    core.schedule(
-        core.settings.idleTimeout().toNanos(),
-        () -> {
-          if (state != ConnectionState.CLOSED) {
-            finish("the peer did not acknowledge the close within the idle timeout");
-          }
-        });
+    sender.sendFin(core.now() + core.settings.idleTimeout().toNanos());
+  }
+
+  /** The FIN went unacknowledged until the close deadline. */
+  void closeTimedOut() {
+    finish("the peer did not acknowledge the close within the idle timeout");
   }
 
   /** Our FIN was acknowledged: everything we sent arrived. */
@@ -325,7 +322,7 @@ final class SimConnection implements P2PConnection {
       return; // both closed at once; our own FIN's acknowledgement finishes the close
     }
     closedCause =
-        new ConnectionClosedException("peer " + remote.id.shortString() + " closed the connection");
+        new SimClosedException("peer " + remote.id.shortString() + " closed the connection");
     failWaiting();
     setState(ConnectionState.DISCONNECTING, "peer closed the connection");
     finish("peer closed the connection");
@@ -350,7 +347,7 @@ final class SimConnection implements P2PConnection {
       return;
     }
     if (closedCause == null) {
-      closedCause = new ConnectionClosedException("the connection is closed: " + reason);
+      closedCause = new SimClosedException("the connection is closed: " + reason);
     }
     failWaiting();
     sender.failPending(closedCause);
@@ -389,7 +386,7 @@ final class SimConnection implements P2PConnection {
         if (closeRequested) {
           finish("closed"); // the peer already finished the close and forgot the connection
         } else {
-          abort(new ConnectionClosedException("connection reset by peer: " + p.reason));
+          abort(new SimClosedException("connection reset by peer: " + p.reason));
         }
       }
       case Packet.DATA -> receiver.onData(p);
@@ -483,7 +480,7 @@ final class SimConnection implements P2PConnection {
     if (silent >= core.settings.idleTimeout().toNanos()) {
       keepAliveRunning = false;
       abort(
-          new ConnectionClosedException(
+          new SimClosedException(
               "no packet from peer '"
                   + remote.name
                   + "' for "
@@ -508,7 +505,9 @@ final class SimConnection implements P2PConnection {
       return;
     }
     state = next;
-    core.log(local.name + " conn=" + id + " " + previous + " -> " + next + " (" + reason + ")");
+    if (core.logging()) {
+      core.log(local.name + " conn=" + id + " " + previous + " -> " + next + " (" + reason + ")");
+    }
     if (listeners.isEmpty()) {
       return;
     }

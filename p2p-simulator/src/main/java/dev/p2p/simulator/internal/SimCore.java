@@ -126,6 +126,19 @@ public final class SimCore {
     }
   }
 
+  /** Runs {@code task} on the simulation thread {@code delay} from now. */
+  public void scheduleTask(Duration delay, Runnable task) {
+    enter();
+    try {
+      if (closed) {
+        throw new ConnectionClosedException("the simulated network is closed");
+      }
+      schedule(delay.toNanos(), task);
+    } finally {
+      exit();
+    }
+  }
+
   // ---- driving -----------------------------------------------------------------------------
 
   /**
@@ -410,6 +423,9 @@ public final class SimCore {
   }
 
   LinkConditions link(PeerSlot from, PeerSlot to) {
+    if (links.isEmpty()) {
+      return settings.defaultLink(); // the common case; spares a boxed map lookup per packet
+    }
     LinkConditions c = links.get(key(from, to));
     return c != null ? c : settings.defaultLink();
   }
@@ -598,6 +614,10 @@ public final class SimCore {
               + " size="
               + size);
     }
+  }
+
+  boolean logging() {
+    return trace.logging();
   }
 
   void log(String line) {

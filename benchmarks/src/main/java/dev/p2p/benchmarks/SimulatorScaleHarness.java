@@ -1,0 +1,162 @@
+package dev.p2p.benchmarks;
+
+import dev.p2p.api.P2PConnection;
+import dev.p2p.api.P2PListener;
+import dev.p2p.api.P2PProvider;
+import dev.p2p.api.PeerId;
+import dev.p2p.simulator.LinkConditions;
+import dev.p2p.simulator.SimNetwork;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The simulator at scale: N peers (default 10,000), each sending one reliable message per virtual
+ * second to a random peer, for a virtual duration (default one hour). Every message is read by its
+ * receiver. Prints wall time and the live heap (after a GC) every few virtual minutes, so growth
+ * would show.
+ *
+ * <p>Two workloads: {@code uniform} draws the destination from all peers; each peer keeps its most
+ * recent connections in a small LRU cache and closes the one it evicts, so nearly every message
+ * pays a handshake and a close. {@code neighbours} draws it from a fixed random set of peers per
+ * peer (an overlay, like a gossip network) over persistent connections.
+ *
+ * <p>Run: {@code java -Xmx4g -cp benchmarks/target/benchmarks.jar
+ * dev.p2p.benchmarks.SimulatorScaleHarness [peers] [virtual-seconds] [uniform|neighbours] [k]}
+ */
+public final class SimulatorScaleHarness {
+  private final SimNetwork net;
+  private final List<Peer> peers = new ArrayList<>();
+  private final Random random = new Random(7); // the harness's own choices, seeded
+  private final int cacheSize;
+  private final boolean uniform;
+  private long sent;
+  private long received;
+
+  private SimulatorScaleHarness(int count, int cacheSize, boolean uniform) {
+    this.cacheSize = cacheSize;
+    this.uniform = uniform;
+    this.net =
+        SimNetwork.builder()
+            .seed(1)
+            .failureRate(0)
+            .defaultLink(
+                LinkConditions.PERFECT
+                    .withLatency(Duration.ofMillis(30))
+                    .withJitter(Duration.ofMillis(10)))
+            .build();
+    for (int i = 0; i < count; i++) {
+      peers.add(new Peer(net.newPeer("p" + i)));
+    }
+  }
+
+  private final class Peer {
+    final P2PProvider provider;
+    final PeerId id;
+    final Map<PeerId, CompletableFuture<P2PConnection>> cache;
+    final List<Peer> neighbours = new ArrayList<>();
+
+    Peer(P2PProvider provider) {
+      this.provider = provider;
+      this.id = provider.localPeerId();
+      this.cache =
+          new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(
+                Map.Entry<PeerId, CompletableFuture<P2PConnection>> eldest) {
+              if (size() > cacheSize) {
+                eldest.getValue().thenAccept(P2PConnection::close);
+                return true;
+              }
+              return false;
+            }
+          };
+    }
+
+    void start() {
+      P2PListener listener = net.await(provider.listen("any"));
+      acceptLoop(listener);
+      net.schedule(Duration.ofMillis(random.nextInt(1000)), this::tick);
+    }
+
+    void acceptLoop(P2PListener listener) {
+      listener
+          .accept()
+          .thenAccept(
+              c -> {
+                readLoop(c);
+                acceptLoop(listener);
+              });
+    }
+
+    void readLoop(P2PConnection c) {
+      c.recv()
+          .thenAccept(
+              m -> {
+                received++;
+                readLoop(c);
+              });
+    }
+
+    void tick() {
+      if (!uniform && neighbours.isEmpty()) {
+        while (neighbours.size() < cacheSize) {
+          neighbours.add(peers.get(random.nextInt(peers.size())));
+        }
+      }
+      Peer target =
+          uniform
+              ? peers.get(random.nextInt(peers.size()))
+              : neighbours.get(random.nextInt(neighbours.size()));
+      if (target != this) {
+        CompletableFuture<P2PConnection> c = cache.get(target.id);
+        if (c == null || c.isCompletedExceptionally()) {
+          c = provider.connect(target.id);
+          cache.put(target.id, c);
+        }
+        sent++;
+        c.thenAccept(conn -> conn.send(new byte[64]));
+      }
+      net.schedule(Duration.ofSeconds(1), this::tick);
+    }
+  }
+
+  public static void main(String[] args) {
+    int count = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
+    long seconds = args.length > 1 ? Long.parseLong(args[1]) : 3600;
+    boolean uniform = args.length <= 2 || args[2].equals("uniform");
+    int cache = args.length > 3 ? Integer.parseInt(args[3]) : 8;
+    MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+    long wallStart = System.nanoTime();
+    SimulatorScaleHarness h = new SimulatorScaleHarness(count, cache, uniform);
+    h.peers.forEach(Peer::start);
+    long setup = System.nanoTime() - wallStart;
+    System.out.printf(
+        "%d peers set up in %.1f s; running %d virtual s, cache %d%n",
+        count, setup / 1e9, seconds, cache);
+    long runStart = System.nanoTime();
+    long step = Math.max(1, seconds / 6);
+    for (long t = 0; t < seconds; t += step) {
+      h.net.runFor(Duration.ofSeconds(Math.min(step, seconds - t)));
+      System.gc();
+      System.out.printf(
+          "virtual %5d s  wall %6.1f s  sent %,d  received %,d  events queued %,d  live heap %,d MB%n",
+          t + Math.min(step, seconds - t),
+          (System.nanoTime() - runStart) / 1e9,
+          h.sent,
+          h.received,
+          h.net.pendingEvents(),
+          memory.getHeapMemoryUsage().getUsed() >> 20);
+    }
+    double wall = (System.nanoTime() - runStart) / 1e9;
+    System.out.printf(
+        "done: %,d messages sent, %,d received, %.1f s wall (%.0f messages/s)%n",
+        h.sent, h.received, wall, h.received / wall);
+  }
+}
