@@ -9,7 +9,12 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "p2p 0.1.0",
     description = "Peer-to-peer transport: demos, peers and servers.",
-    subcommands = {DemoCommand.class})
+    subcommands = {
+      DemoCommand.class,
+      KeygenCommand.class,
+      ListenCommand.class,
+      ConnectCommand.class
+    })
 public final class Main {
 
   public static void main(String[] args) {

@@ -24,6 +24,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicClientCodecBuilder;
@@ -239,7 +240,13 @@ public final class QuicP2PProvider implements P2PProvider {
     QuicRoleDemultiplexer demux = new QuicRoleDemultiplexer(clientIds);
     return new Bootstrap()
         .group(group)
-        .channel(NioDatagramChannel.class)
+        // A socket of the bound address's family: an IPv4 wildcard stays 0.0.0.0, not [::].
+        .channelFactory(
+            () ->
+                new NioDatagramChannel(
+                    address.getAddress() instanceof Inet6Address
+                        ? SocketProtocolFamily.INET6
+                        : SocketProtocolFamily.INET))
         .option(ChannelOption.SO_RCVBUF, 4 << 20)
         .option(ChannelOption.SO_SNDBUF, 4 << 20)
         .option(

@@ -201,6 +201,7 @@ final class QuicPeerChannel implements P2PConnection, StreamFrameReader.Sink, Pe
       }
       case StreamFrames.PING -> {}
       case StreamFrames.CLOSE -> {
+        refreshStats();
         markClosed("the peer closed the connection");
         quic.close(true, CLOSE_NORMAL, quic.alloc().buffer(0));
       }
@@ -213,7 +214,13 @@ final class QuicPeerChannel implements P2PConnection, StreamFrameReader.Sink, Pe
     long every = settings.keepAlive().toMillis();
     keepAlive =
         loop.scheduleAtFixedRate(
-            () -> writeControl(StreamFrames.PING), every, every, TimeUnit.MILLISECONDS);
+            () -> {
+              writeControl(StreamFrames.PING);
+              refreshStats();
+            },
+            every,
+            every,
+            TimeUnit.MILLISECONDS);
   }
 
   /** The QUIC connection is gone (closed by either side, idle timeout, error). Loop. */
@@ -311,6 +318,7 @@ final class QuicPeerChannel implements P2PConnection, StreamFrameReader.Sink, Pe
     loop.execute(
         () -> {
           failOutbox();
+          refreshStats(); // the last figures stay readable after close
           if (!quic.isActive()) {
             return;
           }

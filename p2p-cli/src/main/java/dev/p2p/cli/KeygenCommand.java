@@ -1,0 +1,40 @@
+package dev.p2p.cli;
+
+import dev.p2p.identity.Ed25519Identity;
+import dev.p2p.identity.KeyFiles;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** Creates an Ed25519 identity key file (owner-only) and prints its peer id. */
+@Command(
+    name = "keygen",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Creates an Ed25519 identity key file readable by you only and prints its peer id.",
+      "Use it with P2P_KEY_FILE or --key so a peer keeps its id across restarts."
+    })
+final class KeygenCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = {"-o", "--out"},
+      defaultValue = "p2p-key.pem",
+      description = "where to write the key; never overwritten (default ${DEFAULT-VALUE})")
+  Path out;
+
+  @Override
+  public Integer call() {
+    PrintWriter w = spec.commandLine().getOut();
+    Ed25519Identity identity = Ed25519Identity.generate();
+    KeyFiles.save(identity, out);
+    w.printf("key file  %s%n", out.toAbsolutePath());
+    w.printf("peer id   %s%n", identity.peerId());
+    w.flush();
+    return 0;
+  }
+}
