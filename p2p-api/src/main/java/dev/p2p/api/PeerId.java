@@ -18,10 +18,12 @@ public final class PeerId implements Comparable<PeerId> {
 
   private final byte[] key;
   private final String text;
+  private final int hash; // ids are map keys on hot paths
 
   private PeerId(byte[] key) {
     this.key = key;
     this.text = Base32.encode(key);
+    this.hash = Arrays.hashCode(key);
   }
 
   /**
@@ -86,7 +88,7 @@ public final class PeerId implements Comparable<PeerId> {
 
   @Override
   public int hashCode() {
-    return Arrays.hashCode(key);
+    return hash;
   }
 
   @Override

@@ -30,6 +30,12 @@ final class Packet extends Event {
   long sentAt;
   String reason;
 
+  /** The receiving end when the sender knows it: spares a map lookup per packet. */
+  SimConnection target;
+
+  /** The sending end, so the receiver can learn its {@link #target} for replies. */
+  SimConnection origin;
+
   Packet(int kind, PeerSlot from, PeerSlot to, long connectionId) {
     this.kind = kind;
     this.from = from;
@@ -47,6 +53,8 @@ final class Packet extends Event {
     p.sackRanges = sackRanges;
     p.sentAt = sentAt;
     p.reason = reason;
+    p.target = target;
+    p.origin = origin;
     return p;
   }
 
@@ -61,8 +69,13 @@ final class Packet extends Event {
   @Override
   protected void run() {
     SimPeer receiver = to.current;
-    if (receiver != null && !receiver.crashed) {
-      receiver.onPacket(this);
+    if (receiver == null || receiver.crashed) {
+      return;
+    }
+    if (target != null && target.peer == receiver && target.open()) {
+      target.onPacket(this);
+    } else {
+      receiver.onPacket(this); // looks the connection up, or answers with a reset
     }
   }
 

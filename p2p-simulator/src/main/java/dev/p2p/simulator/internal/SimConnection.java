@@ -52,6 +52,9 @@ final class SimConnection implements P2PConnection {
   private ConnectionClosedException closedCause;
   private boolean closeRequested;
 
+  /** The other end, learned from its first packet; lets packets skip the lookup. */
+  private SimConnection remoteEnd;
+
   private long lastHeard;
   private boolean keepAliveRunning;
   private long synSentAt;
@@ -375,6 +378,9 @@ final class SimConnection implements P2PConnection {
       return;
     }
     lastHeard = core.now();
+    if (remoteEnd == null && p.origin != null && p.kind != Packet.RESET) {
+      remoteEnd = p.origin;
+    }
     switch (p.kind) {
       case Packet.SYN -> {
         if (!dialer) {
@@ -430,7 +436,10 @@ final class SimConnection implements P2PConnection {
   }
 
   Packet packet(int kind) {
-    return new Packet(kind, local, remote, id);
+    Packet p = new Packet(kind, local, remote, id);
+    p.target = remoteEnd;
+    p.origin = this;
+    return p;
   }
 
   void emit(Packet p) {
