@@ -37,6 +37,7 @@ public final class SimulatorScaleHarness {
   private final int cacheSize;
   private final boolean uniform;
   private long sent;
+  private long connects;
   private long received;
 
   private SimulatorScaleHarness(int count, int cacheSize, boolean uniform) {
@@ -118,6 +119,7 @@ public final class SimulatorScaleHarness {
         CompletableFuture<P2PConnection> c = cache.get(target.id);
         if (c == null || c.isCompletedExceptionally()) {
           c = provider.connect(target.id);
+          connects++;
           cache.put(target.id, c);
         }
         sent++;
@@ -156,7 +158,7 @@ public final class SimulatorScaleHarness {
     }
     double wall = (System.nanoTime() - runStart) / 1e9;
     System.out.printf(
-        "done: %,d messages sent, %,d received, %.1f s wall (%.0f messages/s)%n",
-        h.sent, h.received, wall, h.received / wall);
+        "done: %,d messages sent, %,d received, %,d connections opened, %.1f s wall (%.0f messages/s)%n",
+        h.sent, h.received, h.connects, wall, h.received / wall);
   }
 }
