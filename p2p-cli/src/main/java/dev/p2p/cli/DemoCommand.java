@@ -75,8 +75,7 @@ final class DemoCommand implements Callable<Integer> {
           server.listen(listenAddress != null ? listenAddress : DemoAddresses.listen(name)).join();
       out.printf("listening  %s%n", listener.localAddr());
       CompletableFuture<P2PConnection> accepted = listener.accept();
-      P2PConnection connection =
-          client.connect(DemoAddresses.dial(server.localPeerId(), listener.localAddr())).join();
+      P2PConnection connection = client.connect(listener.peerAddress()).join();
       connection.addListener(recorder(events));
       P2PConnection serverSide = accepted.join();
       out.printf(

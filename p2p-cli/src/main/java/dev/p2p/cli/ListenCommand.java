@@ -58,9 +58,7 @@ final class ListenCommand implements Callable<Integer> {
         P2PListener listener = provider.listen(address).join()) {
       out.printf("peer id    %s%n", provider.localPeerId());
       out.printf("listening  %s%n", listener.localAddr());
-      out.printf(
-          "ticket     %s%n",
-          QuicCliSupport.ticket(provider.localPeerId(), listener.localAddr()).toTicket());
+      out.printf("ticket     %s%n", listener.peerAddress().toTicket());
       out.flush();
       do {
         P2PConnection c = listener.accept().join();

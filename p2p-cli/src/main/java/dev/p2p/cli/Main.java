@@ -1,5 +1,7 @@
 package dev.p2p.cli;
 
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -23,7 +25,17 @@ public final class Main {
 
   /** Runs the command line and returns the exit code (for tests). */
   public static int run(String... args) {
+    return run(
+        new PrintWriter(System.out, true, StandardCharsets.UTF_8),
+        new PrintWriter(System.err, true, StandardCharsets.UTF_8),
+        args);
+  }
+
+  /** Runs the command line writing to the given streams; returns the exit code. */
+  public static int run(PrintWriter out, PrintWriter err, String... args) {
     return new CommandLine(new Main())
+        .setOut(out)
+        .setErr(err)
         .setExecutionExceptionHandler(new CliErrorHandler())
         .execute(args);
   }

@@ -1,7 +1,6 @@
 package dev.p2p.quic;
 
 import dev.p2p.api.P2PConfig;
-import dev.p2p.api.P2PListener;
 import dev.p2p.api.P2PProvider;
 import dev.p2p.api.PeerAddress;
 import dev.p2p.quic.internal.QuicP2PProvider;
@@ -61,12 +60,6 @@ class QuicProviderContractTest extends P2PProviderContract {
   protected String listenAddress(P2PProvider provider) {
     InetSocketAddress a = ports.get(provider);
     return a.getAddress().getHostAddress() + ":" + a.getPort();
-  }
-
-  @Override
-  protected PeerAddress dialAddress(P2PProvider provider, P2PListener listener) {
-    return PeerAddress.of(
-        provider.localPeerId(), List.of(((QuicP2PProvider) provider).boundAddress()));
   }
 
   @Override

@@ -36,6 +36,25 @@ final class ConnectScenarios {
         new ConnectedPair(alice, bob, listener, dialled, in), "alice dials bob by PeerId");
   }
 
+  void listenerTicketDials() {
+    P2PProvider alice = kit.provider("alice");
+    P2PProvider bob = kit.provider("bob");
+    var listener = kit.listen(bob);
+    PeerAddress own = listener.peerAddress();
+    assertEquals(
+        bob.localPeerId(), own.peerId(), "the listener's peerAddress() names its provider");
+    String ticket = own.toTicket();
+    assertEquals(own, PeerAddress.parseTicket(ticket), "the ticket round-trips");
+    var accepted = listener.accept();
+    var dialled =
+        kit.track(
+            kit.await(
+                "alice's connect(bob's ticket)", alice.connect(PeerAddress.parseTicket(ticket))));
+    var in = kit.track(kit.await("bob's accept()", accepted));
+    checkConnected(
+        new ConnectedPair(alice, bob, listener, dialled, in), "alice dials bob's ticket");
+  }
+
   void connectToNonListeningPeerFails() {
     P2PProvider alice = kit.provider("alice");
     P2PProvider carol = kit.provider("carol");

@@ -54,11 +54,15 @@ public abstract class P2PProviderContract {
   }
 
   /**
-   * How another provider dials this listening one. Default {@code
-   * PeerAddress.of(provider.localPeerId())}.
+   * How another provider dials this listening one. Default {@code listener.peerAddress()}, or the
+   * bare id if the provider does not implement it.
    */
   protected PeerAddress dialAddress(P2PProvider provider, P2PListener listener) {
-    return PeerAddress.of(provider.localPeerId());
+    try {
+      return listener.peerAddress();
+    } catch (UnsupportedOperationException e) {
+      return PeerAddress.of(provider.localPeerId());
+    }
   }
 
   /**
@@ -200,6 +204,15 @@ public abstract class P2PProviderContract {
   public final void connectByPeerIdReachesListeningPeer() {
     assumeTrue(connectsByPeerId(), "connectsByPeerId() is false for this provider");
     new ConnectScenarios(kit).connectByPeerIdReachesListeningPeer();
+  }
+
+  /**
+   * The listener's {@code peerAddress()} names its provider, its ticket round-trips, and dialling
+   * the parsed ticket reaches the listener.
+   */
+  @Test
+  public final void listenerTicketDials() {
+    new ConnectScenarios(kit).listenerTicketDials();
   }
 
   /**

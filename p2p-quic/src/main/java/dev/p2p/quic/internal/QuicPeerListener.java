@@ -3,6 +3,7 @@ package dev.p2p.quic.internal;
 import dev.p2p.api.ConnectionClosedException;
 import dev.p2p.api.P2PConnection;
 import dev.p2p.api.P2PListener;
+import dev.p2p.api.PeerAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -75,6 +76,12 @@ final class QuicPeerListener implements P2PListener {
   public String localAddr() {
     String host = bound.getAddress().getHostAddress();
     return (host.contains(":") ? "[" + host + "]" : host) + ":" + bound.getPort();
+  }
+
+  /** The provider's id and the bound address, a wildcard expanded to this host's addresses. */
+  @Override
+  public PeerAddress peerAddress() {
+    return PeerAddress.of(provider.localPeerId(), LocalAddresses.reachable(bound));
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.p2p.simulator.internal;
 import dev.p2p.api.ConnectionClosedException;
 import dev.p2p.api.P2PConnection;
 import dev.p2p.api.P2PListener;
+import dev.p2p.api.PeerAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 
@@ -59,6 +60,12 @@ final class SimListener implements P2PListener {
   @Override
   public String localAddr() {
     return "sim://" + peer.slot.name + "/" + label;
+  }
+
+  /** The network, not an address, decides reachability: the id is all a dialer needs. */
+  @Override
+  public PeerAddress peerAddress() {
+    return PeerAddress.of(peer.slot.id);
   }
 
   @Override
