@@ -6,8 +6,22 @@ import java.util.concurrent.CompletableFuture;
  * A connection to one authenticated peer, carrying whole messages: one {@code send} of N bytes is
  * one {@code recv} of the same N bytes.
  *
- * <p>Thread-safe. After the connection closes, pending and new {@code recv}s and {@code send}s fail
- * with {@link ConnectionClosedException}; messages that had already arrived can still be received.
+ * <p>Rules every provider follows (the contract test kit checks them):
+ *
+ * <ul>
+ *   <li>Thread-safe. Methods that return a future never throw for a transport error: they return a
+ *       failed future ({@code null} arguments still throw {@link NullPointerException}).
+ *   <li>Reliable messages arrive in the order they were sent, exactly once. Unreliable messages
+ *       have no order among themselves or relative to reliable ones. A provider may limit
+ *       unreliable messages to a smaller size (a QUIC datagram must fit one packet) and says so.
+ *   <li>Several pending {@code recv}s complete in the order they were called.
+ *   <li>{@link #close()} returns at once and closes gracefully: messages accepted by {@code send}
+ *       before it are still delivered, then the peer sees the close. The state goes {@code
+ *       DISCONNECTING} then {@code CLOSED}. After {@code close()} (local or remote), new sends and
+ *       pending {@code recv}s fail with {@link ConnectionClosedException}; messages that had
+ *       already arrived can still be received, and only then does {@code recv} fail.
+ *   <li>Listener callbacks for one connection come one at a time, in order.
+ * </ul>
  */
 public interface P2PConnection extends AutoCloseable {
 

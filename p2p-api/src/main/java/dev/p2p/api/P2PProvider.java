@@ -21,7 +21,8 @@ public interface P2PProvider extends AutoCloseable {
    * Starts accepting connections.
    *
    * @param addr where to listen; its form is the provider's (e.g. {@code "127.0.0.1:0"} for QUIC,
-   *     any label for the simulator, {@code "host:port"} of the server for the tunnel)
+   *     any label for the simulator, {@code "host:port"} of the server for the tunnel). A provider
+   *     listens on one address at a time: close the listener before listening again.
    */
   CompletableFuture<P2PListener> listen(String addr);
 
