@@ -14,6 +14,7 @@ import dev.p2p.api.PeerId;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -46,6 +47,7 @@ final class TunnelConnection implements P2PConnection {
   private final long receiveBuffer;
   private final MessageInbox inbox = new MessageInbox();
   private final List<ConnectionListener> listeners = new CopyOnWriteArrayList<>();
+  private final ArrayDeque<ConnectionStateEvent> events = new ArrayDeque<>(); // guarded by this
   private final LongAdder bytesSent = new LongAdder();
   private final LongAdder bytesReceived = new LongAdder();
   private final LongAdder messagesSent = new LongAdder();
@@ -53,6 +55,7 @@ final class TunnelConnection implements P2PConnection {
 
   private volatile ConnectionState state = ConnectionState.CONNECTING;
   private volatile long connectionId;
+  private volatile OutboundQueue outbound;
   private volatile String closeReason = "";
 
   // Guarded by this: the next number to send, so numbers and frames stay in one order.
@@ -123,14 +126,15 @@ final class TunnelConnection implements P2PConnection {
           new MessageTooLargeException(message.length, maxMessageSize, "tunnel message"));
     }
     int channelNumber = delivery == Delivery.RELIABLE ? CHANNEL_RELIABLE : CHANNEL_UNRELIABLE;
-    Channel ch;
+    OutboundQueue queue;
     synchronized (this) {
       ConnectionState s = state;
       if (s != ConnectionState.CONNECTED) {
         return CompletableFuture.failedFuture(notSendable(s));
       }
-      ch = session.channel();
-      if (ch == null || !ch.isActive()) {
+      queue = outbound;
+      Channel ch = queue.channel();
+      if (!ch.isActive()) {
         return CompletableFuture.failedFuture(serverDown());
       }
       long number = sendSeq++;
@@ -140,17 +144,16 @@ final class TunnelConnection implements P2PConnection {
       do {
         int length = Math.min(chunk, message.length - offset);
         boolean last = offset + length == message.length;
-        ch.write(
+        queue.add(
             TunnelFrameCodec.encodeData(
-                ch.alloc(), id, channelNumber, number, last, message, offset, length),
-            ch.voidPromise());
+                ch.alloc(), id, channelNumber, number, last, message, offset, length));
         offset += length;
       } while (offset < message.length);
     }
     bytesSent.add(message.length);
     messagesSent.increment();
-    session.scheduleFlush(ch);
-    return session.whenWritable(ch, this);
+    queue.schedule();
+    return session.whenWritable(queue, this);
   }
 
   private RuntimeException notSendable(ConnectionState s) {
@@ -212,15 +215,23 @@ final class TunnelConnection implements P2PConnection {
     listeners.add(Objects.requireNonNull(listener, "listener"));
   }
 
+  /** Returns at once: sends fail from now on, the end frame follows the messages already sent. */
   @Override
   public void close() {
+    disconnecting("closed by the peer");
     session.execute(() -> session.provider().closeConnection(this, "closed by the peer"));
   }
 
   // ---- called on the event loop by the provider ----
 
+  /** The queue of the server channel this connection currently uses; null before it opens. */
+  OutboundQueue outbound() {
+    return outbound;
+  }
+
   void opened(long id) {
     connectionId = id;
+    outbound = session.outbound();
     transition(ConnectionState.CONNECTED, "connected through the tunnel server");
   }
 
@@ -321,7 +332,19 @@ final class TunnelConnection implements P2PConnection {
       reconnectDeadline.cancel(false);
     }
     connectionId = id;
+    outbound = session.outbound();
     transition(ConnectionState.CONNECTED, "the tunnel server is reachable again");
+  }
+
+  /** Closing from this side: sends fail from now on; {@link #closed} follows. */
+  void disconnecting(String reason) {
+    synchronized (this) {
+      if (state != ConnectionState.CONNECTED && state != ConnectionState.RECONNECTING) {
+        return;
+      }
+      closeReason = reason;
+    }
+    transition(ConnectionState.DISCONNECTING, reason);
   }
 
   /** Final: fails waiting calls; already received messages can still be read. */
@@ -334,6 +357,9 @@ final class TunnelConnection implements P2PConnection {
         return;
       }
       closeReason = reason;
+      // First: whoever sees a failed call must see CLOSED.
+      events.add(new ConnectionStateEvent(peer, state, ConnectionState.CLOSED, reason));
+      state = ConnectionState.CLOSED;
     }
     inbox.close(this::closedError);
     session.failWaiters(this, closedError());
@@ -342,24 +368,40 @@ final class TunnelConnection implements P2PConnection {
       readPausedVolatile = false;
       session.resumeReading(this);
     }
-    transition(ConnectionState.CLOSED, reason);
+    session.execute(this::deliverEvents);
   }
 
   private void transition(ConnectionState next, String reason) {
-    ConnectionState previous;
     synchronized (this) {
-      previous = state;
+      ConnectionState previous = state;
       if (previous == next || previous == ConnectionState.CLOSED) {
         return;
       }
       state = next;
+      events.add(new ConnectionStateEvent(peer, previous, next, reason));
     }
-    ConnectionStateEvent event = new ConnectionStateEvent(peer, previous, next, reason);
-    for (ConnectionListener l : listeners) {
-      try {
-        l.stateChanged(event);
-      } catch (RuntimeException e) {
-        log.warn("connection listener failed on {}", event, e);
+    session.execute(this::deliverEvents);
+  }
+
+  /**
+   * Runs listeners on the event loop, one event at a time, in the order the state changed (the
+   * events are queued under the same lock that orders the changes).
+   */
+  private void deliverEvents() {
+    while (true) {
+      ConnectionStateEvent event;
+      synchronized (this) {
+        event = events.poll();
+      }
+      if (event == null) {
+        return;
+      }
+      for (ConnectionListener l : listeners) {
+        try {
+          l.stateChanged(event);
+        } catch (RuntimeException e) {
+          log.warn("connection listener failed on {}", event, e);
+        }
       }
     }
   }

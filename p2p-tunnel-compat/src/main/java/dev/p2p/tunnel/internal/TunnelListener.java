@@ -3,6 +3,7 @@ package dev.p2p.tunnel.internal;
 import dev.p2p.api.ConnectionClosedException;
 import dev.p2p.api.P2PConnection;
 import dev.p2p.api.P2PListener;
+import dev.p2p.api.PeerAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,13 +16,15 @@ final class TunnelListener implements P2PListener {
 
   private final TunnelProvider provider;
   private final String localAddr;
+  private final PeerAddress peerAddress;
   private final ArrayDeque<TunnelConnection> ready = new ArrayDeque<>();
   private final ArrayDeque<CompletableFuture<P2PConnection>> waiters = new ArrayDeque<>();
   private boolean closed;
 
-  TunnelListener(TunnelProvider provider, String localAddr) {
+  TunnelListener(TunnelProvider provider, String localAddr, PeerAddress peerAddress) {
     this.provider = provider;
     this.localAddr = localAddr;
+    this.peerAddress = peerAddress;
   }
 
   /** Offers a new connection; false if closed or the backlog is full. */
@@ -67,6 +70,12 @@ final class TunnelListener implements P2PListener {
   @Override
   public String localAddr() {
     return localAddr;
+  }
+
+  /** The provider's id and the tunnel server as relay ({@code tunnel://host:port}). */
+  @Override
+  public PeerAddress peerAddress() {
+    return peerAddress;
   }
 
   @Override

@@ -24,6 +24,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -151,16 +152,41 @@ public final class TunnelProvider implements P2PProvider {
     } catch (ConfigurationException e) {
       return CompletableFuture.failedFuture(e);
     }
+    if (!listeners.isEmpty()) {
+      return CompletableFuture.failedFuture(alreadyListening());
+    }
     return onLoop(() -> session.ensureRegistered(requested))
         .thenApply(
             v -> {
               if (closed) {
                 throw new ConnectionClosedException("the tunnel provider is closed");
               }
-              TunnelListener listener = new TunnelListener(this, session.serverText());
-              listeners.add(listener);
-              return listener;
+              synchronized (listeners) {
+                if (!listeners.isEmpty()) {
+                  throw alreadyListening();
+                }
+                TunnelListener listener =
+                    new TunnelListener(this, session.serverText(), ownAddress());
+                listeners.add(listener);
+                return listener;
+              }
             });
+  }
+
+  private ConfigurationException alreadyListening() {
+    return new ConfigurationException(
+        "already listening through tunnel server "
+            + session.serverText()
+            + "; close that listener before listening again");
+  }
+
+  private PeerAddress ownAddress() {
+    String host = session.serverHost();
+    if (host.contains(":")) {
+      host = "[" + host + "]";
+    }
+    URI relay = URI.create("tunnel://" + host + ":" + session.serverPort());
+    return new PeerAddress(identity.peerId(), Optional.of(relay), List.of());
   }
 
   @Override
@@ -425,6 +451,7 @@ public final class TunnelProvider implements P2PProvider {
     }
     byKey.remove(new ConnKey(c.peerId(), c.virtualPort()));
     session.send(new TunnelFrame.ConnectionEnd(e.connectionId(), "end acknowledged"));
+    c.disconnecting(e.reason());
     c.closed(e.reason());
   }
 
@@ -434,13 +461,18 @@ public final class TunnelProvider implements P2PProvider {
       return;
     }
     long id = c.connectionId();
-    boolean tellPeer = c.state() == ConnectionState.CONNECTED && id != 0;
-    c.closed(reason); // no send can slip in after this
+    boolean tellPeer =
+        (c.state() == ConnectionState.CONNECTED || c.state() == ConnectionState.DISCONNECTING)
+            && id != 0
+            && byId.get(id) == c;
+    c.disconnecting(reason); // no send can slip in after this
     byKey.remove(new ConnKey(c.peerId(), c.virtualPort()), c);
     if (tellPeer) {
       byId.remove(id, c);
-      session.sendOrdered(new TunnelFrame.ConnectionEnd(id, reason));
+      session.sendOrdered(c.outbound(), new TunnelFrame.ConnectionEnd(id, reason));
     }
+    // The end frame is queued behind every accepted message: nothing is left to do for us.
+    c.closed(reason);
   }
 
   /** A connection broke its contract (bad numbering, too large): close it, say why. */
@@ -515,7 +547,9 @@ public final class TunnelProvider implements P2PProvider {
   }
 
   void listenerClosed(TunnelListener listener, List<TunnelConnection> unaccepted) {
-    listeners.remove(listener);
+    synchronized (listeners) {
+      listeners.remove(listener);
+    }
     if (!unaccepted.isEmpty()) {
       session.execute(
           () -> {

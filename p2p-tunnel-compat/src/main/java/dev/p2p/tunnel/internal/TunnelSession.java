@@ -26,14 +26,15 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,12 +74,12 @@ final class TunnelSession {
   private final TunnelClientSettings settings;
   private final EventLoop loop;
   private final Optional<SslContext> ssl;
-  private final AtomicBoolean flushScheduled = new AtomicBoolean();
   private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
   private final Set<TunnelConnection> readPausedBy = new HashSet<>();
 
   private volatile Phase phase = Phase.IDLE;
   private volatile Channel channel;
+  private volatile OutboundQueue outbound;
   private volatile int maxPayload = PREFERRED_PAYLOAD;
   private volatile long rttNanos;
   private InetSocketAddress server;
@@ -127,17 +128,30 @@ final class TunnelSession {
     return phase == Phase.REGISTERED;
   }
 
+  String serverHost() {
+    return server.getHostString();
+  }
+
+  int serverPort() {
+    return server.getPort();
+  }
+
   /** The server this session uses, as {@code host:port}. */
   String serverText() {
     InetSocketAddress s = server;
     return s == null ? "" : s.getHostString() + ":" + s.getPort();
   }
 
+  /** Runs {@code task} on the event loop; a no-op once the provider has shut it down. */
   void execute(Runnable task) {
     if (loop.inEventLoop()) {
       task.run();
     } else {
-      loop.execute(task);
+      try {
+        loop.execute(task);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        log.debug("provider closed; dropping a task");
+      }
     }
   }
 
@@ -258,6 +272,7 @@ final class TunnelSession {
                 });
     ChannelFuture connect = bootstrap.connect(target);
     channel = connect.channel();
+    outbound = new OutboundQueue(channel, this::drainWaiters);
     connect.addListener(
         f -> {
           if (!f.isSuccess()) {
@@ -367,48 +382,45 @@ final class TunnelSession {
   }
 
   /**
-   * Writes a control frame after everything already queued by other threads, e.g. an end frame that
-   * must follow the data sent just before it.
+   * Queues a control frame behind the data frames already queued on {@code queue}, e.g. an end
+   * frame that must follow the data sent just before it.
    */
-  void sendOrdered(TunnelFrame frame) {
-    Channel ch = channel;
-    if (ch != null) {
-      ch.eventLoop().execute(() -> send(ch, frame));
+  void sendOrdered(OutboundQueue queue, TunnelFrame frame) {
+    if (queue != null) {
+      queue.add(TunnelFrameCodec.encode(queue.channel().alloc(), frame));
+      queue.schedule();
     }
   }
 
-  /** Flushes once for all writes made until the flush task runs. */
-  void scheduleFlush(Channel ch) {
-    if (flushScheduled.compareAndSet(false, true)) {
-      ch.eventLoop()
-          .execute(
-              () -> {
-                flushScheduled.set(false);
-                ch.flush();
-              });
-    }
+  /** The queue for the current server channel, to bind a connection to when it opens. */
+  OutboundQueue outbound() {
+    return outbound;
   }
 
   /** Completes when the queue toward the server has room: a send is then accepted. */
-  CompletableFuture<Void> whenWritable(Channel ch, TunnelConnection connection) {
-    if (ch.isWritable()) {
+  CompletableFuture<Void> whenWritable(OutboundQueue queue, TunnelConnection connection) {
+    if (queue.hasRoom()) {
       return CompletableFuture.completedFuture(null);
     }
     CompletableFuture<Void> f = new CompletableFuture<>();
     synchronized (waiters) {
       waiters.add(new Waiter(connection, f));
     }
-    ch.eventLoop().execute(this::drainWaiters);
+    try {
+      queue.channel().eventLoop().execute(this::drainWaiters);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      failWaiters(connection, new ConnectionClosedException("the tunnel provider is closed"));
+    }
     return f;
   }
 
   private void drainWaiters() {
-    Channel ch = channel;
-    boolean active = ch != null && ch.isActive();
+    OutboundQueue queue = outbound;
+    boolean active = queue != null && queue.channel().isActive();
     while (true) {
       Waiter w;
       synchronized (waiters) {
-        if (active && !ch.isWritable()) {
+        if (active && !queue.hasRoom()) {
           return;
         }
         w = waiters.poll();
@@ -431,14 +443,18 @@ final class TunnelSession {
 
   /** Fails the sends of one connection still waiting for room. */
   void failWaiters(TunnelConnection connection, RuntimeException error) {
+    List<CompletableFuture<Void>> failing = new ArrayList<>();
     synchronized (waiters) {
       for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
         Waiter w = it.next();
         if (w.connection() == connection) {
           it.remove();
-          w.future().completeExceptionally(error);
+          failing.add(w.future());
         }
       }
+    }
+    for (CompletableFuture<Void> f : failing) {
+      f.completeExceptionally(error);
     }
   }
 
@@ -534,13 +550,16 @@ final class TunnelSession {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-      drainWaiters();
+      if (ctx.channel() == channel) {
+        drainWaiters();
+      }
       ctx.fireChannelWritabilityChanged();
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
       if (ctx.channel() == channel) {
+        outbound.discard();
         if (pingTask != null) {
           pingTask.cancel(false);
         }
