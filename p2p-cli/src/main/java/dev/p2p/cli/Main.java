@@ -15,7 +15,8 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       KeygenCommand.class,
       ListenCommand.class,
-      ConnectCommand.class
+      ConnectCommand.class,
+      TunnelServerCommand.class
     })
 public final class Main {
 
