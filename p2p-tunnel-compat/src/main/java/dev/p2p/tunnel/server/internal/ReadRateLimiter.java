@@ -6,9 +6,9 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Charges every byte read from a client to its {@link TokenBucket}; after a read burst that left
- * the bucket in debt, pauses reading until the debt is repaid. Sits before the frame decoder, so
- * the limit covers everything the client sends.
+ * Charges every byte read from a client to its {@link TokenBucket}; once a read leaves the bucket
+ * in debt, pauses reading until the debt is repaid. Sits before the frame decoder, so the limit
+ * covers everything the client sends.
  */
 final class ReadRateLimiter extends ChannelInboundHandlerAdapter {
   /** Re-check at least this often, so a paused client resumes promptly whatever the clock. */
@@ -27,17 +27,14 @@ final class ReadRateLimiter extends ChannelInboundHandlerAdapter {
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (msg instanceof ByteBuf buf) {
       bucket.consume(buf.readableBytes());
+      if (!bucket.canProceed()) {
+        // Turning auto-read off here also ends Netty's current read loop, so a client gets at
+        // most one socket read (<= 64 KiB) past its budget.
+        gate.rateLimited(true);
+        scheduleRecheck(ctx);
+      }
     }
     ctx.fireChannelRead(msg);
-  }
-
-  @Override
-  public void channelReadComplete(ChannelHandlerContext ctx) {
-    if (!bucket.canProceed()) {
-      gate.rateLimited(true);
-      scheduleRecheck(ctx);
-    }
-    ctx.fireChannelReadComplete();
   }
 
   private void scheduleRecheck(ChannelHandlerContext ctx) {
