@@ -143,6 +143,7 @@ public final class SimulatorScaleHarness {
         "%d peers set up in %.1f s; running %d virtual s, cache %d%n",
         count, setup / 1e9, seconds, cache);
     long runStart = System.nanoTime();
+    long cpuStart = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
     long step = Math.max(1, seconds / 6);
     for (long t = 0; t < seconds; t += step) {
       h.net.runFor(Duration.ofSeconds(Math.min(step, seconds - t)));
@@ -157,8 +158,11 @@ public final class SimulatorScaleHarness {
           memory.getHeapMemoryUsage().getUsed() >> 20);
     }
     double wall = (System.nanoTime() - runStart) / 1e9;
+    // CPU time of the simulation thread: robust when other processes share the machine.
+    double cpu = (ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - cpuStart) / 1e9;
     System.out.printf(
-        "done: %,d messages sent, %,d received, %,d connections opened, %.1f s wall (%.0f messages/s)%n",
-        h.sent, h.received, h.connects, wall, h.received / wall);
+        "done: %,d messages sent, %,d received, %,d connections opened, %.1f s wall (%.0f messages/s),"
+            + " %.1f s CPU of the simulation thread (%.0f messages/CPU-s)%n",
+        h.sent, h.received, h.connects, wall, h.received / wall, cpu, h.received / cpu);
   }
 }

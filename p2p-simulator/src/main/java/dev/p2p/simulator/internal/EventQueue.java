@@ -2,75 +2,63 @@ package dev.p2p.simulator.internal;
 
 import java.util.Arrays;
 
-/**
- * A binary min-heap of events ordered by (time, seq). The keys live in primitive arrays beside the
- * events, so sifting compares contiguous longs instead of chasing event objects across the heap: in
- * the 10,000-peer benchmark most new packets sift up a dozen levels, and the pointer chasing was
- * the largest single cost.
- */
+/** A binary min-heap of events ordered by (time, seq). Hand-rolled to avoid comparator calls. */
 final class EventQueue {
-  private static final int INITIAL = 1024;
-
-  private Event[] events = new Event[INITIAL];
-  private long[] times = new long[INITIAL];
-  private long[] seqs = new long[INITIAL];
+  private Event[] heap = new Event[1024];
   private int size;
   private long nextSeq;
 
   void add(Event e, long time) {
-    long seq = nextSeq++;
     e.time = time;
-    e.seq = seq;
-    if (size == events.length) {
-      resize(size * 2);
+    e.seq = nextSeq++;
+    if (size == heap.length) {
+      heap = Arrays.copyOf(heap, size * 2);
     }
     int i = size++;
     while (i > 0) {
       int parent = (i - 1) >>> 1;
-      long pt = times[parent];
-      if (pt < time || (pt == time && seqs[parent] < seq)) {
+      Event p = heap[parent];
+      if (!before(e, p)) {
         break;
       }
-      move(parent, i);
+      heap[i] = p;
       i = parent;
     }
-    set(i, e, time, seq);
+    heap[i] = e;
   }
 
   Event peek() {
-    return size == 0 ? null : events[0];
+    return size == 0 ? null : heap[0];
   }
 
   Event poll() {
     if (size == 0) {
       return null;
     }
-    Event top = events[0];
-    int last = --size;
-    Event moving = events[last];
-    long time = times[last];
-    long seq = seqs[last];
-    events[last] = null;
+    Event top = heap[0];
+    Event last = heap[--size];
+    heap[size] = null;
     if (size > 0) {
       int i = 0;
       int half = size >>> 1;
       while (i < half) {
         int child = 2 * i + 1;
+        Event c = heap[child];
         int right = child + 1;
-        if (right < size && before(right, child)) {
+        if (right < size && before(heap[right], c)) {
           child = right;
+          c = heap[child];
         }
-        long ct = times[child];
-        if (time < ct || (time == ct && seq < seqs[child])) {
+        if (!before(c, last)) {
           break;
         }
-        move(child, i);
+        heap[i] = c;
         i = child;
       }
-      set(i, moving, time, seq);
+      heap[i] = last;
     }
-    if (events.length > 4 * INITIAL && size < events.length / 8) {
-      resize(events.length / 2); // keep the heap bounded after a burst
+    if (heap.length > 4096 && size < heap.length / 8) {
+      heap = Arrays.copyOf(heap, heap.length / 2); // keep the heap bounded after a burst
     }
     return top;
   }
@@ -80,29 +68,11 @@ final class EventQueue {
   }
 
   void clear() {
-    Arrays.fill(events, 0, size, null);
+    Arrays.fill(heap, 0, size, null);
     size = 0;
   }
 
-  private boolean before(int a, int b) {
-    return times[a] < times[b] || (times[a] == times[b] && seqs[a] < seqs[b]);
-  }
-
-  private void move(int from, int to) {
-    events[to] = events[from];
-    times[to] = times[from];
-    seqs[to] = seqs[from];
-  }
-
-  private void set(int i, Event e, long time, long seq) {
-    events[i] = e;
-    times[i] = time;
-    seqs[i] = seq;
-  }
-
-  private void resize(int capacity) {
-    events = Arrays.copyOf(events, capacity);
-    times = Arrays.copyOf(times, capacity);
-    seqs = Arrays.copyOf(seqs, capacity);
+  private static boolean before(Event a, Event b) {
+    return a.time < b.time || (a.time == b.time && a.seq < b.seq);
   }
 }
