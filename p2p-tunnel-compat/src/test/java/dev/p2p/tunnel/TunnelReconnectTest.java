@@ -1,0 +1,137 @@
+package dev.p2p.tunnel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.p2p.api.ConnectionClosedException;
+import dev.p2p.api.ConnectionListener;
+import dev.p2p.api.ConnectionState;
+import dev.p2p.api.ConnectionStateEvent;
+import dev.p2p.api.NetworkException;
+import dev.p2p.api.P2P;
+import dev.p2p.api.P2PConfig;
+import dev.p2p.api.P2PConnection;
+import dev.p2p.api.P2PListener;
+import dev.p2p.api.P2PProvider;
+import dev.p2p.tunnel.server.TunnelServer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The tunnel server goes away and comes back: clients reconnect and say so. */
+class TunnelReconnectTest {
+  private TunnelServer server = TunnelServer.builder().port(0).start();
+  private final List<AutoCloseable> closing = new ArrayList<>();
+
+  @AfterEach
+  void stop() throws Exception {
+    for (int i = closing.size() - 1; i >= 0; i--) {
+      closing.get(i).close();
+    }
+    server.close();
+  }
+
+  private static final class States implements ConnectionListener {
+    final BlockingQueue<ConnectionStateEvent> events = new LinkedBlockingQueue<>();
+
+    @Override
+    public void stateChanged(ConnectionStateEvent e) {
+      events.add(e);
+    }
+
+    ConnectionStateEvent next() throws InterruptedException {
+      ConnectionStateEvent e = events.poll(15, TimeUnit.SECONDS);
+      if (e == null) {
+        throw new AssertionError("no state change within 15 s");
+      }
+      return e;
+    }
+  }
+
+  private static <T> T await(CompletableFuture<T> f) throws Exception {
+    try {
+      return f.get(10, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof Exception cause) {
+        throw cause;
+      }
+      throw e;
+    }
+  }
+
+  private P2PConnection[] connectedPair(String reconnectTimeoutMs) throws Exception {
+    P2PConfig config =
+        P2PConfig.builder()
+            .implementation("tunnel")
+            .set("P2P_TUNNEL_SERVER", "127.0.0.1:" + server.port())
+            .set("P2P_TUNNEL_RECONNECT_TIMEOUT_MS", reconnectTimeoutMs)
+            .build();
+    P2PProvider a = P2P.open(config);
+    P2PProvider b = P2P.open(config);
+    closing.add(a);
+    closing.add(b);
+    P2PListener listener = await(b.listen(""));
+    closing.add(listener);
+    CompletableFuture<P2PConnection> in = listener.accept();
+    P2PConnection out = await(a.connect(b.localPeerId()));
+    return new P2PConnection[] {out, await(in)};
+  }
+
+  @Test
+  void clientsReconnectAfterAServerRestartAndResumeTheirConnections() throws Exception {
+    P2PConnection[] c = connectedPair("20000");
+    await(c[0].send(new byte[] {1}));
+    assertArrayEquals(new byte[] {1}, await(c[1].recv()));
+    States atA = new States();
+    States atB = new States();
+    c[0].addListener(atA);
+    c[1].addListener(atB);
+
+    int port = server.port();
+    server.close();
+    ConnectionStateEvent lostA = atA.next();
+    assertEquals(ConnectionState.RECONNECTING, lostA.current());
+    assertEquals(ConnectionState.RECONNECTING, atB.next().current());
+    assertEquals(ConnectionState.RECONNECTING, c[0].state());
+
+    // While the server is down a send fails at once, with a clear reason, instead of vanishing.
+    NetworkException down =
+        assertThrows(NetworkException.class, () -> await(c[0].send(new byte[] {2})));
+    assertTrue(down.getMessage().contains("not sent"), down.getMessage());
+    CompletableFuture<byte[]> pending = c[1].recv();
+
+    server = TunnelServer.builder().port(port).start();
+    assertEquals(ConnectionState.CONNECTED, atA.next().current());
+    assertEquals(ConnectionState.CONNECTED, atB.next().current());
+
+    await(c[0].send(new byte[] {3}));
+    assertArrayEquals(new byte[] {3}, await(pending), "the failed message was never delivered");
+    await(c[1].send(new byte[] {4}));
+    assertArrayEquals(new byte[] {4}, await(c[0].recv()));
+    assertEquals(2, c[0].stats().messagesSent(), "only accepted messages count");
+  }
+
+  @Test
+  void connectionsCloseWhenTheServerStaysAway() throws Exception {
+    P2PConnection[] c = connectedPair("300");
+    States atA = new States();
+    c[0].addListener(atA);
+    CompletableFuture<byte[]> pending = c[0].recv();
+    server.close();
+    assertEquals(ConnectionState.RECONNECTING, atA.next().current());
+    assertEquals(ConnectionState.DISCONNECTING, atA.next().current());
+    ConnectionStateEvent closed = atA.next();
+    assertEquals(ConnectionState.CLOSED, closed.current());
+    assertTrue(closed.reason().contains("P2P_TUNNEL_RECONNECT_TIMEOUT_MS"), closed.reason());
+    assertThrows(ConnectionClosedException.class, () -> await(pending));
+    assertThrows(ConnectionClosedException.class, () -> await(c[0].send(new byte[1])));
+  }
+}
