@@ -29,10 +29,14 @@ public interface P2PConnection extends AutoCloseable {
   PeerId peerId();
 
   /** True while the state is {@link ConnectionState#CONNECTED}. */
-  boolean isConnected();
+  default boolean isConnected() {
+    return state() == ConnectionState.CONNECTED;
+  }
 
   /** Sends a reliable, ordered message. Same as {@code send(message, Delivery.RELIABLE)}. */
-  CompletableFuture<Void> send(byte[] message);
+  default CompletableFuture<Void> send(byte[] message) {
+    return send(message, Delivery.RELIABLE);
+  }
 
   /**
    * Sends a message. The future completes when the message is accepted for delivery (within bounded

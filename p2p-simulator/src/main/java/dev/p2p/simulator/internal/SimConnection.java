@@ -12,11 +12,10 @@ import dev.p2p.api.P2PConnection;
 import dev.p2p.api.PathChangeEvent;
 import dev.p2p.api.PathType;
 import dev.p2p.api.PeerId;
+import dev.p2p.api.internal.ConnectionListeners;
 import dev.p2p.simulator.SimCounters;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
@@ -45,7 +44,8 @@ final class SimConnection implements P2PConnection {
 
   private ConnectionState state = ConnectionState.CONNECTING;
   private PathType path;
-  private final List<ConnectionListener> listeners = new ArrayList<>(1);
+  private final ConnectionListeners listeners =
+      new ConnectionListeners((event, e) -> log.warn("connection listener failed on {}", event, e));
   private final ArrayDeque<byte[]> inbox = new ArrayDeque<>();
   private final ArrayDeque<CompletableFuture<byte[]>> waiting = new ArrayDeque<>();
   private long buffered;
@@ -174,16 +174,6 @@ final class SimConnection implements P2PConnection {
   @Override
   public PeerId peerId() {
     return remote.id;
-  }
-
-  @Override
-  public boolean isConnected() {
-    return state() == ConnectionState.CONNECTED;
-  }
-
-  @Override
-  public CompletableFuture<Void> send(byte[] message) {
-    return send(message, Delivery.RELIABLE);
   }
 
   @Override
@@ -517,16 +507,8 @@ final class SimConnection implements P2PConnection {
     if (core.logging()) {
       core.log(local.name + " conn=" + id + " " + previous + " -> " + next + " (" + reason + ")");
     }
-    if (listeners.isEmpty()) {
-      return;
-    }
-    ConnectionStateEvent event = new ConnectionStateEvent(remote.id, previous, next, reason);
-    for (ConnectionListener l : List.copyOf(listeners)) {
-      try {
-        l.stateChanged(event);
-      } catch (RuntimeException e) {
-        log.warn("connection listener failed on {}", event, e);
-      }
+    if (!listeners.isEmpty()) {
+      listeners.fire(new ConnectionStateEvent(remote.id, previous, next, reason));
     }
   }
 
@@ -535,14 +517,7 @@ final class SimConnection implements P2PConnection {
     path = next;
     core.log(
         local.name + " conn=" + id + " path " + previous + " -> " + next + " (" + reason + ")");
-    PathChangeEvent event = new PathChangeEvent(remote.id, previous, next, reason);
-    for (ConnectionListener l : List.copyOf(listeners)) {
-      try {
-        l.pathChanged(event);
-      } catch (RuntimeException e) {
-        log.warn("connection listener failed on {}", event, e);
-      }
-    }
+    listeners.fire(new PathChangeEvent(remote.id, previous, next, reason));
   }
 
   @Override
