@@ -4,7 +4,6 @@ import dev.p2p.api.ConfigurationException;
 import dev.p2p.api.NetworkException;
 import dev.p2p.api.P2PConfig;
 import dev.p2p.api.PeerId;
-import dev.p2p.tunnel.internal.ErrorCode;
 import dev.p2p.tunnel.internal.NamedThreadFactory;
 import dev.p2p.tunnel.internal.TunnelProtocol;
 import dev.p2p.tunnel.server.internal.ServerChannelInitializer;
@@ -152,8 +151,7 @@ public final class TunnelServer implements AutoCloseable {
     closed = true;
     cleanup.cancel(false);
     serverChannel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
-    for (ChannelFuture f :
-        core.kickAll(ErrorCode.SERVER_SHUTDOWN, "the tunnel server is shutting down")) {
+    for (ChannelFuture f : core.shutdown("the tunnel server is shutting down")) {
       f.awaitUninterruptibly(2, TimeUnit.SECONDS);
     }
     core.relay().shutdown();

@@ -38,6 +38,7 @@ public final class ServerCore {
   private final Set<PeerId> banned = ConcurrentHashMap.newKeySet();
   private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
   private final Map<Long, PeerId> endedBy = new ConcurrentHashMap<>();
+  private boolean shuttingDown; // guarded by this
 
   private record Pending(ServerSession requester, int requestId) {}
 
@@ -74,8 +75,16 @@ public final class ServerCore {
     return sessions.size();
   }
 
-  /** Tells every session why and closes it; returns their close futures. */
-  public List<ChannelFuture> kickAll(ErrorCode code, String message) {
+  /**
+   * Tells every session the server is shutting down and closes it; returns their close futures.
+   * Connections are not ended toward the other peers: every client learns of the shutdown itself
+   * and keeps its connections to resume them with the next server.
+   */
+  public List<ChannelFuture> shutdown(String message) {
+    synchronized (this) {
+      shuttingDown = true;
+    }
+    ErrorCode code = ErrorCode.SERVER_SHUTDOWN;
     List<ChannelFuture> closing = new ArrayList<>();
     for (ServerSession s : List.copyOf(sessions.values())) {
       closing.add(s.channel().closeFuture());
@@ -127,7 +136,9 @@ public final class ServerCore {
     PeerId peer = session.peer();
     if (peer != null) {
       sessions.remove(peer, session);
-      endAllConnections(session, "peer " + peer.shortString() + " left the tunnel server");
+      if (!shuttingDown) {
+        endAllConnections(session, "peer " + peer.shortString() + " left the tunnel server");
+      }
     }
   }
 
