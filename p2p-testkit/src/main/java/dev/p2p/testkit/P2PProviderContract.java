@@ -53,16 +53,9 @@ public abstract class P2PProviderContract {
     return "";
   }
 
-  /**
-   * How another provider dials this listening one. Default {@code listener.peerAddress()}, or the
-   * bare id if the provider does not implement it.
-   */
+  /** How another provider dials this listening one. Default {@code listener.peerAddress()}. */
   protected PeerAddress dialAddress(P2PProvider provider, P2PListener listener) {
-    try {
-      return listener.peerAddress();
-    } catch (UnsupportedOperationException e) {
-      return PeerAddress.of(provider.localPeerId());
-    }
+    return listener.peerAddress();
   }
 
   /**

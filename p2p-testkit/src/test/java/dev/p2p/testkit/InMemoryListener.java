@@ -3,6 +3,7 @@ package dev.p2p.testkit;
 import dev.p2p.api.ConnectionClosedException;
 import dev.p2p.api.P2PConnection;
 import dev.p2p.api.P2PListener;
+import dev.p2p.api.PeerAddress;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,6 +55,11 @@ final class InMemoryListener implements P2PListener {
   @Override
   public String localAddr() {
     return addr;
+  }
+
+  @Override
+  public PeerAddress peerAddress() {
+    return PeerAddress.of(provider.localPeerId());
   }
 
   @Override
