@@ -148,9 +148,27 @@ public final class ServerCore {
     }
   }
 
+  private static void link(long id, ServerSession a, ServerSession b) {
+    a.routes.put(id, b);
+    b.routes.put(id, a);
+  }
+
+  private static void unlink(long id, ServerSession a, ServerSession b) {
+    if (a != null) {
+      a.routes.remove(id);
+    }
+    if (b != null) {
+      b.routes.remove(id);
+    }
+  }
+
   /** Closes a connection and tells the other end (if it is still there) why. */
   private void endConnection(long id, ServerSession from, String reason) {
     from.connectionIds.remove(id);
+    ServerSession routed = from.routes.remove(id);
+    if (routed != null) {
+      routed.routes.remove(id);
+    }
     Optional<RelayConnection> rc = relay.getConnection(id);
     relay.closeConnection(id);
     endedBy.remove(id);
@@ -202,6 +220,7 @@ public final class ServerCore {
     long id = rc.id();
     if (rc.state() == RelayConnectionState.CONNECTED) {
       from.connectionIds.add(id);
+      link(id, from, target);
       from.send(new TunnelFrame.ConnectAccepted(request.requestId(), id, destination, 0));
     } else if (rc.initiator().equals(source)) {
       from.connectionIds.add(id);
@@ -222,6 +241,7 @@ public final class ServerCore {
       Pending other = pending.remove(id);
       relay.updateState(id, RelayConnectionState.CONNECTED);
       from.connectionIds.add(id);
+      link(id, from, target);
       from.send(new TunnelFrame.ConnectAccepted(request.requestId(), id, destination, 0));
       if (other != null) {
         other.requester().send(new TunnelFrame.ConnectAccepted(other.requestId(), id, source, 0));
@@ -278,6 +298,7 @@ public final class ServerCore {
     }
     pending.remove(id);
     relay.updateState(id, RelayConnectionState.CONNECTED);
+    link(id, from, p.requester());
     p.requester()
         .send(
             new TunnelFrame.ConnectAccepted(
@@ -311,6 +332,7 @@ public final class ServerCore {
       relay.updateState(id, RelayConnectionState.DISCONNECTING);
       endedBy.put(id, from.peer());
       from.connectionIds.remove(id);
+      unlink(id, from, from.routes.get(id));
       PeerId other = relay.getDestinationPeer(id, from.peer()).orElse(null);
       ServerSession otherSession = other == null ? null : sessions.get(other);
       if (otherSession != null && otherSession.connectionIds.contains(id)) {
@@ -337,6 +359,9 @@ public final class ServerCore {
       String reason = "the connection was idle for too long and the tunnel server closed it";
       for (PeerId end : List.of(rc.initiator(), rc.target())) {
         ServerSession s = sessions.get(end);
+        if (s != null) {
+          s.routes.remove(rc.id());
+        }
         if (s != null && s.connectionIds.remove(rc.id())) {
           if (p != null && p.requester() == s) {
             s.send(

@@ -9,7 +9,6 @@ import dev.p2p.tunnel.internal.TunnelFrameCodec;
 import dev.p2p.tunnel.internal.TunnelFrameDecoder;
 import dev.p2p.tunnel.internal.TunnelProtocol;
 import dev.p2p.tunnel.internal.TunnelProtocolException;
-import dev.p2p.tunnel.server.RelayConnectionState;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -22,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -51,6 +51,12 @@ public final class ServerSession extends ChannelInboundHandlerAdapter {
 
   /** Relay connections this session is an end of; shared with other sessions' threads. */
   final Set<Long> connectionIds = ConcurrentHashMap.newKeySet();
+
+  /**
+   * For each CONNECTED connection, the session at its other end: the data path's only lookup. Kept
+   * by {@link ServerCore} under its lock, together with {@link #connectionIds}.
+   */
+  final Map<Long, ServerSession> routes = new ConcurrentHashMap<>();
 
   /** Sessions paused because this session's queue was full; woken when it drains. */
   private final Set<ServerSession> waiters = ConcurrentHashMap.newKeySet();
@@ -231,17 +237,12 @@ public final class ServerSession extends ChannelInboundHandlerAdapter {
   private void relay(DataFrame data) {
     requireRegistered(data);
     long id = data.connectionId();
-    PeerId destination = core.relay().getDestinationPeer(id, peer).orElse(null);
-    if (destination == null || !connectionIds.contains(id)) {
+    ServerSession target = routes.get(id);
+    if (target == null) {
       data.release();
-      send(new TunnelFrame.ConnectionEnd(id, "no such connection on the tunnel server"));
-      return;
-    }
-    ServerSession target = core.session(destination);
-    if (target == null
-        || !target.connectionIds.contains(id)
-        || core.relay().getState(id) != RelayConnectionState.CONNECTED) {
-      data.release(); // the connection is ending; both ends are told by the end frames
+      if (!connectionIds.contains(id)) {
+        send(new TunnelFrame.ConnectionEnd(id, "no such connection on the tunnel server"));
+      } // else: connecting or ending; both ends are told by the connect and end frames
       return;
     }
     core.relay().recordPacketRelayed(id, data.payloadLength());
