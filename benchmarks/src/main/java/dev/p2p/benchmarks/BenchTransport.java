@@ -34,6 +34,18 @@ interface BenchTransport extends AutoCloseable {
                   .build();
           return new ProviderBenchTransport(config, server);
         }
+      case "quic":
+        {
+          // Both providers on loopback sockets, so both send 64 KiB UDP payloads.
+          P2PConfig config =
+              P2PConfig.builder()
+                  .implementation("quic")
+                  .set("P2P_QUIC_BIND", "127.0.0.1:0")
+                  .build();
+          return new ProviderBenchTransport(config, "127.0.0.1:0", null);
+        }
+      case "raw-quic":
+        return new RawQuicBenchTransport();
       default:
         throw new IllegalArgumentException("unknown transport '" + name + "'");
     }

@@ -162,7 +162,14 @@ public final class SimulatorScaleHarness {
     double cpu = (ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - cpuStart) / 1e9;
     System.out.printf(
         "done: %,d messages sent, %,d received, %,d connections opened, %.1f s wall (%.0f messages/s),"
-            + " %.1f s CPU of the simulation thread (%.0f messages/CPU-s)%n",
-        h.sent, h.received, h.connects, wall, h.received / wall, cpu, h.received / cpu);
+            + " %.1f s CPU of the simulation thread (%.0f messages/CPU-s), %.2f events/message%n",
+        h.sent,
+        h.received,
+        h.connects,
+        wall,
+        h.received / wall,
+        cpu,
+        h.received / cpu,
+        (double) h.net.eventsRun() / h.received);
   }
 }

@@ -140,6 +140,11 @@ public final class SimNetwork implements AutoCloseable {
     return core.traceLines();
   }
 
+  /** Events run so far (packets, timers, tasks): what a run cost, independent of the machine. */
+  public long eventsRun() {
+    return core.eventsRun();
+  }
+
   /** Events waiting in the queue (for tests of boundedness). */
   public int pendingEvents() {
     return core.pendingEvents();

@@ -43,6 +43,7 @@ public final class SimCore {
   private final TraceRecorder trace;
   private final WallClock wall;
   private long now;
+  private long eventsRun;
   private Thread driver;
   private boolean closed;
 
@@ -212,6 +213,7 @@ public final class SimCore {
 
   private void runNext() {
     Event e = queue.poll();
+    eventsRun++;
     now = Math.max(now, e.time);
     e.run();
   }
@@ -639,6 +641,15 @@ public final class SimCore {
     lock.lock();
     try {
       return trace.lines();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  public long eventsRun() {
+    lock.lock();
+    try {
+      return eventsRun;
     } finally {
       lock.unlock();
     }
