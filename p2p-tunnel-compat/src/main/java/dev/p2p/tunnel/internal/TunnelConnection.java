@@ -292,10 +292,10 @@ final class TunnelConnection implements P2PConnection {
       bytesReceived.add(message.length);
       messagesReceived.increment();
       long unread = inbox.add(message);
-      if (unread > receiveBuffer && !readPaused) {
+      if (unread > receiveBuffer) {
         readPaused = true;
         readPausedVolatile = true;
-        session.pauseReading(this);
+        session.pauseReading(this); // idempotent; again after a reconnect
       }
     } finally {
       frame.release();

@@ -342,9 +342,9 @@ final class TunnelSession {
     TunnelFrameDecoder decoder = ch.pipeline().get(TunnelFrameDecoder.class);
     decoder.maxFrameSize(Math.max(frame.maxFrameSize(), 64 * 1024));
     phase = Phase.REGISTERED;
-    if (!readPausedBy.isEmpty()) {
-      ch.config().setAutoRead(false);
-    }
+    // A new channel starts reading even if a connection still has too much unread: the resume
+    // frames must get through. That connection pauses the channel again on its next data frame.
+    readPausedBy.clear();
     long interval = settings.pingInterval().toNanos();
     if (frame.idleTimeoutMillis() > 0) {
       interval = Math.min(interval, TimeUnit.MILLISECONDS.toNanos(frame.idleTimeoutMillis()) / 3);
@@ -361,7 +361,11 @@ final class TunnelSession {
       return;
     }
     long now = System.nanoTime();
-    if (readPausedBy.isEmpty() && now - lastReadNanos > 3 * intervalNanos) {
+    if (!readPausedBy.isEmpty()) {
+      // Paused because the application reads slowly: still take one read per interval, so a
+      // closed server, an end frame or a resume request is noticed (overshoot: one socket read).
+      ch.read();
+    } else if (now - lastReadNanos > 3 * intervalNanos) {
       log.debug("tunnel server {} silent for 3 ping intervals; reconnecting", serverText());
       ch.close();
       return;
@@ -436,7 +440,8 @@ final class TunnelSession {
                 new NetworkException(
                     "the connection to the tunnel server "
                         + serverText()
-                        + " was lost before the message was sent; it was not delivered"));
+                        + " was lost before the message was accepted; if it did not reach the"
+                        + " peer, the connection closes when it resumes and says so"));
       }
     }
   }
@@ -460,7 +465,9 @@ final class TunnelSession {
 
   /** Stops reading from the server while {@code connection} has too much unread. */
   void pauseReading(TunnelConnection connection) {
-    readPausedBy.add(connection);
+    if (!readPausedBy.add(connection)) {
+      return;
+    }
     Channel ch = channel;
     if (ch != null) {
       ch.config().setAutoRead(false);
@@ -587,6 +594,8 @@ final class TunnelSession {
                 TunnelFrameCodec.encode(
                     ctx.alloc(), new TunnelFrame.Error(e.code(), e.getMessage())))
             .addListener(f -> ctx.close());
+      } else if (t instanceof java.nio.channels.ClosedChannelException) {
+        return; // a queued write failed because the channel closed: already handled
       } else if (t instanceof IOException) {
         log.debug("connection to tunnel server {} failed: {}", serverText(), t.toString());
         ctx.close();

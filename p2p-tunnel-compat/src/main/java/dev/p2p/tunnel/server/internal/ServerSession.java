@@ -17,6 +17,7 @@ import io.netty.handler.codec.DecoderException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -311,6 +312,8 @@ public final class ServerSession extends ChannelInboundHandlerAdapter {
     if (t instanceof TunnelProtocolException e) {
       log.debug("protocol error from {}: {}", describe(), e.getMessage());
       kick(e.code(), e.getMessage());
+    } else if (t instanceof ClosedChannelException) {
+      return; // a queued write failed because the session closed: nothing to add
     } else if (t instanceof IOException) {
       log.debug("connection to {} failed: {}", describe(), t.toString());
       ctx.close();
@@ -340,6 +343,8 @@ public final class ServerSession extends ChannelInboundHandlerAdapter {
         .writeAndFlush(
             TunnelFrameCodec.encode(channel.alloc(), new TunnelFrame.Error(code, message)))
         .addListener(ChannelFutureListener.CLOSE);
+    // A client that does not read would keep the error frame (and the session) forever.
+    channel.eventLoop().schedule(() -> channel.close(), 1, TimeUnit.SECONDS);
   }
 
   String describe() {
