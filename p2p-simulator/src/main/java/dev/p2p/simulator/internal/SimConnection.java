@@ -41,6 +41,7 @@ final class SimConnection implements P2PConnection {
   final ReliableSender sender;
   final ReliableReceiver receiver;
   final RttEstimator rtt;
+  private final KeepAlive keepAlive;
 
   private ConnectionState state = ConnectionState.CONNECTING;
   private PathType path;
@@ -55,8 +56,6 @@ final class SimConnection implements P2PConnection {
   /** The other end, learned from its first packet; lets packets skip the lookup. */
   private SimConnection remoteEnd;
 
-  private long lastHeard;
-  private boolean keepAliveRunning;
   private long synSentAt;
   private int synAttempts;
 
@@ -82,7 +81,7 @@ final class SimConnection implements P2PConnection {
     this.rtt = new RttEstimator(core.nominalRtt(local, remote, path));
     this.sender = new ReliableSender(this);
     this.receiver = new ReliableReceiver(this);
-    this.lastHeard = core.now();
+    this.keepAlive = new KeepAlive(this);
   }
 
   // ---- handshake -------------------------------------------------------------------------------
@@ -367,7 +366,7 @@ final class SimConnection implements P2PConnection {
     if (state == ConnectionState.CLOSED) {
       return;
     }
-    lastHeard = core.now();
+    keepAlive.heard();
     if (remoteEnd == null && p.origin != null && p.kind != Packet.RESET) {
       remoteEnd = p.origin;
     }
@@ -447,53 +446,9 @@ final class SimConnection implements P2PConnection {
     return state != ConnectionState.CLOSED;
   }
 
-  // ---- keep-alive
-  // --------------------------------------------------------------------------------
-
-  /**
-   * A fault appeared somewhere. Real transports send keep-alives all the time; the simulator only
-   * runs them while a fault could cut this connection, so a healthy idle network has no events.
-   */
+  /** A fault appeared somewhere; see {@link KeepAlive}. */
   void checkHealth() {
-    if (keepAliveRunning || state == ConnectionState.CLOSED || core.healthy(local, remote)) {
-      return;
-    }
-    keepAliveRunning = true;
-    // Continuous keep-alives mean the last packet was heard no longer ago than now.
-    lastHeard = core.now();
-    core.schedule(keepAliveInterval(), this::keepAliveTick);
-  }
-
-  private long keepAliveInterval() {
-    return Math.max(
-        1,
-        Math.min(core.settings.keepAlive().toNanos(), core.settings.idleTimeout().toNanos() / 2));
-  }
-
-  private void keepAliveTick() {
-    if (state == ConnectionState.CLOSED) {
-      keepAliveRunning = false;
-      return;
-    }
-    long silent = core.now() - lastHeard;
-    if (silent >= core.settings.idleTimeout().toNanos()) {
-      keepAliveRunning = false;
-      abort(
-          new SimClosedException(
-              "no packet from peer '"
-                  + remote.name
-                  + "' for "
-                  + Duration.ofNanos(silent)
-                  + " (idle timeout): it crashed or the network between you is down"));
-      return;
-    }
-    if (core.healthy(local, remote) && silent < 2 * keepAliveInterval()) {
-      keepAliveRunning = false;
-      return;
-    }
-    emit(packet(Packet.PING));
-    long untilIdle = lastHeard + core.settings.idleTimeout().toNanos() - core.now();
-    core.schedule(Math.min(keepAliveInterval(), untilIdle), this::keepAliveTick);
+    keepAlive.check();
   }
 
   // ---- state -------------------------------------------------------------------------------

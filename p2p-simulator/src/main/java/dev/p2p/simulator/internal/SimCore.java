@@ -10,7 +10,6 @@ import dev.p2p.simulator.NatType;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -50,15 +49,14 @@ public final class SimCore {
   private final Map<PeerId, PeerSlot> slotsById = new HashMap<>();
   private final Map<String, PeerSlot> slotsByName = new HashMap<>();
   private final List<PeerSlot> slots = new ArrayList<>();
-  private final Map<Long, LinkConditions> links = new HashMap<>();
-  private final Set<Long> blocked = new HashSet<>();
-  private final Map<Long, long[]> busyUntil = new HashMap<>();
+  private final LinkTable links;
   private long nextConnectionId = 1;
 
   public SimCore(SimSettings settings) {
     this.settings = settings;
     this.random = new SimRandom(settings.seed());
     this.trace = new TraceRecorder(settings.traceCapacity());
+    this.links = new LinkTable(settings.defaultLink());
     this.wall = settings.realTime() ? new WallClock() : null;
     if (wall != null) {
       driver = new Thread(this::driveRealTime, "p2p-simulator-clock");
@@ -420,22 +418,14 @@ public final class SimCore {
 
   // ---- links and faults ----------------------------------------------------------------------
 
-  private static long key(PeerSlot from, PeerSlot to) {
-    return ((long) from.index << 32) | (to.index & 0xffffffffL);
-  }
-
   LinkConditions link(PeerSlot from, PeerSlot to) {
-    if (links.isEmpty()) {
-      return settings.defaultLink(); // the common case; spares a boxed map lookup per packet
-    }
-    LinkConditions c = links.get(key(from, to));
-    return c != null ? c : settings.defaultLink();
+    return links.conditions(from, to);
   }
 
   public void setLink(PeerId from, PeerId to, LinkConditions conditions) {
     enter();
     try {
-      links.put(key(slot(from), slot(to)), conditions);
+      links.set(slot(from), slot(to), conditions);
     } finally {
       exit();
     }
@@ -444,7 +434,7 @@ public final class SimCore {
   public LinkConditions link(PeerId from, PeerId to) {
     enter();
     try {
-      return link(slot(from), slot(to));
+      return links.conditions(slot(from), slot(to));
     } finally {
       exit();
     }
@@ -455,9 +445,7 @@ public final class SimCore {
     try {
       for (PeerId f : from) {
         for (PeerId t : to) {
-          if (!f.equals(t)) {
-            blocked.add(key(slot(f), slot(t)));
-          }
+          links.cut(slot(f), slot(t));
         }
       }
       faultsChanged();
@@ -471,7 +459,7 @@ public final class SimCore {
     try {
       for (PeerId f : from) {
         for (PeerId t : to) {
-          blocked.remove(key(slot(f), slot(t)));
+          links.restore(slot(f), slot(t));
         }
       }
     } finally {
@@ -482,19 +470,15 @@ public final class SimCore {
   public void healAll() {
     enter();
     try {
-      blocked.clear();
+      links.restoreAll();
     } finally {
       exit();
     }
   }
 
-  boolean blocked(PeerSlot from, PeerSlot to) {
-    return !blocked.isEmpty() && blocked.contains(key(from, to));
-  }
-
   /** True if keep-alives between the two could get through both ways right now. */
   boolean healthy(PeerSlot a, PeerSlot b) {
-    return a.up() && b.up() && !blocked(a, b) && !blocked(b, a);
+    return a.up() && b.up() && !links.isCut(a, b) && !links.isCut(b, a);
   }
 
   /** A fault appeared: connections that cross it start keep-alives so they notice if it lasts. */
@@ -537,14 +521,8 @@ public final class SimCore {
     PeerSlot to = p.to;
     LinkConditions c = link(from, to);
     long size = p.wireSize();
-    long departure = now;
-    if (c.bandwidthBitsPerSecond() > 0) {
-      long[] busy = busyUntil.computeIfAbsent(key(from, to), k -> new long[1]);
-      departure = Math.max(now, busy[0]);
-      busy[0] = departure + (size * 8 * 1_000_000_000L) / c.bandwidthBitsPerSecond();
-      departure = busy[0];
-    }
-    if (blocked(from, to) || random.chance(c.loss())) {
+    long departure = links.departure(from, to, size, now, c.bandwidthBitsPerSecond());
+    if (links.isCut(from, to) || random.chance(c.loss())) {
       record(p, FATE_LOST, -1);
       return FATE_LOST;
     }
@@ -576,46 +554,12 @@ public final class SimCore {
   }
 
   private void record(Packet p, int fate, long arrival) {
-    trace.record(now, p.kind, p.connectionId, p.seq, p.payloadSize(), fate, arrival);
-    if (trace.logging()) {
-      trace.log(
-          format(now)
-              + " "
-              + p.from.name
-              + "->"
-              + p.to.name
-              + " conn="
-              + p.connectionId
-              + " "
-              + Packet.kindName(p.kind)
-              + " seq="
-              + p.seq
-              + " size="
-              + p.payloadSize()
-              + " "
-              + (fate == FATE_LOST
-                  ? "LOST"
-                  : (fate == FATE_DUPLICATED ? "DUPLICATED" : "arrives")
-                      + " at "
-                      + format(arrival)));
-    }
+    trace.packet(now, p, fate, arrival);
   }
 
   /** Records a message handed to the application. */
   void recordDelivery(PeerSlot at, long connectionId, long seq, int size) {
-    trace.record(now, 99, connectionId, seq, size, FATE_APP, at.index);
-    if (trace.logging()) {
-      trace.log(
-          format(now)
-              + " "
-              + at.name
-              + " conn="
-              + connectionId
-              + " delivers seq="
-              + seq
-              + " size="
-              + size);
-    }
+    trace.delivery(now, at, connectionId, seq, size);
   }
 
   boolean logging() {

@@ -21,7 +21,53 @@ final class TraceRecorder {
     this.lines = new ArrayDeque<>(Math.min(capacity, 1024));
   }
 
-  void record(long time, int kind, long conn, long seq, long size, int fate, long extra) {
+  /** A packet put on the wire, and what the link did with it. */
+  void packet(long now, Packet p, int fate, long arrival) {
+    record(now, p.kind, p.connectionId, p.seq, p.payloadSize(), fate, arrival);
+    if (capacity > 0) {
+      String what =
+          fate == SimCore.FATE_LOST
+              ? "LOST"
+              : (fate == SimCore.FATE_DUPLICATED ? "DUPLICATED" : "arrives")
+                  + " at "
+                  + SimCore.format(arrival);
+      log(
+          SimCore.format(now)
+              + " "
+              + p.from.name
+              + "->"
+              + p.to.name
+              + " conn="
+              + p.connectionId
+              + " "
+              + Packet.kindName(p.kind)
+              + " seq="
+              + p.seq
+              + " size="
+              + p.payloadSize()
+              + " "
+              + what);
+    }
+  }
+
+  /** A message handed to the application. */
+  void delivery(long now, PeerSlot at, long connectionId, long seq, int size) {
+    record(now, 99, connectionId, seq, size, SimCore.FATE_APP, at.index);
+    if (capacity > 0) {
+      log(
+          SimCore.format(now)
+              + " "
+              + at.name
+              + " conn="
+              + connectionId
+              + " delivers seq="
+              + seq
+              + " size="
+              + size);
+    }
+  }
+
+  private void record(long time, int kind, long conn, long seq, long size, int fate, long extra) {
     mix(time);
     mix(((long) kind << 32) | fate);
     mix(conn);
