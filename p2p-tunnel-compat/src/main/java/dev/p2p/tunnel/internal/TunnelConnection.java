@@ -11,15 +11,14 @@ import dev.p2p.api.NetworkException;
 import dev.p2p.api.P2PConnection;
 import dev.p2p.api.PathType;
 import dev.p2p.api.PeerId;
+import dev.p2p.api.internal.ConnectionListeners;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,7 +45,8 @@ final class TunnelConnection implements P2PConnection {
   private final int maxMessageSize;
   private final long receiveBuffer;
   private final MessageInbox inbox = new MessageInbox();
-  private final List<ConnectionListener> listeners = new CopyOnWriteArrayList<>();
+  private final ConnectionListeners listeners =
+      new ConnectionListeners((event, e) -> log.warn("connection listener failed on {}", event, e));
   private final ArrayDeque<ConnectionStateEvent> events = new ArrayDeque<>(); // guarded by this
   private final LongAdder bytesSent = new LongAdder();
   private final LongAdder bytesReceived = new LongAdder();
@@ -103,18 +103,8 @@ final class TunnelConnection implements P2PConnection {
   }
 
   @Override
-  public boolean isConnected() {
-    return state == ConnectionState.CONNECTED;
-  }
-
-  @Override
   public ConnectionState state() {
     return state;
-  }
-
-  @Override
-  public CompletableFuture<Void> send(byte[] message) {
-    return send(message, Delivery.RELIABLE);
   }
 
   @Override
@@ -212,7 +202,7 @@ final class TunnelConnection implements P2PConnection {
 
   @Override
   public void addListener(ConnectionListener listener) {
-    listeners.add(Objects.requireNonNull(listener, "listener"));
+    listeners.add(listener);
   }
 
   /** Returns at once: sends fail from now on, the end frame follows the messages already sent. */
@@ -396,13 +386,7 @@ final class TunnelConnection implements P2PConnection {
       if (event == null) {
         return;
       }
-      for (ConnectionListener l : listeners) {
-        try {
-          l.stateChanged(event);
-        } catch (RuntimeException e) {
-          log.warn("connection listener failed on {}", event, e);
-        }
-      }
+      listeners.fire(event);
     }
   }
 
