@@ -10,6 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.p2p.api.AuthenticationFailedException;
 import dev.p2p.api.ConfigurationException;
 import dev.p2p.api.ConnectionFailedException;
+import dev.p2p.api.ConnectionListener;
+import dev.p2p.api.ConnectionState;
+import dev.p2p.api.ConnectionStateEvent;
 import dev.p2p.api.Delivery;
 import dev.p2p.api.MessageTooLargeException;
 import dev.p2p.api.NetworkException;
@@ -79,6 +82,29 @@ class TunnelProviderTest {
     CompletableFuture<P2PConnection> in = listener.accept();
     P2PConnection out = await(a.connect(b.localPeerId()));
     return new P2PConnection[] {out, await(in)};
+  }
+
+  @Test
+  void closeReasonsSayWhichSideClosed() throws Exception {
+    P2PConnection[] c = pair(open(config().build()), open(config().build()));
+    CompletableFuture<String> local = new CompletableFuture<>();
+    CompletableFuture<String> remote = new CompletableFuture<>();
+    c[0].addListener(closedReason(local));
+    c[1].addListener(closedReason(remote));
+    c[0].close();
+    assertTrue(await(local).contains("application"), await(local));
+    assertTrue(await(remote).contains("peer"), await(remote));
+  }
+
+  private static ConnectionListener closedReason(CompletableFuture<String> reason) {
+    return new ConnectionListener() {
+      @Override
+      public void stateChanged(ConnectionStateEvent event) {
+        if (event.current() == ConnectionState.CLOSED) {
+          reason.complete(event.reason());
+        }
+      }
+    };
   }
 
   @Test

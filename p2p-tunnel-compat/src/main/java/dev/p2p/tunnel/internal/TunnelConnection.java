@@ -208,8 +208,12 @@ final class TunnelConnection implements P2PConnection {
   /** Returns at once: sends fail from now on, the end frame follows the messages already sent. */
   @Override
   public void close() {
-    disconnecting("closed by the peer");
-    session.execute(() -> session.provider().closeConnection(this, "closed by the peer"));
+    disconnecting("closed by the application");
+    session.execute(
+        () ->
+            session
+                .provider()
+                .closeConnection(this, "closed by the application", "closed by the peer"));
   }
 
   // ---- called on the event loop by the provider ----

@@ -456,7 +456,16 @@ public final class TunnelProvider implements P2PProvider {
   }
 
   /** Closes a connection from this side and tells the peer why. Event loop only. */
+  /** Ends a connection with one reason for both sides. */
   void closeConnection(TunnelConnection c, String reason) {
+    closeConnection(c, reason, reason);
+  }
+
+  /**
+   * Ends a connection: {@code reason} is what this side's listeners see, {@code peerReason} what
+   * the end frame tells the peer (a local close reads "closed by the peer" over there).
+   */
+  void closeConnection(TunnelConnection c, String reason, String peerReason) {
     if (c.state() == ConnectionState.CLOSED) {
       return;
     }
@@ -469,7 +478,7 @@ public final class TunnelProvider implements P2PProvider {
     byKey.remove(new ConnKey(c.peerId(), c.virtualPort()), c);
     if (tellPeer) {
       byId.remove(id, c);
-      session.sendOrdered(c.outbound(), new TunnelFrame.ConnectionEnd(id, reason));
+      session.sendOrdered(c.outbound(), new TunnelFrame.ConnectionEnd(id, peerReason));
     }
     // The end frame is queued behind every accepted message: nothing is left to do for us.
     c.closed(reason);
