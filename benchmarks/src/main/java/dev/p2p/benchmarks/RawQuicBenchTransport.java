@@ -22,6 +22,7 @@ import io.netty.handler.codec.quic.QuicStreamChannel;
 import io.netty.handler.codec.quic.QuicStreamType;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.handler.ssl.util.SelfSignedCertificate;
+import io.netty.util.AttributeKey;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -45,6 +46,12 @@ final class RawQuicBenchTransport implements BenchTransport {
   private static final int SOCKET_BUFFER = 4 << 20;
   private static final int DATAGRAM_QUEUE = 4096;
   private static final long IDLE_TIMEOUT_MS = 30_000;
+
+  /** Connection and stream handlers with nothing to do; shared by every connection. */
+  private static final ChannelHandler NO_OP = new NoOpHandler();
+
+  private static final AttributeKey<CompletableFuture<FramedEndpoint>> ACCEPTOR =
+      AttributeKey.valueOf("bench.acceptor");
 
   private final EventLoopGroup serverLoop =
       new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -73,18 +80,25 @@ final class RawQuicBenchTransport implements BenchTransport {
           configure(new QuicServerCodecBuilder())
               .sslContext(serverTls)
               .tokenHandler(null) // no Retry round trip, as in the provider
-              .handler(new ChannelInboundHandlerAdapter())
+              .handler(
+                  new ChannelInitializer<QuicChannel>() {
+                    @Override
+                    protected void initChannel(QuicChannel ch) {
+                      // connect() dials one at a time, so connections arrive in its order.
+                      ch.attr(ACCEPTOR).set(accepted.poll());
+                    }
+                  })
               .streamHandler(
                   new ChannelInitializer<QuicStreamChannel>() {
                     @Override
                     protected void initChannel(QuicStreamChannel ch) {
                       // The stream appears with the dialler's first bytes: hand it to connect().
-                      CompletableFuture<FramedEndpoint> next = accepted.poll();
-                      if (next == null) {
+                      CompletableFuture<FramedEndpoint> acceptor = ch.parent().attr(ACCEPTOR).get();
+                      if (acceptor == null) {
                         ch.close();
                         return;
                       }
-                      next.complete(framed(ch));
+                      acceptor.complete(framed(ch));
                     }
                   })
               .build();
@@ -144,8 +158,8 @@ final class RawQuicBenchTransport implements BenchTransport {
     try {
       quic =
           QuicChannel.newBootstrap(client)
-              .handler(new ChannelInboundHandlerAdapter())
-              .streamHandler(new ChannelInboundHandlerAdapter())
+              .handler(NO_OP)
+              .streamHandler(NO_OP)
               .remoteAddress((InetSocketAddress) server.localAddress())
               .connect()
               .get(Waits.TIMEOUT_SECONDS, TimeUnit.SECONDS);
@@ -208,4 +222,7 @@ final class RawQuicBenchTransport implements BenchTransport {
       }
     }
   }
+
+  @ChannelHandler.Sharable
+  private static final class NoOpHandler extends ChannelInboundHandlerAdapter {}
 }
