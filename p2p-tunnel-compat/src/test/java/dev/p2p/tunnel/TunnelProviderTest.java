@@ -85,6 +85,16 @@ class TunnelProviderTest {
   }
 
   @Test
+  void rttIsMeasuredSoonAfterRegistering() throws Exception {
+    P2PConnection[] c = pair(open(config().build()), open(config().build()));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (c[0].stats().rtt().isZero() && System.nanoTime() < deadline) {
+      Thread.sleep(5); // real network, real time: waiting for the first pong
+    }
+    assertTrue(c[0].stats().rtt().toNanos() > 0, "no RTT sample 5 s after registering");
+  }
+
+  @Test
   void closeReasonsSayWhichSideClosed() throws Exception {
     P2PConnection[] c = pair(open(config().build()), open(config().build()));
     CompletableFuture<String> local = new CompletableFuture<>();

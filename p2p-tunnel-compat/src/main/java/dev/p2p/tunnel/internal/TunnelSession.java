@@ -350,7 +350,8 @@ final class TunnelSession {
       interval = Math.min(interval, TimeUnit.MILLISECONDS.toNanos(frame.idleTimeoutMillis()) / 3);
     }
     long every = Math.max(interval, TimeUnit.MILLISECONDS.toNanos(10));
-    pingTask = loop.scheduleAtFixedRate(() -> ping(ch, every), every, every, TimeUnit.NANOSECONDS);
+    // The first ping goes at once, so stats().rtt() has a sample one round trip after registering.
+    pingTask = loop.scheduleAtFixedRate(() -> ping(ch, every), 0, every, TimeUnit.NANOSECONDS);
     log.debug("registered {} with {}", identity.peerId().shortString(), serverText());
     registered.complete(null);
     provider.sessionRegistered(reconnect);
