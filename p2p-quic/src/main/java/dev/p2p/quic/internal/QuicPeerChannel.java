@@ -24,7 +24,6 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -38,8 +37,8 @@ import org.slf4j.LoggerFactory;
  * length-prefixed; UNRELIABLE messages as QUIC DATAGRAM frames.
  *
  * <p>Threading: transport state lives on the connection's event loop. Application threads touch
- * only the outbox (a concurrent queue drained on the loop), the inbox (guarded by {@code this}) and
- * volatile fields.
+ * only the outbox (a queue guarded by itself, drained on the loop), the inbox (guarded by {@code
+ * this}) and volatile fields.
  */
 final class QuicPeerChannel implements P2PConnection, StreamFrameReader.Sink, PeerPath.Observer {
   private static final Logger log = LoggerFactory.getLogger(QuicPeerChannel.class);
@@ -49,6 +48,13 @@ final class QuicPeerChannel implements P2PConnection, StreamFrameReader.Sink, Pe
 
   static final int CLOSE_NOT_LISTENING = 1;
   static final int CLOSE_PROTOCOL_ERROR = 2;
+
+  /**
+   * Bytes of RELIABLE messages queued for the event loop that {@code send} accepts at once. Beyond
+   * it a send completes only when its message is written to the stream; without it, every send
+   * would wait for a hand-over to the event loop.
+   */
+  static final int OUTBOX_BYTES = 512 * 1024;
 
   /** Bytes written to the stream before a flush, so packets leave while the batch goes on. */
   private static final int FLUSH_EVERY_BYTES = 256 * 1024;
@@ -69,8 +75,10 @@ final class QuicPeerChannel implements P2PConnection, StreamFrameReader.Sink, Pe
   private volatile QuicStreamChannel stream;
   private volatile int datagramLimit = -1;
 
-  // Outbound, any thread -> loop.
-  private final ConcurrentLinkedQueue<PendingSend> outbox = new ConcurrentLinkedQueue<>();
+  // Outbound, any thread -> loop; guarded by outbox.
+  private final ArrayDeque<PendingSend> outbox = new ArrayDeque<>();
+  private long outboxBytes;
+  private int outboxWaiters;
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
 
   // Inbound, guarded by this.
@@ -317,13 +325,14 @@ final class QuicPeerChannel implements P2PConnection, StreamFrameReader.Sink, Pe
     markClosed("closed locally");
     loop.execute(
         () -> {
-          failOutbox();
           refreshStats(); // the last figures stay readable after close
           if (!quic.isActive()) {
+            failOutbox();
             return;
           }
           if (stream != null && stream.isActive()) {
             // Everything written before CLOSE is delivered; the peer hangs up when it reads it.
+            flushAcceptedOutbox();
             writeControl(StreamFrames.CLOSE);
             linger =
                 loop.schedule(
@@ -333,6 +342,7 @@ final class QuicPeerChannel implements P2PConnection, StreamFrameReader.Sink, Pe
                     LINGER_MS,
                     TimeUnit.MILLISECONDS);
           } else {
+            failOutbox();
             quic.close(true, CLOSE_NORMAL, quic.alloc().buffer(0));
           }
         });
@@ -361,14 +371,57 @@ final class QuicPeerChannel implements P2PConnection, StreamFrameReader.Sink, Pe
               message.length, settings.maxMessageSize(), "maximum message size"));
     }
     PendingSend p = new PendingSend(message);
-    outbox.add(p);
+    boolean acceptedNow;
+    synchronized (outbox) {
+      outbox.add(p);
+      outboxBytes += message.length;
+      // Nobody overtakes a waiting sender, so acceptance keeps the order of the stream.
+      acceptedNow = outboxWaiters == 0 && outboxBytes <= OUTBOX_BYTES;
+      if (!acceptedNow) {
+        p.future = new CompletableFuture<>();
+        outboxWaiters++;
+      }
+    }
+    CompletableFuture<Void> result;
+    if (acceptedNow) {
+      countSent(message);
+      result = CompletableFuture.completedFuture(null);
+    } else {
+      result = p.future;
+    }
     if (closedReason != null) {
       // Raced with close: make sure nobody waits forever.
-      failOutbox();
+      loop.execute(this::failOutbox);
     } else if (drainScheduled.compareAndSet(false, true)) {
       loop.execute(this::drain);
     }
-    return p.future;
+    return result;
+  }
+
+  private void countSent(byte[] message) {
+    bytesSent.addAndGet(message.length);
+    messagesSent.incrementAndGet();
+  }
+
+  private PendingSend pollOutbox() {
+    synchronized (outbox) {
+      PendingSend p = outbox.poll();
+      if (p != null) {
+        outboxBytes -= p.message.length;
+        if (p.future != null) {
+          outboxWaiters--;
+        }
+      }
+      return p;
+    }
+  }
+
+  /** Hands a message written to the stream to its waiting sender, if it had one. */
+  private void written(PendingSend p) {
+    if (p.future != null) {
+      countSent(p.message);
+      p.future.complete(null);
+    }
   }
 
   /** Writes queued messages while the stream has room; the rest waits for writability. Loop. */
@@ -380,14 +433,12 @@ final class QuicPeerChannel implements P2PConnection, StreamFrameReader.Sink, Pe
     }
     int sinceFlush = 0;
     PendingSend p;
-    while (s.isWritable() && (p = outbox.poll()) != null) {
+    while (s.isWritable() && (p = pollOutbox()) != null) {
       byte[] m = p.message;
       ByteBuf buf = s.alloc().directBuffer(StreamFrames.HEADER_LENGTH + m.length);
       buf.writeInt(m.length).writeBytes(m);
       s.write(buf, s.voidPromise());
-      bytesSent.addAndGet(m.length);
-      messagesSent.incrementAndGet();
-      p.future.complete(null);
+      written(p);
       sinceFlush += m.length;
       if (sinceFlush >= FLUSH_EVERY_BYTES) {
         s.flush();
@@ -395,15 +446,45 @@ final class QuicPeerChannel implements P2PConnection, StreamFrameReader.Sink, Pe
       }
     }
     s.flush();
-    if (!outbox.isEmpty() && !s.isActive()) {
+    if (!s.isActive()) {
       failOutbox();
     }
   }
 
+  /**
+   * Closing: messages {@code send} already accepted still go out, ahead of CLOSE, whatever the
+   * stream's writability; senders still waiting fail. Loop.
+   */
+  private void flushAcceptedOutbox() {
+    QuicStreamChannel s = stream;
+    PendingSend p;
+    while (true) {
+      synchronized (outbox) {
+        p = outbox.peek();
+        if (p == null || p.future != null) {
+          break;
+        }
+        pollOutbox();
+      }
+      byte[] m = p.message;
+      s.write(
+          s.alloc()
+              .directBuffer(StreamFrames.HEADER_LENGTH + m.length)
+              .writeInt(m.length)
+              .writeBytes(m),
+          s.voidPromise());
+    }
+    failOutbox();
+  }
+
+  /** Drops what is queued: accepted messages are lost with the connection, waiters fail. */
   private void failOutbox() {
     PendingSend p;
     ConnectionClosedException ex = null;
-    while ((p = outbox.poll()) != null) {
+    while ((p = pollOutbox()) != null) {
+      if (p.future == null) {
+        continue;
+      }
       if (ex == null) {
         ex = closedException();
       }
@@ -655,7 +736,9 @@ final class QuicPeerChannel implements P2PConnection, StreamFrameReader.Sink, Pe
 
   private static final class PendingSend {
     final byte[] message;
-    final CompletableFuture<Void> future = new CompletableFuture<>();
+
+    /** Null once {@code send} accepted the message; else completes when it is written. */
+    CompletableFuture<Void> future;
 
     PendingSend(byte[] message) {
       this.message = message;
