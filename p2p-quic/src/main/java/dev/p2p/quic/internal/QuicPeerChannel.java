@@ -56,6 +56,9 @@ final class QuicPeerChannel implements P2PConnection, StreamFrameReader.Sink, Pe
    */
   static final int OUTBOX_BYTES = 512 * 1024;
 
+  /** Small messages are copied together into buffers of this size before a stream write. */
+  private static final int WRITE_BATCH_BYTES = 32 * 1024;
+
   /** Bytes written to the stream before a flush, so packets leave while the batch goes on. */
   private static final int FLUSH_EVERY_BYTES = 256 * 1024;
 
@@ -432,18 +435,31 @@ final class QuicPeerChannel implements P2PConnection, StreamFrameReader.Sink, Pe
       return;
     }
     int sinceFlush = 0;
+    ByteBuf batch = null;
     PendingSend p;
     while (s.isWritable() && (p = pollOutbox()) != null) {
       byte[] m = p.message;
-      ByteBuf buf = s.alloc().directBuffer(StreamFrames.HEADER_LENGTH + m.length);
-      buf.writeInt(m.length).writeBytes(m);
-      s.write(buf, s.voidPromise());
+      int frame = StreamFrames.HEADER_LENGTH + m.length;
+      if (batch != null && batch.writableBytes() < frame) {
+        s.write(batch, s.voidPromise());
+        batch = null;
+      }
+      if (batch == null) {
+        // Small messages share a buffer: one stream write per batch, not one per message.
+        batch = s.alloc().directBuffer(Math.max(frame, WRITE_BATCH_BYTES));
+      }
+      batch.writeInt(m.length).writeBytes(m);
       written(p);
-      sinceFlush += m.length;
+      sinceFlush += frame;
       if (sinceFlush >= FLUSH_EVERY_BYTES) {
+        s.write(batch, s.voidPromise());
+        batch = null;
         s.flush();
         sinceFlush = 0;
       }
+    }
+    if (batch != null) {
+      s.write(batch, s.voidPromise());
     }
     s.flush();
     if (!s.isActive()) {
