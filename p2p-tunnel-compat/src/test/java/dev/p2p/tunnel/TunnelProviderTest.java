@@ -1,5 +1,6 @@
 package dev.p2p.tunnel;
 
+import static dev.p2p.tunnel.Futures.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -34,7 +35,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
@@ -63,17 +63,6 @@ class TunnelProviderTest {
     P2PProvider p = P2P.open(config);
     closing.add(p);
     return p;
-  }
-
-  private static <T> T await(CompletableFuture<T> f) throws Exception {
-    try {
-      return f.get(10, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof Exception cause) {
-        throw cause;
-      }
-      throw e;
-    }
   }
 
   private P2PConnection[] pair(P2PProvider a, P2PProvider b) throws Exception {

@@ -1,5 +1,6 @@
 package dev.p2p.tunnel;
 
+import static dev.p2p.tunnel.Futures.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -12,23 +13,10 @@ import dev.p2p.api.P2PProvider;
 import dev.p2p.tunnel.server.TunnelServer;
 import io.netty.handler.ssl.util.SelfSignedCertificate;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** The optional TLS between clients and the tunnel server. */
 class TunnelTlsTest {
-
-  private static <T> T await(CompletableFuture<T> f) throws Exception {
-    try {
-      return f.get(10, TimeUnit.SECONDS);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof Exception cause) {
-        throw cause;
-      }
-      throw e;
-    }
-  }
 
   @Test
   void clientsTrustingTheCertificateTalkOverTls() throws Exception {

@@ -251,14 +251,7 @@ public final class ServerCore {
 
   private RelayConnection createOrGet(
       PeerId source, PeerId destination, long appId, TunnelFrame.ConnectRequest request) {
-    RelayConnection rc =
-        relay.createOrGetConnection(
-            source,
-            destination,
-            appId,
-            request.connectionType(),
-            request.virtualPort(),
-            request.channel());
+    RelayConnection rc = relayConnection(source, destination, appId, request);
     if (rc.state() == RelayConnectionState.DISCONNECTING) {
       // The old connection on this port is ending; the request is for a new one.
       ServerSession owner = sessions.get(source);
@@ -267,16 +260,20 @@ public final class ServerCore {
       } else {
         relay.closeConnection(rc.id());
       }
-      rc =
-          relay.createOrGetConnection(
-              source,
-              destination,
-              appId,
-              request.connectionType(),
-              request.virtualPort(),
-              request.channel());
+      rc = relayConnection(source, destination, appId, request);
     }
     return rc;
+  }
+
+  private RelayConnection relayConnection(
+      PeerId source, PeerId destination, long appId, TunnelFrame.ConnectRequest request) {
+    return relay.createOrGetConnection(
+        source,
+        destination,
+        appId,
+        request.connectionType(),
+        request.virtualPort(),
+        request.channel());
   }
 
   private static void fail(
