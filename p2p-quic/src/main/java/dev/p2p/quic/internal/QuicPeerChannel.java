@@ -11,6 +11,7 @@ import dev.p2p.api.P2PConnection;
 import dev.p2p.api.PathChangeEvent;
 import dev.p2p.api.PathType;
 import dev.p2p.api.PeerId;
+import dev.p2p.api.internal.ConnectionListeners;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.quic.QuicChannel;
@@ -24,7 +25,6 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -72,7 +72,8 @@ final class QuicPeerChannel implements P2PConnection, StreamFrameReader.Sink, Pe
   private final PeerPath path;
   private final boolean dialler;
   private final QuicSettings settings;
-  private final CopyOnWriteArrayList<ConnectionListener> listeners = new CopyOnWriteArrayList<>();
+  private final ConnectionListeners listeners =
+      new ConnectionListeners((event, e) -> log.warn("connection listener failed on {}", event, e));
 
   private volatile ConnectionState state = ConnectionState.AUTHENTICATING;
   private volatile QuicStreamChannel stream;
@@ -284,14 +285,7 @@ final class QuicPeerChannel implements P2PConnection, StreamFrameReader.Sink, Pe
       }
       state = next;
     }
-    ConnectionStateEvent event = new ConnectionStateEvent(peer, previous, next, reason);
-    for (ConnectionListener l : listeners) {
-      try {
-        l.stateChanged(event);
-      } catch (RuntimeException ex) {
-        log.warn("connection listener failed", ex);
-      }
-    }
+    listeners.fire(new ConnectionStateEvent(peer, previous, next, reason));
   }
 
   /** Fails pending and future calls; keeps messages that already arrived. Idempotent. */
@@ -352,11 +346,6 @@ final class QuicPeerChannel implements P2PConnection, StreamFrameReader.Sink, Pe
   }
 
   // ---- sending ----
-
-  @Override
-  public CompletableFuture<Void> send(byte[] message) {
-    return send(message, Delivery.RELIABLE);
-  }
 
   @Override
   public CompletableFuture<Void> send(byte[] message, Delivery delivery) {
@@ -664,18 +653,13 @@ final class QuicPeerChannel implements P2PConnection, StreamFrameReader.Sink, Pe
   }
 
   @Override
-  public boolean isConnected() {
-    return state == ConnectionState.CONNECTED;
-  }
-
-  @Override
   public ConnectionState state() {
     return state;
   }
 
   @Override
   public void addListener(ConnectionListener listener) {
-    listeners.add(Objects.requireNonNull(listener, "listener"));
+    listeners.add(listener);
   }
 
   @Override
@@ -683,16 +667,9 @@ final class QuicPeerChannel implements P2PConnection, StreamFrameReader.Sink, Pe
     if (previous == null) {
       return; // the first answer fixes the path; nothing moved
     }
-    PathChangeEvent event =
+    listeners.fire(
         new PathChangeEvent(
-            peer, p.type(), p.type(), "direct path moved from " + previous + " to " + current);
-    for (ConnectionListener l : listeners) {
-      try {
-        l.pathChanged(event);
-      } catch (RuntimeException ex) {
-        log.warn("connection listener failed", ex);
-      }
-    }
+            peer, p.type(), p.type(), "direct path moved from " + previous + " to " + current));
   }
 
   @Override
