@@ -13,6 +13,7 @@ import dev.p2p.api.P2PProvider;
 import dev.p2p.api.PeerAddress;
 import dev.p2p.api.PeerId;
 import dev.p2p.api.PeerNotFoundException;
+import dev.p2p.api.internal.HostPort;
 import dev.p2p.identity.Ed25519Identity;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -310,23 +311,14 @@ public final class QuicP2PProvider implements P2PProvider {
     if (a.isEmpty()) {
       return new InetSocketAddress(0);
     }
-    int colon = a.lastIndexOf(':');
-    if (colon < 0) {
-      throw badListenAddress(addr, null);
-    }
-    String host = a.substring(0, colon);
-    if (host.startsWith("[") && host.endsWith("]")) {
-      host = host.substring(1, host.length() - 1);
-    }
-    int port;
+    HostPort hp;
     try {
-      port = Integer.parseInt(a.substring(colon + 1));
-    } catch (NumberFormatException e) {
+      hp = HostPort.parse(a);
+    } catch (IllegalArgumentException e) {
       throw badListenAddress(addr, e);
     }
-    if (port < 0 || port > 65535) {
-      throw badListenAddress(addr, null);
-    }
+    String host = hp.host();
+    int port = hp.port();
     if (host.isEmpty()) {
       return new InetSocketAddress(port);
     }

@@ -2,6 +2,7 @@ package dev.p2p.tunnel.internal;
 
 import dev.p2p.api.ConfigurationException;
 import dev.p2p.api.P2PConfig;
+import dev.p2p.api.internal.HostPort;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -83,24 +84,16 @@ public record TunnelClientSettings(
     if (s.startsWith("tunnel://")) {
       s = s.substring("tunnel://".length());
     }
-    int colon = s.lastIndexOf(':');
-    if (colon <= 0 || colon == s.length() - 1) {
-      throw badServer(text, what);
-    }
-    String host = s.substring(0, colon);
-    if (host.startsWith("[") && host.endsWith("]")) {
-      host = host.substring(1, host.length() - 1);
-    }
-    int port;
+    HostPort hp;
     try {
-      port = Integer.parseInt(s.substring(colon + 1));
-    } catch (NumberFormatException e) {
+      hp = HostPort.parse(s);
+    } catch (IllegalArgumentException e) {
       throw badServer(text, what);
     }
-    if (port < 1 || port > 65535 || host.isEmpty()) {
+    if (hp.port() < 1 || hp.host().isEmpty()) {
       throw badServer(text, what);
     }
-    return InetSocketAddress.createUnresolved(host, port);
+    return InetSocketAddress.createUnresolved(hp.host(), hp.port());
   }
 
   private static ConfigurationException badServer(String text, String what) {
