@@ -8,6 +8,13 @@ public abstract class Event {
   long time;
   long seq;
 
+  /** Where the event sits in the {@link EventQueue}'s heap; -1 while it is not queued. */
+  int heapIndex = -1;
+
   /** Runs the event on the simulation thread, with the network lock held. */
   protected abstract void run();
+
+  boolean queued() {
+    return heapIndex >= 0;
+  }
 }

@@ -2,29 +2,27 @@ package dev.p2p.simulator.internal;
 
 import java.util.Arrays;
 
-/** A binary min-heap of events ordered by (time, seq). Hand-rolled to avoid comparator calls. */
+/**
+ * A binary min-heap of events ordered by (time, seq). Hand-rolled to avoid comparator calls, and
+ * because each event knows its heap slot, a timer that is no longer needed can be taken out instead
+ * of firing for nothing.
+ */
 final class EventQueue {
   private Event[] heap = new Event[1024];
   private int size;
   private long nextSeq;
 
+  /** Queues {@code e} at {@code time}; an event can be queued once at a time. */
   void add(Event e, long time) {
+    if (e.heapIndex >= 0) {
+      throw new IllegalStateException("event already queued: " + e);
+    }
     e.time = time;
     e.seq = nextSeq++;
     if (size == heap.length) {
       heap = Arrays.copyOf(heap, size * 2);
     }
-    int i = size++;
-    while (i > 0) {
-      int parent = (i - 1) >>> 1;
-      Event p = heap[parent];
-      if (!before(e, p)) {
-        break;
-      }
-      heap[i] = p;
-      i = parent;
-    }
-    heap[i] = e;
+    siftUp(size++, e);
   }
 
   Event peek() {
@@ -36,31 +34,70 @@ final class EventQueue {
       return null;
     }
     Event top = heap[0];
+    removeAt(0);
+    return top;
+  }
+
+  /** Takes {@code e} out of the queue; false if it was not queued. */
+  boolean remove(Event e) {
+    int i = e.heapIndex;
+    if (i < 0 || i >= size || heap[i] != e) {
+      return false;
+    }
+    removeAt(i);
+    return true;
+  }
+
+  private void removeAt(int i) {
+    Event removed = heap[i];
+    removed.heapIndex = -1;
     Event last = heap[--size];
     heap[size] = null;
-    if (size > 0) {
-      int i = 0;
-      int half = size >>> 1;
-      while (i < half) {
-        int child = 2 * i + 1;
-        Event c = heap[child];
-        int right = child + 1;
-        if (right < size && before(heap[right], c)) {
-          child = right;
-          c = heap[child];
-        }
-        if (!before(c, last)) {
-          break;
-        }
-        heap[i] = c;
-        i = child;
+    if (i < size) {
+      siftDown(i, last);
+      if (heap[i] == last) {
+        siftUp(i, last);
       }
-      heap[i] = last;
     }
     if (heap.length > 4096 && size < heap.length / 8) {
       heap = Arrays.copyOf(heap, heap.length / 2); // keep the heap bounded after a burst
     }
-    return top;
+  }
+
+  private void siftUp(int i, Event e) {
+    while (i > 0) {
+      int parent = (i - 1) >>> 1;
+      Event p = heap[parent];
+      if (!before(e, p)) {
+        break;
+      }
+      heap[i] = p;
+      p.heapIndex = i;
+      i = parent;
+    }
+    heap[i] = e;
+    e.heapIndex = i;
+  }
+
+  private void siftDown(int i, Event e) {
+    int half = size >>> 1;
+    while (i < half) {
+      int child = 2 * i + 1;
+      Event c = heap[child];
+      int right = child + 1;
+      if (right < size && before(heap[right], c)) {
+        child = right;
+        c = heap[child];
+      }
+      if (!before(c, e)) {
+        break;
+      }
+      heap[i] = c;
+      c.heapIndex = i;
+      i = child;
+    }
+    heap[i] = e;
+    e.heapIndex = i;
   }
 
   int size() {
@@ -68,7 +105,10 @@ final class EventQueue {
   }
 
   void clear() {
-    Arrays.fill(heap, 0, size, null);
+    for (int i = 0; i < size; i++) {
+      heap[i].heapIndex = -1;
+      heap[i] = null;
+    }
     size = 0;
   }
 

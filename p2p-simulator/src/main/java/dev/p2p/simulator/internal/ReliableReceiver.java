@@ -18,7 +18,7 @@ final class ReliableReceiver {
   private final TreeMap<Long, Packet> early = new TreeMap<>();
   private long earlyBytes;
   private long expected;
-  private boolean ackPending;
+  private final Event ackTimer = new AckTimer();
   private long advertised;
 
   ReliableReceiver(SimConnection conn) {
@@ -56,15 +56,15 @@ final class ReliableReceiver {
   }
 
   void scheduleAck() {
-    if (!ackPending && conn.open()) {
-      ackPending = true;
-      conn.core.schedule(0, this::sendAckIfPending);
+    if (!ackTimer.queued() && conn.open()) {
+      conn.core.schedule(ackTimer, 0);
     }
   }
 
-  private void sendAckIfPending() {
-    if (ackPending) {
-      ackPending = false;
+  /** One per receiver, re-queued rather than allocated per acknowledgement. */
+  private final class AckTimer extends Event {
+    @Override
+    protected void run() {
       if (conn.open()) {
         sendAck();
       }

@@ -13,14 +13,14 @@ final class ReliableSender {
   private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
   private final SimConnection conn;
-  private final ArrayDeque<Outgoing> pending = new ArrayDeque<>();
-  private final ArrayDeque<Outgoing> unacked = new ArrayDeque<>();
+  private final ArrayDeque<Outgoing> pending = new ArrayDeque<>(1);
+  private final ArrayDeque<Outgoing> unacked = new ArrayDeque<>(1);
   private long nextSeq;
   private long unackedBytes;
   private long peerWindow;
   private long ackedThrough = -1;
   private long windowSentAt = -1;
-  private boolean timerPending;
+  private final Event timer = new RetransmissionTimer();
   private long closeDeadline = Long.MAX_VALUE;
 
   ReliableSender(SimConnection conn) {
@@ -110,6 +110,9 @@ final class ReliableSender {
       peerWindow = ack.window;
     }
     flush();
+    if (unacked.isEmpty() && pending.isEmpty()) {
+      conn.core.cancel(timer); // RFC 6298 5.2: nothing outstanding, no timer
+    }
     if (finAcked) {
       conn.finAcknowledged();
     }
@@ -141,14 +144,20 @@ final class ReliableSender {
   }
 
   private void armTimer(long delay) {
-    if (!timerPending) {
-      timerPending = true;
-      conn.core.schedule(Math.min(delay, closeDeadline - conn.core.now()), this::onTimer);
+    if (!timer.queued()) {
+      conn.core.schedule(timer, Math.min(delay, closeDeadline - conn.core.now()));
+    }
+  }
+
+  /** One per sender, re-queued rather than allocated per arming. */
+  private final class RetransmissionTimer extends Event {
+    @Override
+    protected void run() {
+      onTimer();
     }
   }
 
   private void onTimer() {
-    timerPending = false;
     if (!conn.open()) {
       return;
     }
@@ -193,5 +202,6 @@ final class ReliableSender {
     }
     unacked.clear();
     unackedBytes = 0;
+    conn.core.cancel(timer);
   }
 }

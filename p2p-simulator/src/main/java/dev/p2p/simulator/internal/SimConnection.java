@@ -47,8 +47,8 @@ final class SimConnection implements P2PConnection {
   private PathType path;
   private final ConnectionListeners listeners =
       new ConnectionListeners((event, e) -> log.warn("connection listener failed on {}", event, e));
-  private final ArrayDeque<byte[]> inbox = new ArrayDeque<>();
-  private final ArrayDeque<CompletableFuture<byte[]>> waiting = new ArrayDeque<>();
+  private final ArrayDeque<byte[]> inbox = new ArrayDeque<>(1);
+  private final ArrayDeque<CompletableFuture<byte[]>> waiting = new ArrayDeque<>(1);
   private long buffered;
   private ConnectionClosedException closedCause;
   private boolean closeRequested;

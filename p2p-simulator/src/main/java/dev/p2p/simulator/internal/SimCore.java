@@ -108,6 +108,11 @@ public final class SimCore {
     }
   }
 
+  /** Takes a scheduled event back; nothing happens if it already ran or was never queued. */
+  void cancel(Event event) {
+    queue.remove(event);
+  }
+
   void schedule(long delayNanos, Runnable action) {
     schedule(new Task(action), delayNanos);
   }

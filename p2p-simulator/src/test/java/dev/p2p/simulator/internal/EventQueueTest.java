@@ -1,6 +1,7 @@
 package dev.p2p.simulator.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.QuickTheory.qt;
@@ -23,16 +24,26 @@ class EventQueueTest {
     protected void run() {}
   }
 
+  /** -1 polls, -2 removes the queued event at a position the list also picks, others add. */
   @Test
-  void pollsByTimeThenInsertionOrderForAnyInterleaving() {
-    qt().forAll(lists().of(integers().between(-1, 50)).ofSizeBetween(0, 3000))
+  void pollsByTimeThenInsertionOrderForAnyInterleavingOfAddPollAndRemove() {
+    qt().forAll(lists().of(integers().between(-2, 50)).ofSizeBetween(0, 3000))
         .checkAssert(
             ops -> {
               EventQueue q = new EventQueue();
               List<long[]> model = new ArrayList<>(); // {time, tag}
+              List<Tagged> live = new ArrayList<>(); // by tag order, to pick removals
               int tag = 0;
               for (int op : ops) {
-                if (op < 0) {
+                if (op == -2) {
+                  if (!live.isEmpty()) {
+                    Tagged victim = live.remove(tag % live.size());
+                    assertTrue(q.remove(victim));
+                    assertFalse(q.remove(victim), "removed twice");
+                    assertFalse(victim.queued());
+                    model.removeIf(m -> m[1] == victim.tag);
+                  }
+                } else if (op < 0) {
                   Event got = q.poll();
                   if (model.isEmpty()) {
                     assertNull(got);
@@ -40,9 +51,13 @@ class EventQueueTest {
                     long[] want = model.remove(0);
                     assertEquals(want[0], got.time);
                     assertEquals(want[1], ((Tagged) got).tag);
+                    assertFalse(got.queued());
+                    live.remove(got);
                   }
                 } else {
-                  q.add(new Tagged(tag), op);
+                  Tagged e = new Tagged(tag);
+                  q.add(e, op);
+                  live.add(e);
                   int at = 0;
                   while (at < model.size() && model.get(at)[0] <= op) {
                     at++; // equal times keep insertion order
