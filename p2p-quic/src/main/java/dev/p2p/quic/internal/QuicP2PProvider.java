@@ -24,7 +24,6 @@ import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.handler.codec.quic.QuicChannel;
@@ -95,7 +94,7 @@ public final class QuicP2PProvider implements P2PProvider {
         new MultiThreadIoEventLoopGroup(
             1,
             new DefaultThreadFactory("p2p-quic-" + identity.peerId().shortString(), true),
-            NioIoHandler.newFactory());
+            BusyPollSelectStrategy.nioHandlerFactory(settings.busyPoll().toNanos()));
     this.loop = group.next();
   }
 

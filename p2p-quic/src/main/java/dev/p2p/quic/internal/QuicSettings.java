@@ -19,7 +19,8 @@ record QuicSettings(
     long connectionWindow,
     int receiveBufferBytes,
     int datagramQueueLength,
-    java.net.InetSocketAddress bindAddress) {
+    java.net.InetSocketAddress bindAddress,
+    Duration busyPoll) {
 
   static final String KEEPALIVE_MS = "P2P_KEEPALIVE_MS";
   static final String IDLE_TIMEOUT_MS = "P2P_IDLE_TIMEOUT_MS";
@@ -29,6 +30,12 @@ record QuicSettings(
   static final String QUIC_STREAM_WINDOW = "P2P_QUIC_STREAM_WINDOW";
   static final String QUIC_RECEIVE_BUFFER = "P2P_QUIC_RECEIVE_BUFFER";
   static final String QUIC_DATAGRAM_QUEUE = "P2P_QUIC_DATAGRAM_QUEUE";
+
+  /**
+   * How long the event loop polls for more work before it sleeps (microseconds; 0 = sleep at once).
+   * See {@link BusyPollSelectStrategy}.
+   */
+  static final String QUIC_BUSY_POLL_US = "P2P_QUIC_BUSY_POLL_US";
 
   /** Where the provider's one UDP socket binds when it dials before listening. */
   static final String QUIC_BIND = "P2P_QUIC_BIND";
@@ -68,7 +75,8 @@ record QuicSettings(
         2 * streamWindow,
         config.getInt(QUIC_RECEIVE_BUFFER, 4 << 20, 64 << 10, 1 << 30),
         config.getInt(QUIC_DATAGRAM_QUEUE, 4096, 16, 1 << 20),
-        bindAddress(config));
+        bindAddress(config),
+        Duration.ofNanos(1000 * config.getLong(QUIC_BUSY_POLL_US, 50, 0, 10_000)));
   }
 
   /**

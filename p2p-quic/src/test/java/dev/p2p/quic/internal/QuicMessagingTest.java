@@ -166,6 +166,25 @@ class QuicMessagingTest {
     return c.recv().get(10, TimeUnit.SECONDS);
   }
 
+  /**
+   * With busy polling off the loops sleep whenever they run out of work, so every message and every
+   * echo needs a wake-up: Netty's default path must carry traffic both ways just the same.
+   */
+  @Test
+  void withBusyPollingOffEchoesStillFlowBothWaysInOrder() throws Exception {
+    P2PConfig config = P2PConfig.builder().set(QuicSettings.QUIC_BUSY_POLL_US, "0").build();
+    try (QuicPeers p = QuicPeers.connect(config)) {
+      assertEquals(0, p.dialler.settings().busyPoll().toNanos());
+      for (int i = 0; i < 200; i++) {
+        p.dialled.send(message(i, 64)).get(5, TimeUnit.SECONDS);
+        byte[] got = recv(p.accepted);
+        assertEquals(i, ByteBuffer.wrap(got).getInt());
+        p.accepted.send(got).get(5, TimeUnit.SECONDS);
+        assertEquals(i, ByteBuffer.wrap(recv(p.dialled)).getInt(), "echo order");
+      }
+    }
+  }
+
   @Test
   void reliableMessagesSurviveRoundTrip() throws Exception {
     try (QuicPeers p = QuicPeers.connect(P2PConfig.empty())) {

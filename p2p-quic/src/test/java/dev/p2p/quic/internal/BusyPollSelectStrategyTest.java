@@ -1,0 +1,141 @@
+package dev.p2p.quic.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.p2p.api.ConfigurationException;
+import dev.p2p.api.P2PConfig;
+import io.netty.channel.SelectStrategy;
+import io.netty.util.concurrent.DefaultEventExecutor;
+import io.netty.util.concurrent.ThreadAwareExecutor;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class BusyPollSelectStrategyTest {
+  /** Long enough that a strategy that missed its exit condition fails the test by its result. */
+  private static final long LONG_POLL = TimeUnit.SECONDS.toNanos(10);
+
+  private final DefaultEventExecutor loop = new DefaultEventExecutor();
+
+  @AfterEach
+  void shutDown() {
+    loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void pollsUntilTheSelectorReportsReadyChannels() throws Exception {
+    SelectStrategy s = BusyPollSelectStrategy.forExecutor(loop, LONG_POLL);
+    AtomicInteger calls = new AtomicInteger();
+    long start = System.nanoTime();
+    int result = s.calculateStrategy(() -> calls.incrementAndGet() < 4 ? 0 : 2, false);
+    assertEquals(2, result, "the ready count, so the loop processes the keys at once");
+    assertEquals(4, calls.get());
+    assertTrue(System.nanoTime() - start < LONG_POLL / 2, "returned at the first ready key");
+  }
+
+  @Test
+  void stopsPollingWhenAnotherThreadSubmitsATask() throws Exception {
+    // Keep the executor's own thread busy, so a submitted task stays in its queue.
+    CountDownLatch busy = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    loop.execute(
+        () -> {
+          busy.countDown();
+          try {
+            release.await(10, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+    assertTrue(busy.await(5, TimeUnit.SECONDS));
+    try {
+      SelectStrategy s = BusyPollSelectStrategy.forExecutor(loop, LONG_POLL);
+      AtomicInteger calls = new AtomicInteger();
+      long start = System.nanoTime();
+      int result =
+          s.calculateStrategy(
+              () -> {
+                if (calls.incrementAndGet() == 5) {
+                  loop.execute(() -> {});
+                }
+                return 0;
+              },
+              false);
+      assertEquals(0, result, "no keys, but the loop must run the task instead of sleeping");
+      assertEquals(5, calls.get());
+      assertTrue(System.nanoTime() - start < LONG_POLL / 2, "returned at the submitted task");
+    } finally {
+      release.countDown();
+    }
+  }
+
+  @Test
+  void blocksOnceThePollPeriodPassesWithoutWork() throws Exception {
+    SelectStrategy s = BusyPollSelectStrategy.forExecutor(loop, TimeUnit.MILLISECONDS.toNanos(2));
+    AtomicInteger calls = new AtomicInteger();
+    long start = System.nanoTime();
+    int result = s.calculateStrategy(() -> calls.incrementAndGet() * 0, false);
+    long took = System.nanoTime() - start;
+    assertEquals(SelectStrategy.SELECT, result);
+    assertTrue(calls.get() >= 1, "polled at least once");
+    assertTrue(took >= TimeUnit.MILLISECONDS.toNanos(2), "polled for the whole period: " + took);
+  }
+
+  @Test
+  void withTasksWaitingItPollsOnceAndNeverBlocks() throws Exception {
+    SelectStrategy s = BusyPollSelectStrategy.forExecutor(loop, LONG_POLL);
+    AtomicInteger calls = new AtomicInteger();
+    assertEquals(0, s.calculateStrategy(() -> calls.incrementAndGet() * 0, true));
+    assertEquals(1, calls.get());
+  }
+
+  @Test
+  void withoutAPollPeriodOrAVisibleTaskQueueItBlocksAtOnceLikeNettysDefault() throws Exception {
+    ThreadAwareExecutor foreign =
+        new ThreadAwareExecutor() {
+          @Override
+          public boolean isExecutorThread(Thread thread) {
+            return false;
+          }
+
+          @Override
+          public void execute(Runnable command) {
+            command.run();
+          }
+        };
+    for (SelectStrategy s :
+        new SelectStrategy[] {
+          BusyPollSelectStrategy.forExecutor(loop, 0),
+          BusyPollSelectStrategy.forExecutor(foreign, LONG_POLL)
+        }) {
+      AtomicInteger calls = new AtomicInteger();
+      assertEquals(SelectStrategy.SELECT, s.calculateStrategy(calls::incrementAndGet, false));
+      assertEquals(0, calls.get(), "no poll before blocking");
+      assertEquals(7, s.calculateStrategy(() -> 7, true));
+    }
+  }
+
+  @Test
+  void thePollPeriodIsConfigurableAndRangeChecked() {
+    assertEquals(
+        TimeUnit.MICROSECONDS.toNanos(50),
+        QuicSettings.from(P2PConfig.empty()).busyPoll().toNanos(),
+        "default");
+    assertEquals(
+        0,
+        QuicSettings.from(P2PConfig.builder().set(QuicSettings.QUIC_BUSY_POLL_US, "0").build())
+            .busyPoll()
+            .toNanos());
+    ConfigurationException e =
+        assertThrows(
+            ConfigurationException.class,
+            () ->
+                QuicSettings.from(
+                    P2PConfig.builder().set(QuicSettings.QUIC_BUSY_POLL_US, "20000").build()));
+    assertTrue(e.getMessage().contains(QuicSettings.QUIC_BUSY_POLL_US), e.getMessage());
+  }
+}
