@@ -12,18 +12,19 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.AttributeKey;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The reference point: a plain TCP byte forwarder. It pairs accepted connections two by two and
- * copies bytes each way without looking at them, pausing a side's reads while the other side's
- * queue is full (the usual Netty proxy). Same socket options, queue size and thread count as the
- * tunnel server, so the difference measured is the tunnel's own work.
+ * The reference point: a plain TCP byte forwarder. It pairs accepted connections two by two, in the
+ * order they were accepted, and copies bytes each way without looking at them, pausing a side's
+ * reads while the other side's queue is full (the usual Netty proxy). Same socket options, queue
+ * size and thread count as the tunnel server, so the difference measured is the tunnel's own work.
  */
 final class TcpForwarder implements AutoCloseable {
   private final EventLoopGroup group;
   private final Channel server;
-  private Channel waiting; // guarded by this
+  private Pairing open; // the pair still missing its second connection; server channel's loop only
 
   TcpForwarder(int threads, int maxQueuedBytes) {
     group = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
@@ -36,11 +37,19 @@ final class TcpForwarder implements AutoCloseable {
             .childOption(
                 ChannelOption.WRITE_BUFFER_WATER_MARK,
                 new WriteBufferWaterMark(maxQueuedBytes / 2, maxQueuedBytes))
+            .handler(
+                new ChannelInboundHandlerAdapter() {
+                  @Override
+                  public void channelRead(ChannelHandlerContext ctx, Object accepted) {
+                    assignPair((Channel) accepted);
+                    ctx.fireChannelRead(accepted);
+                  }
+                })
             .childHandler(
                 new ChannelInitializer<SocketChannel>() {
                   @Override
                   protected void initChannel(SocketChannel ch) {
-                    pair(ch);
+                    ch.attr(PAIRING).get().ready(ch);
                   }
                 })
             .bind("127.0.0.1", 0)
@@ -56,17 +65,37 @@ final class TcpForwarder implements AutoCloseable {
     return ((java.net.InetSocketAddress) server.localAddress()).getPort();
   }
 
-  private synchronized void pair(Channel ch) {
-    if (waiting == null || !waiting.isActive()) {
-      waiting = ch;
-      return;
+  private static final AttributeKey<Pairing> PAIRING = AttributeKey.valueOf("tcp-forwarder-pair");
+
+  /**
+   * Pairs in accept order, which is the order the clients connected in. Children are initialised on
+   * different event loops, so pairing at initialisation raced: a setup connection could be paired
+   * with the next benchmark connection, whose first message then never reached its acceptor.
+   */
+  private void assignPair(Channel accepted) {
+    if (open == null) {
+      open = new Pairing();
+      accepted.attr(PAIRING).set(open);
+    } else {
+      accepted.attr(PAIRING).set(open);
+      open = null;
     }
-    Channel other = waiting;
-    waiting = null;
-    ch.pipeline().addLast(new Forward(other));
-    other.pipeline().addLast(new Forward(ch));
-    ch.config().setAutoRead(true);
-    other.config().setAutoRead(true);
+  }
+
+  /** Two accepted connections; they start forwarding once both are initialised. */
+  private static final class Pairing {
+    private Channel first; // guarded by this
+
+    synchronized void ready(Channel ch) {
+      if (first == null) {
+        first = ch;
+        return;
+      }
+      ch.pipeline().addLast(new Forward(first));
+      first.pipeline().addLast(new Forward(ch));
+      ch.config().setAutoRead(true);
+      first.config().setAutoRead(true);
+    }
   }
 
   private static final class Forward extends ChannelInboundHandlerAdapter {
