@@ -11,18 +11,11 @@ import java.time.Duration;
 final class KeepAlive {
   private final SimConnection conn;
   private final SimCore core;
-  private long lastHeard;
   private boolean running;
 
   KeepAlive(SimConnection conn) {
     this.conn = conn;
     this.core = conn.core;
-    this.lastHeard = core.now();
-  }
-
-  /** Any packet from the peer. */
-  void heard() {
-    lastHeard = core.now();
   }
 
   /** A fault appeared somewhere: start keep-alives if it touches this connection. */
@@ -32,7 +25,7 @@ final class KeepAlive {
     }
     running = true;
     // Continuous keep-alives mean the last packet was heard no longer ago than now.
-    lastHeard = core.now();
+    conn.lastHeard = core.now();
     core.schedule(interval(), this::tick);
   }
 
@@ -46,7 +39,7 @@ final class KeepAlive {
       running = false;
       return;
     }
-    long silent = core.now() - lastHeard;
+    long silent = core.now() - conn.lastHeard;
     if (silent >= core.settings.idleTimeout().toNanos()) {
       running = false;
       conn.abort(
@@ -63,7 +56,7 @@ final class KeepAlive {
       return;
     }
     conn.emit(conn.packet(Packet.PING));
-    long untilIdle = lastHeard + core.settings.idleTimeout().toNanos() - core.now();
+    long untilIdle = conn.lastHeard + core.settings.idleTimeout().toNanos() - core.now();
     core.schedule(Math.min(interval(), untilIdle), this::tick);
   }
 }

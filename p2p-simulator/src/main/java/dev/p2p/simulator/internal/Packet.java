@@ -68,15 +68,18 @@ final class Packet extends Event {
 
   @Override
   protected void run() {
+    SimConnection t = target;
+    if (t != null && t.open()) {
+      // An open end implies its peer is the running incarnation: a crash or restart closes them
+      // all.
+      t.onPacket(this);
+      return;
+    }
     SimPeer receiver = to.current;
     if (receiver == null || receiver.crashed) {
       return;
     }
-    if (target != null && target.peer == receiver && target.open()) {
-      target.onPacket(this);
-    } else {
-      receiver.onPacket(this); // looks the connection up, or answers with a reset
-    }
+    receiver.onPacket(this); // looks the connection up, or answers with a reset
   }
 
   static String kindName(int kind) {

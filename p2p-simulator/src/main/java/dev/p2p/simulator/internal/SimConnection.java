@@ -23,32 +23,30 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One end of a simulated connection: handshake, state, the application's inbox, keep-alive and
- * close. Reliable delivery is split into {@link ReliableSender} and {@link ReliableReceiver}.
+ * close. Reliable delivery is the {@link ReliableStream} it extends. What only some connections
+ * need (listeners, an inbox that backs up, several waiting readers, keep-alives) is created on
+ * first use, so an ordinary connection end stays a few cache lines.
  */
-final class SimConnection implements P2PConnection {
+final class SimConnection extends ReliableStream implements P2PConnection {
   private static final Logger log = LoggerFactory.getLogger(SimConnection.class);
   private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
   private static final long MIN_RECEIVE_BUFFER = 4L << 20;
 
-  final SimCore core;
   final SimPeer peer;
   final PeerSlot local;
   final PeerSlot remote;
   final long id;
   final boolean dialer;
   final CompletableFuture<P2PConnection> connected = new CompletableFuture<>();
-  final long receiveCapacity;
-  final ReliableSender sender;
-  final ReliableReceiver receiver;
-  final RttEstimator rtt;
-  private final KeepAlive keepAlive;
+  private KeepAlive keepAlive;
+  long lastHeard;
 
   private ConnectionState state = ConnectionState.CONNECTING;
   private PathType path;
-  private final ConnectionListeners listeners =
-      new ConnectionListeners((event, e) -> log.warn("connection listener failed on {}", event, e));
-  private final ArrayDeque<byte[]> inbox = new ArrayDeque<>(1);
-  private final ArrayDeque<CompletableFuture<byte[]>> waiting = new ArrayDeque<>(1);
+  private ConnectionListeners listeners;
+  private ArrayDeque<byte[]> inbox;
+  private CompletableFuture<byte[]> reader; // the first waiting recv, the common case
+  private ArrayDeque<CompletableFuture<byte[]>> moreReaders;
   private long buffered;
   private ConnectionClosedException closedCause;
   private boolean closeRequested;
@@ -66,22 +64,20 @@ final class SimConnection implements P2PConnection {
   long packetsSent;
   long packetsLost;
   long packetsDuplicated;
-  long retransmissions;
 
   SimConnection(
       SimCore core, SimPeer peer, PeerSlot remote, long id, boolean dialer, PathType path) {
-    this.core = core;
+    super(
+        core,
+        Math.max(MIN_RECEIVE_BUFFER, core.settings.maxMessageSize()),
+        core.nominalRtt(peer.slot, remote, path));
     this.peer = peer;
     this.local = peer.slot;
     this.remote = remote;
     this.id = id;
     this.dialer = dialer;
     this.path = path;
-    this.receiveCapacity = Math.max(MIN_RECEIVE_BUFFER, core.settings.maxMessageSize());
-    this.rtt = new RttEstimator(core.nominalRtt(local, remote, path));
-    this.sender = new ReliableSender(this);
-    this.receiver = new ReliableReceiver(this);
-    this.keepAlive = new KeepAlive(this);
+    this.lastHeard = core.now();
   }
 
   // ---- handshake -------------------------------------------------------------------------------
@@ -121,7 +117,7 @@ final class SimConnection implements P2PConnection {
     synAttempts++;
     synSentAt = core.now();
     emit(packet(Packet.SYN));
-    long backoff = rtt.rto() << Math.min(synAttempts - 1, 16);
+    long backoff = rto() << Math.min(synAttempts - 1, 16);
     core.schedule(Math.min(backoff, deadline - core.now()), () -> sendSyn(deadline));
   }
 
@@ -137,7 +133,7 @@ final class SimConnection implements P2PConnection {
       return;
     }
     if (synAttempts == 1) {
-      rtt.sample(core.now() - synSentAt);
+      sampleRtt(core.now() - synSentAt);
     }
     setState(ConnectionState.AUTHENTICATING, "peer answered");
     setState(ConnectionState.CONNECTED, "peer key verified");
@@ -196,7 +192,7 @@ final class SimConnection implements P2PConnection {
         return DONE;
       }
       // Copied: the caller may reuse its array once send completes, while the packet is in flight.
-      return sender.send(message.clone());
+      return sendReliable(message.clone());
     } finally {
       core.exit();
     }
@@ -206,17 +202,24 @@ final class SimConnection implements P2PConnection {
   public CompletableFuture<byte[]> recv() {
     core.enter();
     try {
-      byte[] next = inbox.poll();
+      byte[] next = inbox == null ? null : inbox.poll();
       if (next != null) {
         buffered -= next.length;
-        receiver.windowOpened();
+        windowOpened();
         return CompletableFuture.completedFuture(next);
       }
       if (closedCause != null) {
         return CompletableFuture.failedFuture(closedCause);
       }
       CompletableFuture<byte[]> future = new CompletableFuture<>();
-      waiting.add(future);
+      if (reader == null) {
+        reader = future;
+      } else {
+        if (moreReaders == null) {
+          moreReaders = new ArrayDeque<>();
+        }
+        moreReaders.add(future);
+      }
       return future;
     } finally {
       core.exit();
@@ -238,7 +241,7 @@ final class SimConnection implements P2PConnection {
     core.enter();
     try {
       return new ConnectionStats(
-          Duration.ofNanos(rtt.smoothed()),
+          Duration.ofNanos(smoothedRtt()),
           bytesSent,
           bytesReceived,
           messagesSent,
@@ -264,6 +267,11 @@ final class SimConnection implements P2PConnection {
     Objects.requireNonNull(listener, "listener");
     core.enter();
     try {
+      if (listeners == null) {
+        listeners =
+            new ConnectionListeners(
+                (event, e) -> log.warn("connection listener failed on {}", event, e));
+      }
       listeners.add(listener);
     } finally {
       core.exit();
@@ -295,20 +303,20 @@ final class SimConnection implements P2PConnection {
     closedCause = new SimClosedException("the connection was closed locally (" + reason + ")");
     failWaiting();
     setState(ConnectionState.DISCONNECTING, reason);
-    sender.sendFin(core.now() + core.settings.idleTimeout().toNanos());
+    sendFin(core.now() + core.settings.idleTimeout().toNanos());
   }
 
-  /** The FIN went unacknowledged until the close deadline. */
+  @Override
   void closeTimedOut() {
     finish("the peer did not acknowledge the close within the idle timeout");
   }
 
-  /** Our FIN was acknowledged: everything we sent arrived. */
+  @Override
   void finAcknowledged() {
     finish("closed");
   }
 
-  /** The peer's FIN arrived, after all its data. */
+  @Override
   void remoteFinished() {
     if (closeRequested) {
       return; // both closed at once; our own FIN's acknowledgement finishes the close
@@ -342,16 +350,22 @@ final class SimConnection implements P2PConnection {
       closedCause = new SimClosedException("the connection is closed: " + reason);
     }
     failWaiting();
-    sender.failPending(closedCause);
+    failPending(closedCause);
     setState(ConnectionState.CLOSED, reason);
     peer.connectionClosed(this);
   }
 
   private void failWaiting() {
     CompletableFuture<byte[]> f;
-    while ((f = waiting.poll()) != null) {
+    while ((f = nextReader()) != null) {
       f.completeExceptionally(closedCause);
     }
+  }
+
+  private CompletableFuture<byte[]> nextReader() {
+    CompletableFuture<byte[]> f = reader;
+    reader = moreReaders == null ? null : moreReaders.poll();
+    return f;
   }
 
   private ConnectionClosedException closedError(String operation) {
@@ -366,7 +380,7 @@ final class SimConnection implements P2PConnection {
     if (state == ConnectionState.CLOSED) {
       return;
     }
-    keepAlive.heard();
+    lastHeard = core.now();
     if (remoteEnd == null && p.origin != null && p.kind != Packet.RESET) {
       remoteEnd = p.origin;
     }
@@ -384,10 +398,10 @@ final class SimConnection implements P2PConnection {
           abort(new SimClosedException("connection reset by peer: " + p.reason));
         }
       }
-      case Packet.DATA -> receiver.onData(p);
+      case Packet.DATA -> onData(p);
       case Packet.DATAGRAM -> onDatagram(p);
-      case Packet.ACK -> sender.onAck(p);
-      case Packet.PROBE -> receiver.scheduleAck();
+      case Packet.ACK -> onAck(p);
+      case Packet.PROBE -> scheduleAck();
       default -> {} // PING: hearing it was the point
     }
   }
@@ -400,30 +414,37 @@ final class SimConnection implements P2PConnection {
   }
 
   /** Hands a message to the application. */
+  @Override
   void deliver(byte[] message, long seq) {
     messagesReceived++;
     bytesReceived += message.length;
     core.recordDelivery(local, id, seq, message.length);
     CompletableFuture<byte[]> f;
-    while ((f = waiting.poll()) != null) {
+    while ((f = nextReader()) != null) {
       if (f.complete(message)) {
         return;
       }
+    }
+    if (inbox == null) {
+      inbox = new ArrayDeque<>();
     }
     inbox.add(message);
     buffered += message.length;
   }
 
+  @Override
   long bufferedBytes() {
     return buffered;
   }
 
   /** Counts a message accepted for delivery. */
+  @Override
   void accepted(int size) {
     messagesSent++;
     bytesSent += size;
   }
 
+  @Override
   Packet packet(int kind) {
     Packet p = new Packet(kind, local, remote, id);
     p.target = remoteEnd;
@@ -431,6 +452,7 @@ final class SimConnection implements P2PConnection {
     return p;
   }
 
+  @Override
   void emit(Packet p) {
     p.sentAt = core.now();
     packetsSent++;
@@ -442,12 +464,16 @@ final class SimConnection implements P2PConnection {
     }
   }
 
+  @Override
   boolean open() {
     return state != ConnectionState.CLOSED;
   }
 
   /** A fault appeared somewhere; see {@link KeepAlive}. */
   void checkHealth() {
+    if (keepAlive == null) {
+      keepAlive = new KeepAlive(this);
+    }
     keepAlive.check();
   }
 
@@ -462,7 +488,7 @@ final class SimConnection implements P2PConnection {
     if (core.logging()) {
       core.log(local.name + " conn=" + id + " " + previous + " -> " + next + " (" + reason + ")");
     }
-    if (!listeners.isEmpty()) {
+    if (listeners != null) {
       listeners.fire(new ConnectionStateEvent(remote.id, previous, next, reason));
     }
   }
@@ -472,7 +498,9 @@ final class SimConnection implements P2PConnection {
     path = next;
     core.log(
         local.name + " conn=" + id + " path " + previous + " -> " + next + " (" + reason + ")");
-    listeners.fire(new PathChangeEvent(remote.id, previous, next, reason));
+    if (listeners != null) {
+      listeners.fire(new PathChangeEvent(remote.id, previous, next, reason));
+    }
   }
 
   @Override

@@ -1,0 +1,434 @@
+package dev.p2p.simulator.internal;
+
+import dev.p2p.api.ConnectionClosedException;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Reliable, ordered delivery for one connection end. Sending: sequence numbers, a flow-control
+ * window from the receiver, cumulative and selective acknowledgements, retransmission on an RFC
+ * 6298 timeout; messages beyond the window wait with their send future incomplete, which is the
+ * back-pressure. Receiving: duplicates dropped, early messages held until the gap before them
+ * fills, one acknowledgement per burst of packets arriving at the same instant.
+ *
+ * <p>Why one class that {@link SimConnection} extends, and why it is its own timer: at 10,000 peers
+ * the state a message touches has long left the cache, and each object on the way from a packet to
+ * that state is another dependent wait for memory (~200 ns on our machine, see
+ * benchmarks/RESULTS.md). Sender, receiver, RTT estimator and timer used to be five objects; as
+ * one, a message costs one walk to its connection. The queued event is the earliest of the two
+ * deadlines: a coalesced acknowledgement (due now) and the retransmission timeout.
+ */
+abstract class ReliableStream extends Event {
+  private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+  static final int MAX_SACK_RANGES = 64; // QUIC ACK frames carry many ranges too
+  private static final long NO_DEADLINE = Long.MAX_VALUE;
+  private static final long RTT_GRANULARITY = 1_000_000L; // 1 ms
+  private static final long MAX_RTO = 60_000_000_000L;
+
+  final SimCore core;
+  final long receiveCapacity;
+
+  // ---- sending: sent and unacknowledged (linked through Outgoing.next), then waiting for window
+  private Outgoing unackedHead;
+  private Outgoing unackedTail;
+  private Outgoing pendingHead;
+  private Outgoing pendingTail;
+  private long nextSeq;
+  private long unackedBytes;
+  private long peerWindow;
+  private long ackedThrough = -1;
+  private long windowSentAt = -1;
+  private long closeDeadline = NO_DEADLINE;
+  private long retransmitAt = NO_DEADLINE;
+
+  // ---- receiving
+  private TreeMap<Long, Packet> early; // sorted, so SACK ranges fall out of one walk; rarely needed
+  private long earlyBytes;
+  private long expected;
+  private long advertised;
+  private boolean ackWanted;
+
+  // ---- RFC 6298 estimator
+  private long smoothedRtt = -1;
+  private long rttVariance;
+  private final long initialRto;
+  private int backoff;
+
+  long retransmissions;
+
+  ReliableStream(SimCore core, long receiveCapacity, long nominalRtt) {
+    this.core = core;
+    this.receiveCapacity = receiveCapacity;
+    this.peerWindow = receiveCapacity;
+    this.advertised = receiveCapacity;
+    // Before the first sample, assume a little worse than the link promises.
+    this.initialRto = Math.max(3 * nominalRtt, 10 * RTT_GRANULARITY);
+  }
+
+  /** What the stream needs from its connection. */
+  abstract Packet packet(int kind);
+
+  abstract void emit(Packet p);
+
+  abstract boolean open();
+
+  abstract void deliver(byte[] message, long seq);
+
+  abstract long bufferedBytes();
+
+  abstract void accepted(int size);
+
+  /** The peer's FIN arrived, after all its data. */
+  abstract void remoteFinished();
+
+  /** Our FIN was acknowledged: everything we sent arrived. */
+  abstract void finAcknowledged();
+
+  /** The FIN went unacknowledged until the close deadline. */
+  abstract void closeTimedOut();
+
+  private static final class Outgoing {
+    final long seq;
+    final byte[] payload;
+    final boolean fin;
+    long lastSent;
+    boolean retransmitted;
+    boolean selectivelyAcked;
+    CompletableFuture<Void> future;
+    Outgoing next;
+
+    Outgoing(long seq, byte[] payload, boolean fin) {
+      this.seq = seq;
+      this.payload = payload;
+      this.fin = fin;
+    }
+  }
+
+  // ---- sending -----------------------------------------------------------------------------
+
+  CompletableFuture<Void> sendReliable(byte[] payload) {
+    Outgoing o = new Outgoing(nextSeq++, payload, false);
+    if (pendingHead == null && fits(o)) {
+      accepted(payload.length);
+      transmit(o);
+      return DONE;
+    }
+    o.future = new CompletableFuture<>();
+    appendPending(o);
+    return o.future;
+  }
+
+  /** Queues the FIN after everything pending; gives up on it at {@code deadline}. */
+  void sendFin(long deadline) {
+    closeDeadline = deadline;
+    Outgoing fin = new Outgoing(nextSeq++, new byte[0], true);
+    if (pendingHead == null && fits(fin)) {
+      transmit(fin);
+    } else {
+      appendPending(fin);
+    }
+  }
+
+  private void appendPending(Outgoing o) {
+    if (pendingTail == null) {
+      pendingHead = o;
+    } else {
+      pendingTail.next = o;
+    }
+    pendingTail = o;
+  }
+
+  private boolean fits(Outgoing o) {
+    return unackedBytes + o.payload.length <= peerWindow;
+  }
+
+  private void transmit(Outgoing o) {
+    o.lastSent = core.now();
+    o.next = null;
+    if (unackedTail == null) {
+      unackedHead = o;
+    } else {
+      unackedTail.next = o;
+    }
+    unackedTail = o;
+    unackedBytes += o.payload.length;
+    emit(dataPacket(o));
+    armRetransmission(rto());
+  }
+
+  private Packet dataPacket(Outgoing o) {
+    Packet p = packet(Packet.DATA);
+    p.seq = o.seq;
+    p.payload = o.payload;
+    p.fin = o.fin;
+    return p;
+  }
+
+  void onAck(Packet ack) {
+    boolean finAcked = false;
+    if (ack.cumulativeAck > ackedThrough) {
+      Outgoing last = null;
+      while (unackedHead != null && unackedHead.seq <= ack.cumulativeAck) {
+        last = unackedHead;
+        unackedHead = last.next;
+        unackedBytes -= last.payload.length;
+        finAcked |= last.fin;
+      }
+      if (unackedHead == null) {
+        unackedTail = null;
+      }
+      if (last != null && !last.retransmitted) {
+        sampleRtt(core.now() - last.lastSent);
+      }
+      ackedThrough = ack.cumulativeAck;
+      backoff = 0;
+    }
+    if (ack.sackRanges != null) {
+      markSelectivelyAcked(ack.sackRanges);
+    }
+    if (ack.sentAt >= windowSentAt) {
+      windowSentAt = ack.sentAt;
+      peerWindow = ack.window;
+    }
+    flush();
+    if (unackedHead == null && pendingHead == null) {
+      disarmRetransmission(); // RFC 6298 5.2: nothing outstanding, no timer
+    }
+    if (finAcked) {
+      finAcknowledged();
+    }
+  }
+
+  private void markSelectivelyAcked(long[] ranges) {
+    for (Outgoing o = unackedHead; o != null; o = o.next) {
+      if (o.seq > ranges[ranges.length - 1]) {
+        return;
+      }
+      for (int i = 0; i < ranges.length; i += 2) {
+        if (o.seq >= ranges[i] && o.seq <= ranges[i + 1]) {
+          o.selectivelyAcked = true;
+          break;
+        }
+      }
+    }
+  }
+
+  private void flush() {
+    while (pendingHead != null && fits(pendingHead)) {
+      Outgoing o = pendingHead;
+      pendingHead = o.next;
+      if (pendingHead == null) {
+        pendingTail = null;
+      }
+      transmit(o);
+      if (o.future != null) {
+        accepted(o.payload.length);
+        o.future.complete(null);
+      }
+    }
+  }
+
+  private void onRetransmissionTimeout() {
+    long now = core.now();
+    if (now >= closeDeadline) {
+      closeTimedOut();
+      return;
+    }
+    long rto = rto();
+    if (unackedHead == null) {
+      if (pendingHead != null) {
+        // The window is shut and its reopening may have been lost: ask again.
+        emit(packet(Packet.PROBE));
+        backoff = Math.min(backoff + 1, 20);
+        armRetransmission(rto());
+      }
+      return;
+    }
+    long due = unackedHead.lastSent + rto;
+    if (due > now) {
+      armRetransmission(due - now);
+      return;
+    }
+    for (Outgoing o = unackedHead; o != null; o = o.next) {
+      if (!o.selectivelyAcked && o.lastSent + rto <= now) {
+        o.lastSent = now;
+        o.retransmitted = true;
+        retransmissions++;
+        emit(dataPacket(o));
+      }
+    }
+    backoff = Math.min(backoff + 1, 20);
+    armRetransmission(rto());
+  }
+
+  /** The connection ended: pending sends fail, nothing more is sent or acknowledged. */
+  void failPending(ConnectionClosedException why) {
+    for (Outgoing o = pendingHead; o != null; o = o.next) {
+      if (o.future != null) {
+        o.future.completeExceptionally(why);
+      }
+    }
+    pendingHead = pendingTail = null;
+    unackedHead = unackedTail = null;
+    unackedBytes = 0;
+    retransmitAt = NO_DEADLINE;
+    ackWanted = false;
+    core.cancel(this);
+  }
+
+  // ---- receiving ---------------------------------------------------------------------------
+
+  void onData(Packet p) {
+    if (p.seq < expected) {
+      scheduleAck(); // a duplicate: our acknowledgement was probably lost
+      return;
+    }
+    if (p.seq == expected) {
+      accept(p);
+      if (early != null) {
+        Packet next;
+        while ((next = early.remove(expected)) != null) {
+          earlyBytes -= next.payloadSize();
+          accept(next);
+        }
+      }
+    } else {
+      if (early == null) {
+        early = new TreeMap<>();
+      }
+      if (!early.containsKey(p.seq)) {
+        early.put(p.seq, p);
+        earlyBytes += p.payloadSize();
+      }
+    }
+    scheduleAck();
+  }
+
+  private void accept(Packet p) {
+    expected++;
+    if (p.fin) {
+      sendAck(); // at once: the connection finishes before a coalesced ack would run
+      remoteFinished();
+    } else {
+      deliver(p.payload, p.seq);
+    }
+  }
+
+  void scheduleAck() {
+    if (!ackWanted && open()) {
+      ackWanted = true;
+      wakeAt(core.now());
+    }
+  }
+
+  private void sendAck() {
+    Packet ack = packet(Packet.ACK);
+    ack.cumulativeAck = expected - 1;
+    ack.window = freeWindow();
+    ack.sackRanges = early == null || early.isEmpty() ? null : sackRanges();
+    advertised = ack.window;
+    emit(ack);
+  }
+
+  /** [start, end] pairs of the first early runs, lowest first. */
+  private long[] sackRanges() {
+    long[] ranges = new long[2 * MAX_SACK_RANGES];
+    int n = 0;
+    for (Map.Entry<Long, Packet> e : early.entrySet()) {
+      long seq = e.getKey();
+      if (n > 0 && ranges[n - 1] == seq - 1) {
+        ranges[n - 1] = seq;
+      } else if (n < ranges.length) {
+        ranges[n++] = seq;
+        ranges[n++] = seq;
+      } else {
+        break;
+      }
+    }
+    return Arrays.copyOf(ranges, n);
+  }
+
+  private long freeWindow() {
+    return Math.max(0, receiveCapacity - bufferedBytes() - earlyBytes);
+  }
+
+  /** The application read something: reopen a window that looked nearly shut to the sender. */
+  void windowOpened() {
+    if (advertised < receiveCapacity / 2 && freeWindow() >= receiveCapacity / 2) {
+      scheduleAck();
+    }
+  }
+
+  // ---- the timer: this event, queued at the earlier of its two deadlines --------------------
+
+  private void armRetransmission(long delay) {
+    if (retransmitAt == NO_DEADLINE) {
+      retransmitAt = core.now() + Math.min(delay, closeDeadline - core.now());
+      wakeAt(retransmitAt);
+    }
+  }
+
+  private void disarmRetransmission() {
+    retransmitAt = NO_DEADLINE;
+    if (!ackWanted) {
+      core.cancel(this);
+    }
+  }
+
+  private void wakeAt(long at) {
+    if (queued()) {
+      if (time <= at) {
+        return;
+      }
+      core.cancel(this);
+    }
+    core.schedule(this, at - core.now());
+  }
+
+  @Override
+  protected final void run() {
+    if (!open()) {
+      return;
+    }
+    if (ackWanted) {
+      ackWanted = false;
+      sendAck();
+    }
+    if (retransmitAt <= core.now()) {
+      retransmitAt = NO_DEADLINE;
+      onRetransmissionTimeout();
+    }
+    if (retransmitAt != NO_DEADLINE && !queued() && open()) {
+      wakeAt(retransmitAt);
+    }
+  }
+
+  // ---- RFC 6298 ------------------------------------------------------------------------------
+
+  final void sampleRtt(long rtt) {
+    if (rtt < 0) {
+      return;
+    }
+    if (smoothedRtt < 0) {
+      smoothedRtt = rtt;
+      rttVariance = rtt / 2;
+    } else {
+      rttVariance = (3 * rttVariance + Math.abs(smoothedRtt - rtt)) / 4;
+      smoothedRtt = (7 * smoothedRtt + rtt) / 8;
+    }
+  }
+
+  /** The smoothed RTT, 0 before any sample. */
+  final long smoothedRtt() {
+    return Math.max(0, smoothedRtt);
+  }
+
+  /** The retransmission timeout, doubled per consecutive timeout. */
+  final long rto() {
+    long base =
+        smoothedRtt < 0 ? initialRto : smoothedRtt + Math.max(4 * rttVariance, RTT_GRANULARITY);
+    return Math.min(MAX_RTO, base << Math.min(backoff, 20));
+  }
+}
