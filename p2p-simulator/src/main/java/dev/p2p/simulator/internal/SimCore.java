@@ -45,6 +45,7 @@ public final class SimCore {
   private long eventsRun;
   private Thread driver;
   private boolean closed;
+  private int reentries; // guarded by lock: enter() calls by the thread that already holds it
 
   private final Map<PeerId, PeerSlot> slotsById = new HashMap<>();
   private final Map<String, PeerSlot> slotsByName = new HashMap<>();
@@ -67,16 +68,31 @@ public final class SimCore {
 
   // ---- locking and time ------------------------------------------------------------------
 
-  /** Takes the lock; in real-time mode first lets virtual time catch up with the wall clock. */
+  /**
+   * Takes the lock; in real-time mode first lets virtual time catch up with the wall clock.
+   *
+   * <p>Most calls come from callbacks on the driving thread, which already holds the lock. Those
+   * only count: re-entering the lock itself writes its volatile state twice, and on x86 each such
+   * write waits for every pending store, so the writes to cold connection state that a message
+   * leaves behind would stall the thread once per API call.
+   */
   void enter() {
-    lock.lock();
+    if (lock.isHeldByCurrentThread()) {
+      reentries++;
+    } else {
+      lock.lock();
+    }
     if (wall != null) {
       now = Math.max(now, wall.elapsedNanos());
     }
   }
 
   void exit() {
-    lock.unlock();
+    if (reentries > 0) {
+      reentries--;
+    } else {
+      lock.unlock();
+    }
   }
 
   long now() {
