@@ -67,6 +67,39 @@ class ReliableDeliveryPropertyTest {
             });
   }
 
+  /**
+   * Each end sends and acknowledges at once, so its one timer carries both a coalesced
+   * acknowledgement and a retransmission deadline; neither may swallow the other.
+   */
+  @Test
+  void bothDirectionsAtOnceStayExactlyOnceAndInOrderUnderLoss() {
+    qt().withExamples(30)
+        .forAll(longs().all(), doubles().between(0, 0.3), integers().between(0, 20))
+        .checkAssert(
+            (seed, loss, gapMs) -> {
+              LinkConditions link =
+                  new LinkConditions(
+                      Duration.ofMillis(10), Duration.ofMillis(8), loss, 0.05, 0.1, 0);
+              SimPair pair = pair(seed, link);
+              int count = 200;
+              for (int i = 0; i < count; i++) {
+                pair.aliceToBob.send(SimPair.message(i, 8 + i % 90));
+                pair.bobFromAlice.send(SimPair.message(i, 8 + i % 70));
+                pair.net.runFor(Duration.ofMillis(gapMs));
+              }
+              for (int i = 0; i < count; i++) {
+                byte[] atBob = pair.net.await(pair.bobFromAlice.recv());
+                assertArrayEquals(SimPair.message(i, 8 + i % 90), atBob, "at bob, seed " + seed);
+                byte[] atAlice = pair.net.await(pair.aliceToBob.recv());
+                assertArrayEquals(
+                    SimPair.message(i, 8 + i % 70), atAlice, "at alice, seed " + seed);
+              }
+              pair.net.runUntilIdle();
+              assertEquals(count, pair.bobFromAlice.stats().messagesReceived(), "seed " + seed);
+              assertEquals(count, pair.aliceToBob.stats().messagesReceived(), "seed " + seed);
+            });
+  }
+
   @Test
   void unreliableMessagesAreNeverInventedAndDuplicatedOnlyWhenTheLinkDuplicates() {
     qt().withExamples(40)
