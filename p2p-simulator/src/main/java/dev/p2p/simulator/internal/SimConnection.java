@@ -56,6 +56,9 @@ final class SimConnection extends ReliableStream implements P2PConnection {
 
   private long synSentAt;
   private int synAttempts;
+  private Event
+      synRetry; // taken back once answered: a churn of connections would otherwise leave one no-op
+  // event each
 
   long bytesSent;
   long bytesReceived;
@@ -118,7 +121,7 @@ final class SimConnection extends ReliableStream implements P2PConnection {
     synSentAt = core.now();
     emit(packet(Packet.SYN));
     long backoff = rto() << Math.min(synAttempts - 1, 16);
-    core.schedule(Math.min(backoff, deadline - core.now()), () -> sendSyn(deadline));
+    synRetry = core.schedule(Math.min(backoff, deadline - core.now()), () -> sendSyn(deadline));
   }
 
   void acceptHandshake() {
@@ -135,10 +138,18 @@ final class SimConnection extends ReliableStream implements P2PConnection {
     if (synAttempts == 1) {
       sampleRtt(core.now() - synSentAt);
     }
+    cancelSynRetry();
     setState(ConnectionState.AUTHENTICATING, "peer answered");
     setState(ConnectionState.CONNECTED, "peer key verified");
     schedulePunch();
     connected.complete(this);
+  }
+
+  private void cancelSynRetry() {
+    if (synRetry != null) {
+      core.cancel(synRetry);
+      synRetry = null;
+    }
   }
 
   /** Peers behind NATs start on the relay and move to the direct path if a hole punch can work. */
@@ -351,6 +362,7 @@ final class SimConnection extends ReliableStream implements P2PConnection {
     }
     failWaiting();
     failPending(closedCause);
+    cancelSynRetry();
     setState(ConnectionState.CLOSED, reason);
     peer.connectionClosed(this);
   }

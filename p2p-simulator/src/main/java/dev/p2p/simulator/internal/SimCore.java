@@ -129,8 +129,11 @@ public final class SimCore {
     queue.remove(event);
   }
 
-  void schedule(long delayNanos, Runnable action) {
-    schedule(new Task(action), delayNanos);
+  /** Returns the scheduled event, which {@link #cancel} takes back. */
+  Event schedule(long delayNanos, Runnable action) {
+    Task task = new Task(action);
+    schedule(task, delayNanos);
+    return task;
   }
 
   private static final class Task extends Event {
