@@ -54,6 +54,12 @@ final class SimConnection extends ReliableStream implements P2PConnection {
   /** The other end, learned from its first packet; lets packets skip the lookup. */
   private SimConnection remoteEnd;
 
+  /** The other end as the simulator knows it from the handshake on; see SimPeer#find. */
+  SimConnection twin;
+
+  SimConnection previousOnPeer; // PeerConnections' links
+  SimConnection nextOnPeer;
+
   private long synSentAt;
   private int synAttempts;
   private Event

@@ -9,9 +9,6 @@ import dev.p2p.api.P2PProvider;
 import dev.p2p.api.PeerAddress;
 import dev.p2p.api.PeerId;
 import dev.p2p.api.PeerNotFoundException;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
@@ -24,7 +21,7 @@ public final class SimPeer implements P2PProvider {
   private SimListener listener;
   private Runnable onClose;
   // Insertion-ordered so that walking the connections is the same on every run.
-  private final Map<Long, SimConnection> connections = new LinkedHashMap<>();
+  private final PeerConnections connections = new PeerConnections();
 
   SimPeer(SimCore core, PeerSlot slot) {
     this.core = core;
@@ -98,7 +95,7 @@ public final class SimPeer implements P2PProvider {
       SimConnection connection =
           new SimConnection(
               core, this, target, core.nextConnectionId(), true, core.initialPath(slot, target));
-      connections.put(connection.id, connection);
+      connections.add(connection);
       connection.startConnect();
       return connection.connected;
     } finally {
@@ -128,7 +125,7 @@ public final class SimPeer implements P2PProvider {
       if (listener != null) {
         listener.closeLocked(new ConnectionClosedException("the provider was closed"));
       }
-      for (SimConnection c : new ArrayList<>(connections.values())) {
+      for (SimConnection c : connections.snapshot()) {
         c.closeLocked("the provider was closed");
       }
       after = onClose;
@@ -143,7 +140,7 @@ public final class SimPeer implements P2PProvider {
   // ---- called by the network, lock held -------------------------------------------------------
 
   void onPacket(Packet p) {
-    SimConnection c = connections.get(p.connectionId);
+    SimConnection c = find(p);
     if (c != null) {
       c.onPacket(p);
       return;
@@ -155,6 +152,15 @@ public final class SimPeer implements P2PProvider {
     }
   }
 
+  /**
+   * This peer's open end of the packet's connection, if it has one. The simulator knows both ends
+   * of every connection ({@link SimConnection#twin}), so finding it takes no lookup by id.
+   */
+  private SimConnection find(Packet p) {
+    SimConnection c = p.origin != null ? p.origin.twin : p.target;
+    return c != null && c.peer == this && c.open() ? c : null;
+  }
+
   private void onSyn(Packet syn) {
     if (closed || listener == null) {
       reset(syn, "peer '" + slot.name + "' (" + slot.id.shortString() + ") is not listening");
@@ -163,7 +169,9 @@ public final class SimPeer implements P2PProvider {
     SimConnection c =
         new SimConnection(
             core, this, syn.from, syn.connectionId, false, core.initialPath(syn.from, slot));
-    connections.put(c.id, c);
+    connections.add(c);
+    c.twin = syn.origin;
+    syn.origin.twin = c;
     c.acceptHandshake();
     listener.offer(c);
   }
@@ -171,12 +179,13 @@ public final class SimPeer implements P2PProvider {
   private void reset(Packet cause, String reason) {
     Packet r = new Packet(Packet.RESET, slot, cause.from, cause.connectionId);
     r.reason = reason;
+    r.target = cause.origin; // the end that sent it, if it still lives
     r.sentAt = core.now();
     core.transmit(r, core.initialPath(slot, cause.from));
   }
 
   void connectionClosed(SimConnection c) {
-    connections.remove(c.id, c);
+    connections.remove(c);
   }
 
   void listenerClosed(SimListener l) {
@@ -186,7 +195,7 @@ public final class SimPeer implements P2PProvider {
   }
 
   void checkConnectionHealth() {
-    for (SimConnection c : connections.values()) {
+    for (SimConnection c : connections.snapshot()) {
       c.checkHealth();
     }
   }
@@ -202,7 +211,7 @@ public final class SimPeer implements P2PProvider {
     if (listener != null) {
       listener.closeLocked(why);
     }
-    for (SimConnection c : new ArrayList<>(connections.values())) {
+    for (SimConnection c : connections.snapshot()) {
       c.abort(why);
     }
     connections.clear();
