@@ -8,13 +8,19 @@ public abstract class Event {
   long time;
   long seq;
 
-  /** Where the event sits in the {@link EventQueue}'s heap; -1 while it is not queued. */
-  int heapIndex = -1;
+  static final int NOT_QUEUED = -1;
+  static final int IN_LANE = -2;
+
+  /**
+   * Where the event sits in the {@link EventQueue}'s heap; {@link #NOT_QUEUED}, or {@link #IN_LANE}
+   * while it waits in the queue's lane for the current instant.
+   */
+  int heapIndex = NOT_QUEUED;
 
   /** Runs the event on the simulation thread, with the network lock held. */
   protected abstract void run();
 
   boolean queued() {
-    return heapIndex >= 0;
+    return heapIndex != NOT_QUEUED;
   }
 }

@@ -1,24 +1,38 @@
 package dev.p2p.simulator.internal;
 
+import java.util.ArrayDeque;
 import java.util.Arrays;
 
 /**
  * A binary min-heap of events ordered by (time, seq). Hand-rolled to avoid comparator calls, and
  * because each event knows its heap slot, a timer that is no longer needed can be taken out instead
  * of firing for nothing.
+ *
+ * <p>Events due at the instant being run (a coalesced acknowledgement, a completion handed on) skip
+ * the heap when no heap event shares that instant: they go to a first-in-first-out lane, which
+ * yields them in exactly the order the heap would, without sifting to the root and back.
  */
 final class EventQueue {
   private Event[] heap = new Event[1024];
   private int size;
   private long nextSeq;
+  private final ArrayDeque<Event> lane = new ArrayDeque<>();
+  private long laneTime = Long.MIN_VALUE; // the time of the last event taken out
 
   /** Queues {@code e} at {@code time}; an event can be queued once at a time. */
   void add(Event e, long time) {
-    if (e.heapIndex >= 0) {
+    if (e.heapIndex != Event.NOT_QUEUED) {
       throw new IllegalStateException("event already queued: " + e);
     }
     e.time = time;
     e.seq = nextSeq++;
+    // The lane holds events of one time in scheduling order, so it stays sorted; peek and poll
+    // merge it with the heap by (time, seq), which keeps the order exact whatever is added.
+    if (time == laneTime && (lane.isEmpty() || lane.peekFirst().time == time)) {
+      e.heapIndex = Event.IN_LANE;
+      lane.add(e);
+      return;
+    }
     if (size == heap.length) {
       heap = Arrays.copyOf(heap, size * 2);
     }
@@ -26,20 +40,36 @@ final class EventQueue {
   }
 
   Event peek() {
+    Event first = lane.peekFirst();
+    if (first != null && (size == 0 || before(first, heap[0]))) {
+      return first;
+    }
     return size == 0 ? null : heap[0];
   }
 
   Event poll() {
+    Event first = lane.peekFirst();
+    if (first != null && (size == 0 || before(first, heap[0]))) {
+      lane.pollFirst();
+      first.heapIndex = Event.NOT_QUEUED;
+      return first;
+    }
     if (size == 0) {
       return null;
     }
     Event top = heap[0];
     removeAt(0);
+    laneTime = top.time;
     return top;
   }
 
   /** Takes {@code e} out of the queue; false if it was not queued. */
   boolean remove(Event e) {
+    if (e.heapIndex == Event.IN_LANE) {
+      lane.removeFirstOccurrence(e);
+      e.heapIndex = Event.NOT_QUEUED;
+      return true;
+    }
     int i = e.heapIndex;
     if (i < 0 || i >= size || heap[i] != e) {
       return false;
@@ -50,7 +80,7 @@ final class EventQueue {
 
   private void removeAt(int i) {
     Event removed = heap[i];
-    removed.heapIndex = -1;
+    removed.heapIndex = Event.NOT_QUEUED;
     Event last = heap[--size];
     heap[size] = null;
     if (i < size) {
@@ -101,15 +131,19 @@ final class EventQueue {
   }
 
   int size() {
-    return size;
+    return size + lane.size();
   }
 
   void clear() {
     for (int i = 0; i < size; i++) {
-      heap[i].heapIndex = -1;
+      heap[i].heapIndex = Event.NOT_QUEUED;
       heap[i] = null;
     }
     size = 0;
+    for (Event e : lane) {
+      e.heapIndex = Event.NOT_QUEUED;
+    }
+    lane.clear();
   }
 
   private static boolean before(Event a, Event b) {
