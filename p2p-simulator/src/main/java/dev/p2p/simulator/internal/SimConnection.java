@@ -131,7 +131,8 @@ final class SimConnection extends ReliableStream implements P2PConnection {
   }
 
   void acceptHandshake() {
-    setState(ConnectionState.AUTHENTICATING, "handshake from " + remote.id.shortString());
+    // The event names the peer already; building its id into the reason cost a string per accept.
+    setState(ConnectionState.AUTHENTICATING, "handshake received");
     setState(ConnectionState.CONNECTED, "handshake complete");
     emit(packet(Packet.SYN_ACK));
     schedulePunch();
