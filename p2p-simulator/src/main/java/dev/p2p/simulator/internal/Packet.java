@@ -70,8 +70,7 @@ final class Packet extends Event {
   protected void run() {
     SimConnection t = target;
     if (t != null && t.open()) {
-      // An open end implies its peer is the running incarnation: a crash or restart closes them
-      // all.
+      // An open end belongs to the running incarnation: a crash or restart closes every end.
       t.onPacket(this);
       return;
     }
@@ -79,7 +78,7 @@ final class Packet extends Event {
     if (receiver == null || receiver.crashed) {
       return;
     }
-    receiver.onPacket(this); // looks the connection up, or answers with a reset
+    receiver.onPacket(this); // finds the end, or answers with a reset
   }
 
   static String kindName(int kind) {

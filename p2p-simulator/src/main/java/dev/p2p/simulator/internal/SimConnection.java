@@ -62,9 +62,8 @@ final class SimConnection extends ReliableStream implements P2PConnection {
 
   private long synSentAt;
   private int synAttempts;
-  private Event
-      synRetry; // taken back once answered: a churn of connections would otherwise leave one no-op
-  // event each
+  // Taken back once answered: a churn of connections would otherwise leave a no-op event each.
+  private Event synRetry;
 
   long bytesSent;
   long bytesReceived;
