@@ -9,8 +9,9 @@ import java.util.Arrays;
  * of firing for nothing.
  *
  * <p>Events due at the instant being run (a coalesced acknowledgement, a completion handed on) skip
- * the heap when no heap event shares that instant: they go to a first-in-first-out lane, which
- * yields them in exactly the order the heap would, without sifting to the root and back.
+ * the heap: they go to a first-in-first-out lane, and peek and poll merge the lane with the heap by
+ * (time, seq), so they come out in exactly the order the heap would give, without sifting to the
+ * root and back.
  */
 final class EventQueue {
   private Event[] heap = new Event[1024];

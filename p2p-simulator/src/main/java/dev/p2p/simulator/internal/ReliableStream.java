@@ -21,7 +21,9 @@ import java.util.concurrent.CompletableFuture;
  * deadlines: a coalesced acknowledgement (due now) and the retransmission timeout.
  */
 abstract class ReliableStream extends Event {
-  private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+  /** The answer to a send accepted at once. */
+  static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+
   static final int MAX_SACK_RANGES = 64; // QUIC ACK frames carry many ranges too
   private static final long NO_DEADLINE = Long.MAX_VALUE;
   private static final long RTT_GRANULARITY = 1_000_000L; // 1 ms

@@ -29,7 +29,6 @@ import org.slf4j.LoggerFactory;
  */
 final class SimConnection extends ReliableStream implements P2PConnection {
   private static final Logger log = LoggerFactory.getLogger(SimConnection.class);
-  private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
   private static final long MIN_RECEIVE_BUFFER = 4L << 20;
 
   final SimPeer peer;

@@ -72,9 +72,8 @@ public final class SimCore {
    * Takes the lock; in real-time mode first lets virtual time catch up with the wall clock.
    *
    * <p>Most calls come from callbacks on the driving thread, which already holds the lock. Those
-   * only count: re-entering the lock itself writes its volatile state twice, and on x86 each such
-   * write waits for every pending store, so the writes to cold connection state that a message
-   * leaves behind would stall the thread once per API call.
+   * only count, in a plain field: re-entering the lock writes its volatile state on lock and on
+   * unlock (2-5% of a message's cost at 10,000 peers, see benchmarks/RESULTS.md).
    */
   void enter() {
     if (lock.isHeldByCurrentThread()) {
