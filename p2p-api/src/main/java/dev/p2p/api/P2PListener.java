@@ -2,7 +2,10 @@ package dev.p2p.api;
 
 import java.util.concurrent.CompletableFuture;
 
-/** Accepts incoming connections. Closing it fails pending {@code accept}s. */
+/**
+ * Accepts incoming connections. Closing it fails pending {@code accept}s. An {@code accept} future
+ * the caller timed out or cancelled is skipped: the connection goes to the next {@code accept}.
+ */
 public interface P2PListener extends AutoCloseable {
 
   /** The next incoming, authenticated connection. */
@@ -14,13 +17,8 @@ public interface P2PListener extends AutoCloseable {
   /**
    * How another peer dials this listener: the provider's id and the addresses it can be reached at.
    * {@code toTicket()} of it is what a user copies to the other side.
-   *
-   * @throws UnsupportedOperationException if the provider predates this method
    */
-  default PeerAddress peerAddress() {
-    throw new UnsupportedOperationException(
-        getClass().getName() + " does not describe its address; dial by PeerId instead");
-  }
+  PeerAddress peerAddress();
 
   /** Stops accepting; connections already accepted stay open. */
   @Override

@@ -7,7 +7,17 @@ import java.util.concurrent.CompletableFuture;
  * sockets, threads and connections.
  *
  * <p>All methods are thread-safe. Futures fail with a {@link P2PException} subclass; after {@link
- * #close()} every new operation fails with {@link ConnectionClosedException}.
+ * #close()} every new operation fails with {@link ConnectionClosedException}. The same condition is
+ * the same exception on every provider:
+ *
+ * <ul>
+ *   <li>a connect that runs out of time ({@code P2P_CONNECT_TIMEOUT_MS}): {@link
+ *       P2PTimeoutException};
+ *   <li>a peer that refuses or cannot be reached: {@link ConnectionFailedException};
+ *   <li>an id nobody can find: {@link PeerNotFoundException};
+ *   <li>a misuse (listening twice, mixing {@code recv} with {@code messages}): {@link
+ *       IllegalStateException}.
+ * </ul>
  */
 public interface P2PProvider extends AutoCloseable {
 
@@ -22,7 +32,8 @@ public interface P2PProvider extends AutoCloseable {
    *
    * @param addr where to listen; its form is the provider's (e.g. {@code "127.0.0.1:0"} for QUIC,
    *     any label for the simulator, {@code "host:port"} of the server for the tunnel). A provider
-   *     listens on one address at a time: close the listener before listening again.
+   *     listens on one address at a time: listening again before closing the listener fails with
+   *     {@link IllegalStateException}.
    */
   CompletableFuture<P2PListener> listen(String addr);
 
@@ -35,7 +46,12 @@ public interface P2PProvider extends AutoCloseable {
   /** Connects to a peer using the addresses given. */
   CompletableFuture<P2PConnection> connect(PeerAddress peer);
 
-  /** Closes every listener and connection of this provider and releases its resources. */
+  /**
+   * Closes every listener and connection of this provider gracefully and returns when their {@link
+   * P2PConnection#closeFuture() close futures} are done or the linger ({@code P2P_CLOSE_LINGER_MS},
+   * default 5000; 0 resets at once) has passed; then it resets what is left and releases its
+   * resources. So try-with-resources around a provider loses nothing in the normal case.
+   */
   @Override
   void close();
 }

@@ -36,7 +36,7 @@ class ConnectionListenersTest {
     ConnectionStateEvent closing =
         new ConnectionStateEvent(peer, ConnectionState.CONNECTED, ConnectionState.CLOSED, "bye");
     listeners.fire(closing);
-    listeners.fire(new PathChangeEvent(peer, PathType.RELAYED, PathType.DIRECT, "punched"));
+    listeners.fire(new PathChangeEvent(peer, Path.relayed(), Path.direct(), "punched"));
     assertEquals(List.of("state CLOSED", "path DIRECT"), seen);
     assertEquals(List.of(closing), failed);
   }

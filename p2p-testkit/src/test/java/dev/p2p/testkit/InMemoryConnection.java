@@ -271,4 +271,20 @@ final class InMemoryConnection implements P2PConnection {
       listener.stateChanged(event);
     }
   }
+
+  // TODO(issue 10): placeholders until the in-memory provider implements the new contract.
+  @Override
+  public dev.p2p.api.Path path() {
+    return dev.p2p.api.Path.direct();
+  }
+
+  @Override
+  public CompletableFuture<Void> closeFuture() {
+    throw new UnsupportedOperationException("not yet");
+  }
+
+  @Override
+  public java.util.concurrent.Flow.Publisher<byte[]> messages() {
+    throw new UnsupportedOperationException("not yet");
+  }
 }

@@ -129,11 +129,12 @@ final class QuicPeerChannel implements P2PConnection, StreamFrameReader.Sink, Pe
     return quic;
   }
 
-  PeerPath path() {
+  PeerPath peerPath() {
     return path;
   }
 
-  CompletableFuture<Void> closeFuture() {
+  @Override
+  public CompletableFuture<Void> closeFuture() {
     return closeFuture;
   }
 
@@ -669,7 +670,10 @@ final class QuicPeerChannel implements P2PConnection, StreamFrameReader.Sink, Pe
     }
     listeners.fire(
         new PathChangeEvent(
-            peer, p.type(), p.type(), "direct path moved from " + previous + " to " + current));
+            peer,
+            dev.p2p.api.Path.direct(previous),
+            dev.p2p.api.Path.direct(current),
+            "direct path moved from " + previous + " to " + current));
   }
 
   @Override
@@ -720,6 +724,17 @@ final class QuicPeerChannel implements P2PConnection, StreamFrameReader.Sink, Pe
   /** UNRELIABLE messages dropped here because nobody was reading. */
   long datagramsDroppedInbound() {
     return datagramsDroppedInbound.get();
+  }
+
+  // TODO(issue 10): placeholders until QUIC implements the new contract.
+  @Override
+  public dev.p2p.api.Path path() {
+    return dev.p2p.api.Path.direct();
+  }
+
+  @Override
+  public java.util.concurrent.Flow.Publisher<byte[]> messages() {
+    throw new UnsupportedOperationException("not yet");
   }
 
   @Override

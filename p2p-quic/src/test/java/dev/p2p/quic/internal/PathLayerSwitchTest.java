@@ -34,7 +34,7 @@ class PathLayerSwitchTest {
     try (QuicPeers p =
         QuicPeers.connect(
             P2PConfig.empty(), "127.0.0.1:0", "0.0.0.0:0", List.of("127.0.0.1", "127.0.0.2"))) {
-      PeerPath path = p.dialled.path();
+      PeerPath path = p.dialled.peerPath();
       List<InetSocketAddress> both = List.copyOf(path.candidates());
       assertEquals(2, both.size(), "both direct addresses are candidates: " + both);
       AtomicInteger events = new AtomicInteger();

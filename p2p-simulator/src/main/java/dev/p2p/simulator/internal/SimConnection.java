@@ -516,8 +516,28 @@ final class SimConnection extends ReliableStream implements P2PConnection {
     core.log(
         local.name + " conn=" + id + " path " + previous + " -> " + next + " (" + reason + ")");
     if (listeners != null) {
-      listeners.fire(new PathChangeEvent(remote.id, previous, next, reason));
+      listeners.fire(new PathChangeEvent(remote.id, pathOf(previous), pathOf(next), reason));
     }
+  }
+
+  private static dev.p2p.api.Path pathOf(PathType type) {
+    return type == PathType.DIRECT ? dev.p2p.api.Path.direct() : dev.p2p.api.Path.relayed();
+  }
+
+  // TODO(issue 10): placeholders until the simulator implements the new contract.
+  @Override
+  public dev.p2p.api.Path path() {
+    return pathOf(stats().path());
+  }
+
+  @Override
+  public CompletableFuture<Void> closeFuture() {
+    throw new UnsupportedOperationException("not yet");
+  }
+
+  @Override
+  public java.util.concurrent.Flow.Publisher<byte[]> messages() {
+    throw new UnsupportedOperationException("not yet");
   }
 
   @Override

@@ -394,6 +394,22 @@ final class TunnelConnection implements P2PConnection {
     }
   }
 
+  // TODO(issue 10): placeholders until the tunnel implements the new contract.
+  @Override
+  public dev.p2p.api.Path path() {
+    return dev.p2p.api.Path.relayed();
+  }
+
+  @Override
+  public CompletableFuture<Void> closeFuture() {
+    throw new UnsupportedOperationException("not yet");
+  }
+
+  @Override
+  public java.util.concurrent.Flow.Publisher<byte[]> messages() {
+    throw new UnsupportedOperationException("not yet");
+  }
+
   @Override
   public String toString() {
     return "TunnelConnection[" + peer.shortString() + ", port " + virtualPort + ", " + state + "]";
