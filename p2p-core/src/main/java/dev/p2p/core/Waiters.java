@@ -44,6 +44,11 @@ final class Waiters<T> {
     return false;
   }
 
+  /** Waiters held, done ones included until the next purge. */
+  int size() {
+    return futures.size();
+  }
+
   /** Removes and returns every waiter. */
   ArrayDeque<CompletableFuture<T>> drain() {
     ArrayDeque<CompletableFuture<T>> all = new ArrayDeque<>(futures);
