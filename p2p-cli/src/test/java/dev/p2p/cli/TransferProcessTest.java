@@ -102,7 +102,7 @@ class TransferProcessTest {
       assertEquals(1, sender.exitCode(END), sender.toString());
       String line =
           assertOneLine(sender.err(), "p2p: peer vanished after \\d+ of " + SIZE + " bytes .*");
-      long confirmed = firstNumber(line);
+      long confirmed = number("after (\\d+) of", line);
       assertTrue(confirmed < SIZE, line);
       assertTrue(confirmed <= size(part), "the sender claims no more than the receiver wrote");
       assertFalse(sender.out().contains("delivered"), sender.out());
@@ -194,8 +194,8 @@ class TransferProcessTest {
     return lines.get(0);
   }
 
-  private static long firstNumber(String line) {
-    Matcher m = Pattern.compile("(\\d+)").matcher(line);
+  private static long number(String regex, String line) {
+    Matcher m = Pattern.compile(regex).matcher(line);
     assertTrue(m.find(), line);
     return Long.parseLong(m.group(1));
   }
