@@ -26,12 +26,14 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Connects to a peer by its ticket (from 'p2p listen') over QUIC.",
-      "Sends each line of stdin and prints its echo, or sends --file (a progress bar on a terminal).",
-      "Ends when the receiver has checked the length and SHA-256 of what arrived and said so:",
-      "prints 'delivered N bytes, sha256 HEX verified' (or N lines) and exits 0.",
+      "Sends each line of stdin and prints its echo, or sends --file.",
+      "Ends only when the receiver has checked the length and SHA-256 of what",
+      "arrived and said so, printing 'delivered N bytes, sha256 HEX verified'",
+      "(or 'N lines'). A progress bar is drawn on a terminal only.",
       "",
-      "Exit status: 0 delivered and verified; 1 the transfer failed (one line says how, e.g.",
-      "'peer vanished after N of M bytes'); 2 nothing was sent: bad input or no connection."
+      "Exit status: 0 delivered and verified; 1 the transfer failed, and one",
+      "line says how ('peer vanished after N of M bytes', 'checksum mismatch');",
+      "2 nothing was sent: bad input, or no connection."
     })
 final class ConnectCommand implements Callable<Integer> {
   /** Beyond the longest connect timeout a provider accepts (P2P_CONNECT_TIMEOUT_MS). */

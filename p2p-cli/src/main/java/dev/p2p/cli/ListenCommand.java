@@ -24,13 +24,13 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Listens for QUIC peers and prints a ticket for 'p2p connect'.",
-      "Prints each line a peer sends and echoes it back; with --save DIR, also takes files:",
-      "NAME arrives as DIR/NAME.part and is renamed to DIR/NAME once its length and SHA-256",
-      "match what the sender sent. A cut transfer is reported on stderr and its .part kept.",
-      "Serves one connection at a time.",
+      "Prints each line a peer sends and echoes it back. With --save DIR it",
+      "also takes files: NAME arrives as DIR/NAME.part, renamed to DIR/NAME once",
+      "its length and SHA-256 match what the sender sent. A cut transfer is",
+      "reported on stderr and its .part kept. One connection at a time.",
       "",
-      "Exit status (with --once): 0 the transfer was verified; 1 it failed;",
-      "2 could not listen (bad address, port in use, bad key or --save directory)."
+      "Exit status with --once: 0 the transfer was verified; 1 it failed;",
+      "2 could not listen (bad address, port in use, bad key or --save DIR)."
     })
 final class ListenCommand implements Callable<Integer> {
   private static final long LISTEN_TIMEOUT_SECONDS = 30;
@@ -51,8 +51,8 @@ final class ListenCommand implements Callable<Integer> {
   @Option(
       names = "--save",
       description =
-          "existing directory where files from 'p2p connect --file' are saved under their own"
-              + " name; an existing file is never overwritten")
+          "existing directory for files from 'p2p connect --file', saved under"
+              + " the sender's file name; an existing file is never overwritten")
   Path saveDir;
 
   @Option(names = "--once", description = "exit after the first connection ends")
