@@ -97,7 +97,7 @@ class TransferProcessTest {
                 FAST_IDLE, "listen", "--addr", "127.0.0.1:0", "--save", save.toString(), "--once");
         CliProcess sender =
             CliProcess.start(FAST_IDLE, "connect", "--file", big.toString(), ticket(listener))) {
-      CliProcess.await(() -> size(part) > 4 << 20, START, "4 MiB in " + part);
+      CliProcess.await(() -> size(part) > 2 << 20, START, "2 MiB in " + part);
       listener.kill();
       assertEquals(1, sender.exitCode(END), sender.toString());
       String line =
@@ -120,7 +120,7 @@ class TransferProcessTest {
                 FAST_IDLE, "listen", "--addr", "127.0.0.1:0", "--save", save.toString(), "--once");
         CliProcess sender =
             CliProcess.start(FAST_IDLE, "connect", "--file", big.toString(), ticket(listener))) {
-      CliProcess.await(() -> size(part) > 4 << 20, START, "4 MiB in " + part);
+      CliProcess.await(() -> size(part) > 2 << 20, START, "2 MiB in " + part);
       sender.kill();
       assertEquals(1, listener.exitCode(END), listener.toString());
       assertOneLine(

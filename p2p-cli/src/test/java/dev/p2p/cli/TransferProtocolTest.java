@@ -1,5 +1,6 @@
 package dev.p2p.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -76,6 +77,23 @@ class TransferProtocolTest {
 
   private static Wire.Msg next(P2PConnection c) throws Exception {
     return Wire.decode(c.recv().get(10, TimeUnit.SECONDS));
+  }
+
+  @Test
+  void anEmptyFileAndOneOfExactlyOneChunkAreDeliveredAndVerified() throws Exception {
+    for (int size : new int[] {0, FileSender.CHUNK}) {
+      Path file = root.resolve("f" + size);
+      byte[] bytes = new byte[size];
+      new Random(size).nextBytes(bytes);
+      Files.write(file, bytes);
+      P2PConnection[] p = pair();
+      CompletableFuture<Boolean> served = serve(p[1]);
+      FileSender.Delivered d = FileSender.send(p[0], file, quiet());
+      assertEquals(size, d.bytes());
+      assertTrue(served.get(20, TimeUnit.SECONDS), err.toString());
+      assertArrayEquals(bytes, Files.readAllBytes(save.resolve("f" + size)));
+      assertFalse(Files.exists(save.resolve("f" + size + ".part")));
+    }
   }
 
   @Test
