@@ -4,16 +4,12 @@ import dev.p2p.api.P2PConnection;
 import dev.p2p.api.P2PProvider;
 import dev.p2p.api.PeerAddress;
 import java.io.BufferedReader;
-import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
-import java.util.Arrays;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -21,17 +17,27 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** Dials a ticket with QUIC and sends stdin lines (printing the echoes) or a file. */
+/**
+ * Dials a ticket with QUIC and sends stdin lines (printing the echoes) or a file, and ends only
+ * when the receiver has confirmed what arrived.
+ */
 @Command(
     name = "connect",
     mixinStandardHelpOptions = true,
     description = {
       "Connects to a peer by its ticket (from 'p2p listen') over QUIC.",
-      "Sends each line of stdin and prints the echo, or sends --file with a progress bar."
+      "Sends each line of stdin and prints its echo, or sends --file.",
+      "Ends only when the receiver has checked the length and SHA-256 of what",
+      "arrived and said so, printing 'delivered N bytes, sha256 HEX verified'",
+      "(or 'N lines'). A progress bar is drawn on a terminal only.",
+      "",
+      "Exit status: 0 delivered and verified; 1 the transfer failed, and one",
+      "line says how ('peer vanished after N of M bytes', 'checksum mismatch');",
+      "2 nothing was sent: bad input, or no connection."
     })
 final class ConnectCommand implements Callable<Integer> {
-  private static final int CHUNK = 64 * 1024;
-  private static final int IN_FLIGHT = 64;
+  /** Beyond the longest connect timeout a provider accepts (P2P_CONNECT_TIMEOUT_MS). */
+  private static final long CONNECT_BACKSTOP_MINUTES = 6;
 
   @Spec CommandSpec spec;
 
@@ -49,72 +55,47 @@ final class ConnectCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    if (file != null) {
+      checkReadable(file);
+    }
     PeerAddress peer = PeerAddress.parseTicket(ticket.strip());
     try (P2PProvider provider = QuicCliSupport.open(key)) {
-      P2PConnection c = provider.connect(peer).join();
+      P2PConnection c = provider.connect(peer).get(CONNECT_BACKSTOP_MINUTES, TimeUnit.MINUTES);
       out.printf("connected  %s%n", c.peerId());
       out.flush();
+      String delivered;
       if (file != null) {
-        sendFile(c, spec.commandLine().getErr());
+        FileSender.Delivered d;
+        try (Progress progress = Progress.create("sending", "sent", Files.size(file), err)) {
+          d = FileSender.send(c, file, progress);
+        }
+        delivered = d.bytes() + " bytes, sha256 " + SenderSteps.hex(d.sha256());
       } else {
-        sendLines(c, out);
+        BufferedReader in =
+            new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        LineSender.Delivered d = LineSender.send(c, in, out);
+        delivered = d.lines() + " lines, sha256 " + SenderSteps.hex(d.sha256());
       }
-      out.printf("stats      %s%n", c.stats());
-      out.flush();
-      c.close();
+      synchronized (out) {
+        out.printf("stats      %s%n", c.stats());
+        out.printf("delivered %s verified%n", delivered);
+        out.flush();
+      }
     }
     return 0;
   }
 
-  private void sendLines(P2PConnection c, PrintWriter out) throws Exception {
-    BufferedReader in =
-        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-    String line;
-    while ((line = in.readLine()) != null) {
-      c.send(line.getBytes(StandardCharsets.UTF_8)).join();
-      byte[] echo = c.recv().get(30, TimeUnit.SECONDS);
-      out.printf("echo       %s%n", new String(echo, StandardCharsets.UTF_8));
-      out.flush();
+  /** Checked before connecting: a typo should not cost a connection and a timeout. */
+  private static void checkReadable(Path file) {
+    if (!Files.exists(file)) {
+      throw new IllegalArgumentException("--file " + file + ": no such file");
     }
-  }
-
-  private void sendFile(P2PConnection c, PrintWriter err) throws Exception {
-    long total = Files.size(file);
-    long sent = 0;
-    long start = System.nanoTime();
-    ArrayDeque<CompletableFuture<Void>> inFlight = new ArrayDeque<>();
-    try (InputStream in = Files.newInputStream(file)) {
-      byte[] buf = new byte[CHUNK];
-      int n;
-      int lastPercent = -1;
-      while ((n = in.readNBytes(buf, 0, CHUNK)) > 0) {
-        inFlight.add(c.send(Arrays.copyOf(buf, n)));
-        if (inFlight.size() >= IN_FLIGHT) {
-          inFlight.poll().join();
-        }
-        sent += n;
-        int percent = total == 0 ? 100 : (int) (sent * 100 / total);
-        if (percent != lastPercent) {
-          lastPercent = percent;
-          progress(err, percent, sent, start);
-        }
-      }
+    if (Files.isDirectory(file)) {
+      throw new IllegalArgumentException("--file " + file + ": is a directory, give a file");
     }
-    for (CompletableFuture<Void> f : inFlight) {
-      f.join();
+    if (!Files.isReadable(file)) {
+      throw new IllegalArgumentException("--file " + file + ": permission denied");
     }
-    progress(err, 100, sent, start);
-    err.println();
-    err.flush();
-  }
-
-  private static void progress(PrintWriter err, int percent, long bytes, long start) {
-    int width = 30;
-    int filled = percent * width / 100;
-    double secs = Math.max(1e-9, (System.nanoTime() - start) / 1e9);
-    err.printf(
-        "\r[%s%s] %3d%% %,d bytes %.1f MB/s",
-        "#".repeat(filled), " ".repeat(width - filled), percent, bytes, bytes / secs / 1e6);
-    err.flush();
   }
 }

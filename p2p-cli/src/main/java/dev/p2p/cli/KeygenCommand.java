@@ -3,6 +3,8 @@ package dev.p2p.cli;
 import dev.p2p.identity.Ed25519Identity;
 import dev.p2p.identity.KeyFiles;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -15,8 +17,9 @@ import picocli.CommandLine.Spec;
     name = "keygen",
     mixinStandardHelpOptions = true,
     description = {
-      "Creates an Ed25519 identity key file readable by you only and prints its peer id.",
-      "Use it with P2P_KEY_FILE or --key so a peer keeps its id across restarts."
+      "Creates an Ed25519 identity key file readable by you only and prints",
+      "its peer id. Use it with P2P_KEY_FILE or --key so a peer keeps its id",
+      "across restarts. Never overwrites a file, never creates directories."
     })
 final class KeygenCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -24,11 +27,20 @@ final class KeygenCommand implements Callable<Integer> {
   @Option(
       names = {"-o", "--out"},
       defaultValue = "p2p-key.pem",
-      description = "where to write the key; never overwritten (default ${DEFAULT-VALUE})")
+      description = "where to write the key, in an existing directory (default ${DEFAULT-VALUE})")
   Path out;
 
   @Override
   public Integer call() {
+    Path dir = out.toAbsolutePath().getParent();
+    if (dir != null && !Files.isDirectory(dir)) {
+      throw new IllegalArgumentException(
+          "cannot write key file " + out + ": no directory " + dir + "; create it first");
+    }
+    if (Files.exists(out, LinkOption.NOFOLLOW_LINKS)) {
+      throw new IllegalArgumentException(
+          out + " already exists; keygen never overwrites a key (choose another -o)");
+    }
     PrintWriter w = spec.commandLine().getOut();
     Ed25519Identity identity = Ed25519Identity.generate();
     KeyFiles.save(identity, out);

@@ -1,35 +1,40 @@
 package dev.p2p.cli;
 
-import dev.p2p.api.ConnectionClosedException;
 import dev.p2p.api.P2PConnection;
 import dev.p2p.api.P2PListener;
 import dev.p2p.api.P2PProvider;
-import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * Listens with QUIC, prints a ticket, and for each connection either echoes what arrives (printing
- * it) or saves it to a file.
+ * Listens with QUIC, prints a ticket, and for each connection prints and echoes the lines a {@code
+ * p2p connect} sends, or saves the file it sends.
  */
 @Command(
     name = "listen",
     mixinStandardHelpOptions = true,
     description = {
       "Listens for QUIC peers and prints a ticket for 'p2p connect'.",
-      "Echoes each message back and prints it, or with --save writes what arrives to a file."
+      "Prints each line a peer sends and echoes it back. With --save DIR it",
+      "also takes files: NAME arrives as DIR/NAME.part, renamed to DIR/NAME once",
+      "its length and SHA-256 match what the sender sent. A cut transfer is",
+      "reported on stderr and its .part kept. One connection at a time.",
+      "",
+      "Exit status with --once: 0 the transfer was verified; 1 it failed;",
+      "2 could not listen (bad address, port in use, bad key or --save DIR)."
     })
 final class ListenCommand implements Callable<Integer> {
+  private static final long LISTEN_TIMEOUT_SECONDS = 30;
+
   @Spec CommandSpec spec;
 
   @Option(
@@ -45,7 +50,9 @@ final class ListenCommand implements Callable<Integer> {
 
   @Option(
       names = "--save",
-      description = "directory: each connection's messages are appended to <peer-id>.bin there")
+      description =
+          "existing directory for files from 'p2p connect --file', saved under"
+              + " the sender's file name; an existing file is never overwritten")
   Path saveDir;
 
   @Option(names = "--once", description = "exit after the first connection ends")
@@ -54,57 +61,52 @@ final class ListenCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    if (saveDir != null) {
+      checkSaveDir(saveDir);
+    }
     try (P2PProvider provider = QuicCliSupport.open(key);
-        P2PListener listener = provider.listen(address).join()) {
+        P2PListener listener =
+            provider.listen(address).get(LISTEN_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
       out.printf("peer id    %s%n", provider.localPeerId());
       out.printf("listening  %s%n", listener.localAddr());
       out.printf("ticket     %s%n", listener.peerAddress().toTicket());
       out.flush();
+      boolean ok;
       do {
-        P2PConnection c = listener.accept().join();
+        P2PConnection c = next(listener.accept());
         out.printf("connected  %s%n", c.peerId());
         out.flush();
-        serve(c, out);
+        ok = new Receiver(c, saveDir, out, err).serve();
         out.printf("closed     %s (%s)%n", c.peerId(), c.stats());
         out.flush();
       } while (!once);
+      return ok ? 0 : 1;
     }
-    return 0;
   }
 
-  private void serve(P2PConnection c, PrintWriter out) throws IOException {
-    OutputStream file = null;
-    if (saveDir != null) {
-      Files.createDirectories(saveDir);
-      Path target = saveDir.resolve(c.peerId() + ".bin");
-      file = Files.newOutputStream(target, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-      out.printf("saving to  %s%n", target);
-      out.flush();
+  /** A server waits for its next peer as long as it runs; the wait still wakes up regularly. */
+  private static P2PConnection next(CompletableFuture<P2PConnection> accept) throws Exception {
+    for (; ; ) {
+      try {
+        return accept.get(1, TimeUnit.SECONDS);
+      } catch (TimeoutException e) {
+        // keep waiting on the same future: abandoning it could drop a connection
+      }
     }
-    try {
-      for (; ; ) {
-        byte[] m;
-        try {
-          m = c.recv().join();
-        } catch (CompletionException e) {
-          if (e.getCause() instanceof ConnectionClosedException) {
-            return;
-          }
-          throw e;
-        }
-        if (file != null) {
-          file.write(m);
-        } else {
-          out.println(new String(m, StandardCharsets.UTF_8));
-          out.flush();
-          c.send(m).join();
-        }
-      }
-    } finally {
-      if (file != null) {
-        file.close();
-      }
-      c.close();
+  }
+
+  /** Checked before listening; never created, so a typo does not scatter files. */
+  private static void checkSaveDir(Path dir) {
+    if (!Files.exists(dir)) {
+      throw new IllegalArgumentException(
+          "--save " + dir + ": no such directory; create it first (mkdir -p " + dir + ")");
+    }
+    if (!Files.isDirectory(dir)) {
+      throw new IllegalArgumentException("--save " + dir + ": not a directory");
+    }
+    if (!Files.isWritable(dir)) {
+      throw new IllegalArgumentException("--save " + dir + ": not writable by you");
     }
   }
 }

@@ -2,6 +2,7 @@ package dev.p2p.identity;
 
 import dev.p2p.api.ConfigurationException;
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -57,6 +58,14 @@ public final class KeyFiles {
     String text;
     try {
       text = Files.readString(path, StandardCharsets.US_ASCII);
+    } catch (CharacterCodingException e) {
+      // Files.readString says only "Input length = 1": name the file and what it should hold.
+      throw new ConfigurationException(
+          "key file "
+              + path
+              + " is not a key file: it holds binary data, a key file is PEM text with a PRIVATE"
+              + " KEY and a PUBLIC KEY block; make one with 'p2p keygen -o FILE'",
+          e);
     } catch (IOException e) {
       throw new ConfigurationException("cannot read key file " + path + ": " + e.getMessage(), e);
     }

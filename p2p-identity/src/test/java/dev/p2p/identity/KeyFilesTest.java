@@ -54,6 +54,18 @@ class KeyFilesTest {
   }
 
   @Test
+  void binaryFileIsRefusedNamingWhatAKeyFileIsAndHowToMakeOne() throws Exception {
+    Path file = dir.resolve("id.key");
+    Files.write(file, new byte[] {(byte) 0x89, 'P', 'N', 'G', 0, (byte) 0xff});
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+    ConfigurationException e =
+        assertThrows(ConfigurationException.class, () -> KeyFiles.load(file));
+    assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+    assertTrue(e.getMessage().contains("binary data"), e.getMessage());
+    assertTrue(e.getMessage().contains("p2p keygen"), e.getMessage());
+  }
+
+  @Test
   void mismatchedPublicKeyIsRefused() throws Exception {
     Path a = dir.resolve("a.key");
     Path b = dir.resolve("b.key");
