@@ -292,6 +292,18 @@ public final class SimNetwork implements AutoCloseable {
       return this;
     }
 
+    /**
+     * How long {@code P2PProvider.close()} of a peer lets its connections close gracefully before
+     * it resets them ({@code P2P_CLOSE_LINGER_MS}); zero resets at once. Virtual time.
+     */
+    public Builder closeLinger(Duration d) {
+      if (d.isNegative()) {
+        throw new IllegalArgumentException("close linger must not be negative, got " + d);
+      }
+      s.closeLinger = d;
+      return this;
+    }
+
     /** Extra one-way latency of a relayed path. */
     public Builder relayLatency(Duration d) {
       if (d.isNegative()) {

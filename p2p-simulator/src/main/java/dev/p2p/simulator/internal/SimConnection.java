@@ -9,27 +9,46 @@ import dev.p2p.api.ConnectionStats;
 import dev.p2p.api.Delivery;
 import dev.p2p.api.MessageTooLargeException;
 import dev.p2p.api.P2PConnection;
+import dev.p2p.api.P2PException;
+import dev.p2p.api.P2PTimeoutException;
+import dev.p2p.api.Path;
 import dev.p2p.api.PathChangeEvent;
 import dev.p2p.api.PathType;
 import dev.p2p.api.PeerId;
 import dev.p2p.api.internal.ConnectionListeners;
 import dev.p2p.simulator.SimCounters;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Flow;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One end of a simulated connection: handshake, state, the application's inbox, keep-alive and
  * close. Reliable delivery is the {@link ReliableStream} it extends. What only some connections
- * need (listeners, an inbox that backs up, several waiting readers, keep-alives) is created on
- * first use, so an ordinary connection end stays a few cache lines.
+ * need (listeners, an inbox that backs up, several waiting readers, a {@code messages()}
+ * subscriber, a close future, keep-alives) is created on first use, so an ordinary connection end
+ * stays a few cache lines.
+ *
+ * <p>The application reads through {@code recv()} futures or one {@link SimSubscription}, never
+ * both. Either way an unread message stays in the inbox and counts against the receive window, so a
+ * reader that stops stalls its sender.
  */
 final class SimConnection extends ReliableStream implements P2PConnection {
   private static final Logger log = LoggerFactory.getLogger(SimConnection.class);
   private static final long MIN_RECEIVE_BUFFER = 4L << 20;
+
+  /** Done timed-out readers are swept once this many wait, so a quiet connection stays bounded. */
+  private static final int READER_SWEEP = 64;
+
+  /** A relayed path crosses the simulated relay, which has no address of its own. */
+  static final URI RELAY = URI.create("sim://relay");
+
+  private static final Path DIRECT_PATH = Path.direct();
+  private static final Path RELAYED_PATH = Path.relayed(RELAY);
 
   final SimPeer peer;
   final PeerSlot local;
@@ -46,9 +65,16 @@ final class SimConnection extends ReliableStream implements P2PConnection {
   private ArrayDeque<byte[]> inbox;
   private CompletableFuture<byte[]> reader; // the first waiting recv, the common case
   private ArrayDeque<CompletableFuture<byte[]>> moreReaders;
+  private int readerSweepAt;
   private long buffered;
   private ConnectionClosedException closedCause;
   private boolean closeRequested;
+  private boolean peerClosedGracefully; // the peer's FIN ended the connection: onComplete
+  private SimSubscription subscription;
+  private CompletableFuture<Void> closeFuture;
+
+  /** Set when CLOSED: null for a clean close (everything acknowledged), else why not. */
+  private ConnectionClosedException closeFailure;
 
   /** The other end, learned from its first packet; lets packets skip the lookup. */
   private SimConnection remoteEnd;
@@ -113,12 +139,12 @@ final class SimConnection extends ReliableStream implements P2PConnection {
     }
     if (core.now() >= deadline) {
       fail(
-          new ConnectionFailedException(
+          new P2PTimeoutException(
               "no answer from peer '"
                   + remote.name
                   + "' within "
-                  + core.settings.connectTimeout()
-                  + ": it is down or unreachable"));
+                  + core.settings.connectTimeout().toMillis()
+                  + " ms (P2P_CONNECT_TIMEOUT_MS): it is down or unreachable"));
       return;
     }
     synAttempts++;
@@ -170,12 +196,12 @@ final class SimConnection extends ReliableStream implements P2PConnection {
     }
   }
 
-  private void fail(ConnectionFailedException e) {
+  private void fail(P2PException e) {
     if (state == ConnectionState.CLOSED) {
       return;
     }
     closedCause = new SimClosedException("connection failed: " + e.getMessage(), e);
-    finish(e.getMessage());
+    finish(e.getMessage(), closedCause);
     connected.completeExceptionally(e);
   }
 
@@ -218,25 +244,134 @@ final class SimConnection extends ReliableStream implements P2PConnection {
   public CompletableFuture<byte[]> recv() {
     core.enter();
     try {
-      byte[] next = inbox == null ? null : inbox.poll();
+      if (subscription != null) {
+        return CompletableFuture.failedFuture(
+            new IllegalStateException(
+                "this connection delivers to its messages() subscriber; a connection has one"
+                    + " consumer, so use either recv() or messages()"));
+      }
+      byte[] next = pollInbox();
       if (next != null) {
-        buffered -= next.length;
-        windowOpened();
         return CompletableFuture.completedFuture(next);
       }
       if (closedCause != null) {
         return CompletableFuture.failedFuture(closedCause);
       }
       CompletableFuture<byte[]> future = new CompletableFuture<>();
+      dropDoneReaders(); // a timed-out first reader gives its place up
       if (reader == null) {
         reader = future;
-      } else {
-        if (moreReaders == null) {
-          moreReaders = new ArrayDeque<>();
-        }
-        moreReaders.add(future);
+        return future;
       }
+      if (moreReaders == null) {
+        moreReaders = new ArrayDeque<>();
+        readerSweepAt = READER_SWEEP;
+      } else if (moreReaders.size() >= readerSweepAt) {
+        // Amortised: the threshold doubles past what stays, so each sweep pays for itself.
+        moreReaders.removeIf(CompletableFuture::isDone);
+        readerSweepAt = Math.max(READER_SWEEP, 2 * moreReaders.size());
+      }
+      moreReaders.add(future);
       return future;
+    } finally {
+      core.exit();
+    }
+  }
+
+  /** The next unread message, or null; reading reopens the window. Lock held. */
+  byte[] pollInbox() {
+    byte[] next = inbox == null ? null : inbox.poll();
+    if (next != null) {
+      buffered -= next.length;
+      windowOpened();
+    }
+    return next;
+  }
+
+  int inboxSize() {
+    return inbox == null ? 0 : inbox.size();
+  }
+
+  /** True once nothing more can arrive for the application. Lock held. */
+  boolean ended() {
+    return closedCause != null;
+  }
+
+  /** How the stream ended for a subscriber: null after a graceful close by the peer. */
+  RuntimeException endError() {
+    return peerClosedGracefully ? null : closedCause;
+  }
+
+  @Override
+  public Flow.Publisher<byte[]> messages() {
+    return this::subscribe;
+  }
+
+  private void subscribe(Flow.Subscriber<? super byte[]> subscriber) {
+    Objects.requireNonNull(subscriber, "subscriber"); // Reactive Streams rule 1.9
+    core.enter();
+    try {
+      RuntimeException refusal = null;
+      if (subscription != null) {
+        refusal =
+            new IllegalStateException(
+                "messages() already has a subscriber; a connection has one consumer");
+      } else if (hasWaitingReaders()) {
+        refusal =
+            new IllegalStateException(
+                "recv() futures are pending on this connection; a connection has one consumer, so"
+                    + " complete or cancel them before subscribing to messages()");
+      }
+      SimSubscription s = new SimSubscription(this, subscriber, refusal);
+      if (refusal == null) {
+        subscription = s;
+      }
+      s.wake();
+    } finally {
+      core.exit();
+    }
+  }
+
+  private boolean hasWaitingReaders() {
+    dropDoneReaders();
+    return reader != null;
+  }
+
+  private void dropDoneReaders() {
+    while (reader != null && reader.isDone()) {
+      nextReader();
+    }
+  }
+
+  @Override
+  public CompletableFuture<Void> closeFuture() {
+    core.enter();
+    try {
+      if (closeFuture == null) {
+        closeFuture = new CompletableFuture<>();
+        if (state == ConnectionState.CLOSED) {
+          completeCloseFuture();
+        }
+      }
+      return closeFuture;
+    } finally {
+      core.exit();
+    }
+  }
+
+  private void completeCloseFuture() {
+    if (closeFailure == null) {
+      closeFuture.complete(null);
+    } else {
+      closeFuture.completeExceptionally(closeFailure);
+    }
+  }
+
+  @Override
+  public Path path() {
+    core.enter();
+    try {
+      return pathOf(path);
     } finally {
       core.exit();
     }
@@ -320,16 +455,18 @@ final class SimConnection extends ReliableStream implements P2PConnection {
     failWaiting();
     setState(ConnectionState.DISCONNECTING, reason);
     sendFin(core.now() + core.settings.idleTimeout().toNanos());
+    wakeSubscriber();
   }
 
   @Override
   void closeTimedOut() {
-    finish("the peer did not acknowledge the close within the idle timeout");
+    String why = "the peer did not acknowledge the close within the idle timeout";
+    finish(why, unacknowledged(why));
   }
 
   @Override
   void finAcknowledged() {
-    finish("closed");
+    finish("closed", null);
   }
 
   @Override
@@ -337,11 +474,14 @@ final class SimConnection extends ReliableStream implements P2PConnection {
     if (closeRequested) {
       return; // both closed at once; our own FIN's acknowledgement finishes the close
     }
-    closedCause =
-        new SimClosedException("peer " + remote.id.shortString() + " closed the connection");
+    String why = "peer " + remote.id.shortString() + " closed the connection";
+    closedCause = new SimClosedException(why);
+    peerClosedGracefully = true;
     failWaiting();
     setState(ConnectionState.DISCONNECTING, "peer closed the connection");
-    finish("peer closed the connection");
+    // Clean only if the peer had acknowledged all we sent before it closed.
+    finish(
+        "peer closed the connection", unacknowledgedMessages() == 0 ? null : unacknowledged(why));
   }
 
   /** Ends at once without telling the peer (crash, reset, idle timeout). */
@@ -355,21 +495,59 @@ final class SimConnection extends ReliableStream implements P2PConnection {
     if (state == ConnectionState.CONNECTING) {
       connected.completeExceptionally(new ConnectionFailedException(why.getMessage(), why));
     }
-    finish(why.getMessage());
+    finish(why.getMessage(), unacknowledged(why.getMessage()));
   }
 
-  private void finish(String reason) {
+  /** Ends at once and tells the peer: a closing provider's linger ran out. */
+  void reset(String why) {
+    if (state == ConnectionState.CLOSED) {
+      return;
+    }
+    Packet r = packet(Packet.RESET);
+    r.reason = why;
+    emit(r);
+    abort(new SimClosedException("connection reset: " + why));
+  }
+
+  /** The close failure: why, and what the peer never acknowledged. */
+  private ConnectionClosedException unacknowledged(String why) {
+    long messages = unacknowledgedMessages();
+    if (messages == 0) {
+      return new SimClosedException(why + "; everything sent was acknowledged", closedCause);
+    }
+    return new SimClosedException(
+        why
+            + "; "
+            + messages
+            + (messages == 1 ? " message (" : " messages (")
+            + unacknowledgedBytes()
+            + " bytes) sent were not acknowledged by the peer",
+        closedCause);
+  }
+
+  private void finish(String reason, ConnectionClosedException failure) {
     if (state == ConnectionState.CLOSED) {
       return;
     }
     if (closedCause == null) {
       closedCause = new SimClosedException("the connection is closed: " + reason);
     }
+    closeFailure = failure;
     failWaiting();
     failPending(closedCause);
     cancelSynRetry();
     setState(ConnectionState.CLOSED, reason);
     peer.connectionClosed(this);
+    if (closeFuture != null) {
+      completeCloseFuture();
+    }
+    wakeSubscriber();
+  }
+
+  private void wakeSubscriber() {
+    if (subscription != null) {
+      subscription.wake();
+    }
   }
 
   private void failWaiting() {
@@ -409,8 +587,10 @@ final class SimConnection extends ReliableStream implements P2PConnection {
       }
       case Packet.SYN_ACK -> onSynAck();
       case Packet.RESET -> {
-        if (closeRequested) {
-          finish("closed"); // the peer already finished the close and forgot the connection
+        if (closeRequested && p.fin) {
+          // The peer had our FIN, so everything before it, and forgot the connection; only the
+          // acknowledgement was lost.
+          finish("closed", null);
         } else {
           abort(new SimClosedException("connection reset by peer: " + p.reason));
         }
@@ -436,12 +616,25 @@ final class SimConnection extends ReliableStream implements P2PConnection {
     messagesReceived++;
     bytesReceived += message.length;
     core.recordDelivery(local, id, seq, message.length);
+    SimSubscription s = subscription;
+    if (s != null) {
+      if ((inbox == null || inbox.isEmpty()) && s.pushNow(message)) {
+        return;
+      }
+      queue(message);
+      s.wake();
+      return;
+    }
     CompletableFuture<byte[]> f;
     while ((f = nextReader()) != null) {
       if (f.complete(message)) {
         return;
       }
     }
+    queue(message);
+  }
+
+  private void queue(byte[] message) {
     if (inbox == null) {
       inbox = new ArrayDeque<>();
     }
@@ -520,24 +713,8 @@ final class SimConnection extends ReliableStream implements P2PConnection {
     }
   }
 
-  private static dev.p2p.api.Path pathOf(PathType type) {
-    return type == PathType.DIRECT ? dev.p2p.api.Path.direct() : dev.p2p.api.Path.relayed();
-  }
-
-  // TODO(issue 10): placeholders until the simulator implements the new contract.
-  @Override
-  public dev.p2p.api.Path path() {
-    return pathOf(stats().path());
-  }
-
-  @Override
-  public CompletableFuture<Void> closeFuture() {
-    throw new UnsupportedOperationException("not yet");
-  }
-
-  @Override
-  public java.util.concurrent.Flow.Publisher<byte[]> messages() {
-    throw new UnsupportedOperationException("not yet");
+  private static Path pathOf(PathType type) {
+    return type == PathType.DIRECT ? DIRECT_PATH : RELAYED_PATH;
   }
 
   @Override
