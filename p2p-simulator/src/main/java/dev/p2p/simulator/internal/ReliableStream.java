@@ -281,6 +281,15 @@ abstract class ReliableStream extends Event {
     return n;
   }
 
+  /** Messages still waiting for window: never sent, their send futures not yet complete. */
+  final long queuedMessages() {
+    long n = 0;
+    for (Outgoing o = pendingHead; o != null; o = o.next) {
+      n += o.fin ? 0 : 1;
+    }
+    return n;
+  }
+
   final long unacknowledgedBytes() {
     return unackedBytes; // the FIN has no payload
   }

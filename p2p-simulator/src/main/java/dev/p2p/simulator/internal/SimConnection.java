@@ -512,17 +512,19 @@ final class SimConnection extends ReliableStream implements P2PConnection {
   /** The close failure: why, and what the peer never acknowledged. */
   private ConnectionClosedException unacknowledged(String why) {
     long messages = unacknowledgedMessages();
-    if (messages == 0) {
-      return new SimClosedException(why + "; everything sent was acknowledged", closedCause);
+    String lost =
+        messages == 0
+            ? "; everything sent was acknowledged"
+            : "; "
+                + messages
+                + (messages == 1 ? " message (" : " messages (")
+                + unacknowledgedBytes()
+                + " bytes) sent were not acknowledged by the peer";
+    long queued = queuedMessages();
+    if (queued > 0) {
+      lost += ", and " + queued + " waiting for its window were never sent (their sends fail)";
     }
-    return new SimClosedException(
-        why
-            + "; "
-            + messages
-            + (messages == 1 ? " message (" : " messages (")
-            + unacknowledgedBytes()
-            + " bytes) sent were not acknowledged by the peer",
-        closedCause);
+    return new SimClosedException(why + lost, closedCause);
   }
 
   private void finish(String reason, ConnectionClosedException failure) {

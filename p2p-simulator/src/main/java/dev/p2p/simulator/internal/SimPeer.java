@@ -135,6 +135,9 @@ public final class SimPeer implements P2PProvider {
       }
       List<SimConnection> all = connections.snapshot();
       CompletableFuture<?>[] futures = new CompletableFuture<?>[all.size()];
+      if (core.settings.closeLinger().isZero()) {
+        futures = new CompletableFuture<?>[0]; // reset at once: no FIN, which would read as clean
+      }
       for (int i = 0; i < futures.length; i++) {
         SimConnection c = all.get(i);
         c.closeLocked("the provider was closed");
