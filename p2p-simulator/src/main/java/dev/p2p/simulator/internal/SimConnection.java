@@ -332,6 +332,16 @@ final class SimConnection extends ReliableStream implements P2PConnection {
     }
   }
 
+  /** recv() futures held, done or not: for tests of boundedness. */
+  int heldReaders() {
+    core.enter();
+    try {
+      return (reader == null ? 0 : 1) + (moreReaders == null ? 0 : moreReaders.size());
+    } finally {
+      core.exit();
+    }
+  }
+
   private boolean hasWaitingReaders() {
     dropDoneReaders();
     return reader != null;

@@ -65,6 +65,16 @@ final class SimListener implements P2PListener {
     backlog.add(connection);
   }
 
+  /** accept() futures held, done or not: for tests of boundedness. */
+  int heldAccepts() {
+    core.enter();
+    try {
+      return waiting.size();
+    } finally {
+      core.exit();
+    }
+  }
+
   boolean closed() {
     return closed;
   }
