@@ -19,30 +19,21 @@ import dev.p2p.api.internal.ConnectionListeners;
 import dev.p2p.simulator.SimCounters;
 import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Flow;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One end of a simulated connection: handshake, state, the application's inbox, keep-alive and
- * close. Reliable delivery is the {@link ReliableStream} it extends. What only some connections
- * need (listeners, an inbox that backs up, several waiting readers, a {@code messages()}
- * subscriber, a close future, keep-alives) is created on first use, so an ordinary connection end
+ * One end of a simulated connection: handshake, state, sending, keep-alive and close. Reliable
+ * delivery is the {@link ReliableStream} and the application's receive side the {@link AppInbox} it
+ * extends: one object per end, see {@link ReliableStream} for why. What only some connections need
+ * (listeners, a close future, keep-alives) is created on first use, so an ordinary connection end
  * stays a few cache lines.
- *
- * <p>The application reads through {@code recv()} futures or one {@link SimSubscription}, never
- * both. Either way an unread message stays in the inbox and counts against the receive window, so a
- * reader that stops stalls its sender.
  */
-final class SimConnection extends ReliableStream implements P2PConnection {
+final class SimConnection extends AppInbox implements P2PConnection {
   private static final Logger log = LoggerFactory.getLogger(SimConnection.class);
   private static final long MIN_RECEIVE_BUFFER = 4L << 20;
-
-  /** Done timed-out readers are swept once this many wait, so a quiet connection stays bounded. */
-  private static final int READER_SWEEP = 64;
 
   /** A relayed path crosses the simulated relay, which has no address of its own. */
   static final URI RELAY = URI.create("sim://relay");
@@ -62,15 +53,7 @@ final class SimConnection extends ReliableStream implements P2PConnection {
   private ConnectionState state = ConnectionState.CONNECTING;
   private PathType path;
   private ConnectionListeners listeners;
-  private ArrayDeque<byte[]> inbox;
-  private CompletableFuture<byte[]> reader; // the first waiting recv, the common case
-  private ArrayDeque<CompletableFuture<byte[]>> moreReaders;
-  private int readerSweepAt;
-  private long buffered;
-  private ConnectionClosedException closedCause;
   private boolean closeRequested;
-  private boolean peerClosedGracefully; // the peer's FIN ended the connection: onComplete
-  private SimSubscription subscription;
   private CompletableFuture<Void> closeFuture;
 
   /** Set when CLOSED: null for a clean close (everything acknowledged), else why not. */
@@ -237,119 +220,6 @@ final class SimConnection extends ReliableStream implements P2PConnection {
       return sendReliable(message.clone());
     } finally {
       core.exit();
-    }
-  }
-
-  @Override
-  public CompletableFuture<byte[]> recv() {
-    core.enter();
-    try {
-      if (subscription != null) {
-        return CompletableFuture.failedFuture(
-            new IllegalStateException(
-                "this connection delivers to its messages() subscriber; a connection has one"
-                    + " consumer, so use either recv() or messages()"));
-      }
-      byte[] next = pollInbox();
-      if (next != null) {
-        return CompletableFuture.completedFuture(next);
-      }
-      if (closedCause != null) {
-        return CompletableFuture.failedFuture(closedCause);
-      }
-      CompletableFuture<byte[]> future = new CompletableFuture<>();
-      dropDoneReaders(); // a timed-out first reader gives its place up
-      if (reader == null) {
-        reader = future;
-        return future;
-      }
-      if (moreReaders == null) {
-        moreReaders = new ArrayDeque<>();
-        readerSweepAt = READER_SWEEP;
-      } else if (moreReaders.size() >= readerSweepAt) {
-        // Amortised: the threshold doubles past what stays, so each sweep pays for itself.
-        moreReaders.removeIf(CompletableFuture::isDone);
-        readerSweepAt = Math.max(READER_SWEEP, 2 * moreReaders.size());
-      }
-      moreReaders.add(future);
-      return future;
-    } finally {
-      core.exit();
-    }
-  }
-
-  /** The next unread message, or null; reading reopens the window. Lock held. */
-  byte[] pollInbox() {
-    byte[] next = inbox == null ? null : inbox.poll();
-    if (next != null) {
-      buffered -= next.length;
-      windowOpened();
-    }
-    return next;
-  }
-
-  int inboxSize() {
-    return inbox == null ? 0 : inbox.size();
-  }
-
-  /** True once nothing more can arrive for the application. Lock held. */
-  boolean ended() {
-    return closedCause != null;
-  }
-
-  /** How the stream ended for a subscriber: null after a graceful close by the peer. */
-  RuntimeException endError() {
-    return peerClosedGracefully ? null : closedCause;
-  }
-
-  @Override
-  public Flow.Publisher<byte[]> messages() {
-    return this::subscribe;
-  }
-
-  private void subscribe(Flow.Subscriber<? super byte[]> subscriber) {
-    Objects.requireNonNull(subscriber, "subscriber"); // Reactive Streams rule 1.9
-    core.enter();
-    try {
-      RuntimeException refusal = null;
-      if (subscription != null) {
-        refusal =
-            new IllegalStateException(
-                "messages() already has a subscriber; a connection has one consumer");
-      } else if (hasWaitingReaders()) {
-        refusal =
-            new IllegalStateException(
-                "recv() futures are pending on this connection; a connection has one consumer, so"
-                    + " complete or cancel them before subscribing to messages()");
-      }
-      SimSubscription s = new SimSubscription(this, subscriber, refusal);
-      if (refusal == null) {
-        subscription = s;
-      }
-      s.wake();
-    } finally {
-      core.exit();
-    }
-  }
-
-  /** recv() futures held, done or not: for tests of boundedness. */
-  int heldReaders() {
-    core.enter();
-    try {
-      return (reader == null ? 0 : 1) + (moreReaders == null ? 0 : moreReaders.size());
-    } finally {
-      core.exit();
-    }
-  }
-
-  private boolean hasWaitingReaders() {
-    dropDoneReaders();
-    return reader != null;
-  }
-
-  private void dropDoneReaders() {
-    while (reader != null && reader.isDone()) {
-      nextReader();
     }
   }
 
@@ -556,25 +426,6 @@ final class SimConnection extends ReliableStream implements P2PConnection {
     wakeSubscriber();
   }
 
-  private void wakeSubscriber() {
-    if (subscription != null) {
-      subscription.wake();
-    }
-  }
-
-  private void failWaiting() {
-    CompletableFuture<byte[]> f;
-    while ((f = nextReader()) != null) {
-      f.completeExceptionally(closedCause);
-    }
-  }
-
-  private CompletableFuture<byte[]> nextReader() {
-    CompletableFuture<byte[]> f = reader;
-    reader = moreReaders == null ? null : moreReaders.poll();
-    return f;
-  }
-
   private ConnectionClosedException closedError(String operation) {
     ConnectionClosedException cause = closedCause;
     String why = cause != null ? cause.getMessage() : "the connection is closing";
@@ -616,7 +467,7 @@ final class SimConnection extends ReliableStream implements P2PConnection {
   }
 
   private void onDatagram(Packet p) {
-    if (closedCause != null || buffered + p.payloadSize() > receiveCapacity) {
+    if (closedCause != null || bufferedBytes() + p.payloadSize() > receiveCapacity) {
       return; // unreliable: a full buffer drops it, as a socket would
     }
     deliver(p.payload, -1);
@@ -628,35 +479,7 @@ final class SimConnection extends ReliableStream implements P2PConnection {
     messagesReceived++;
     bytesReceived += message.length;
     core.recordDelivery(local, id, seq, message.length);
-    SimSubscription s = subscription;
-    if (s != null) {
-      if ((inbox == null || inbox.isEmpty()) && s.pushNow(message)) {
-        return;
-      }
-      queue(message);
-      s.wake();
-      return;
-    }
-    CompletableFuture<byte[]> f;
-    while ((f = nextReader()) != null) {
-      if (f.complete(message)) {
-        return;
-      }
-    }
-    queue(message);
-  }
-
-  private void queue(byte[] message) {
-    if (inbox == null) {
-      inbox = new ArrayDeque<>();
-    }
-    inbox.add(message);
-    buffered += message.length;
-  }
-
-  @Override
-  long bufferedBytes() {
-    return buffered;
+    toApplication(message);
   }
 
   /** Counts a message accepted for delivery. */

@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
 final class SimSubscription extends Event implements Flow.Subscription {
   private static final Logger log = LoggerFactory.getLogger(SimSubscription.class);
 
-  private final SimConnection conn;
+  private final AppInbox conn;
   private final Flow.Subscriber<? super byte[]> subscriber;
 
   /** Non-null for a refused subscriber: it gets onSubscribe, then this, and nothing else. */
@@ -34,7 +34,7 @@ final class SimSubscription extends Event implements Flow.Subscription {
   private IllegalArgumentException badRequest;
 
   SimSubscription(
-      SimConnection conn, Flow.Subscriber<? super byte[]> subscriber, RuntimeException refusal) {
+      AppInbox conn, Flow.Subscriber<? super byte[]> subscriber, RuntimeException refusal) {
     this.conn = conn;
     this.subscriber = subscriber;
     this.refusal = refusal;
