@@ -15,12 +15,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Flow;
 
 /**
  * The simulator at scale: N peers (default 10,000), each sending one reliable message per virtual
  * second to a random peer, for a virtual duration (default one hour). Every message is read by its
- * receiver. Prints wall time and the live heap (after a GC) every few virtual minutes, so growth
- * would show.
+ * receiver through {@code messages()} (push delivery, demand in batches of {@link #BATCH}). Prints
+ * wall time and the live heap (after a GC) every few virtual minutes, so growth would show.
  *
  * <p>Two workloads: {@code uniform} draws the destination from all peers; each peer keeps its most
  * recent connections in a small LRU cache and closes the one it evicts, so nearly every message
@@ -32,6 +33,7 @@ import java.util.concurrent.CompletableFuture;
  * dev.p2p.benchmarks.SimulatorScaleHarness [peers] [virtual-seconds] [uniform|neighbours] [k]}
  */
 public final class SimulatorScaleHarness {
+  static final int BATCH = 64;
   private final SimNetwork net;
   private final List<Peer> peers = new ArrayList<>();
   private final Random random = new Random(7); // the harness's own choices, seeded
@@ -100,12 +102,7 @@ public final class SimulatorScaleHarness {
     }
 
     void readLoop(P2PConnection c) {
-      c.recv()
-          .thenAccept(
-              m -> {
-                received++;
-                readLoop(c);
-              });
+      c.messages().subscribe(new Reader());
     }
 
     void tick() {
@@ -159,6 +156,33 @@ public final class SimulatorScaleHarness {
       }
       dials[i].thenAccept(conn -> conn.send(new byte[64]));
     }
+  }
+
+  /** What an application's consumer holds per connection: its subscription and a count. */
+  private final class Reader implements Flow.Subscriber<byte[]> {
+    private Flow.Subscription subscription;
+    private int unrequested;
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+      subscription = s;
+      s.request(BATCH);
+    }
+
+    @Override
+    public void onNext(byte[] message) {
+      received++;
+      if (++unrequested == BATCH / 2) {
+        unrequested = 0;
+        subscription.request(BATCH / 2); // keep between 32 and 64 requested
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {}
+
+    @Override
+    public void onComplete() {}
   }
 
   public static void main(String[] args) {

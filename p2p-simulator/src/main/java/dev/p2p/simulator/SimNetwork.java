@@ -39,6 +39,14 @@ import java.util.concurrent.CompletableFuture;
  * P2P_IMPLEMENTATION=simulator}) drives itself from a clock thread that follows the wall clock, so
  * plain {@code join()} works; loss and latency still come from the seed.
  *
+ * <p>{@code messages()} subscribers are signalled on the same thread: in a deterministic network,
+ * inline on whichever thread calls into it ({@code request} from a test delivers at once, messages
+ * arriving during {@code await} are delivered inside it); in a real-time one, on the clock thread
+ * only. {@code P2PProvider.close()} of a peer waits for its graceful closes by running the network
+ * (virtual time passes, up to {@code P2P_CLOSE_LINGER_MS}); called from a callback it returns at
+ * once and resets what is left when the linger ends. A relayed path is {@code Path.relayed} via
+ * {@code sim://relay}; a direct one has no address (there are no sockets).
+ *
  * <p>Delivery: {@code RELIABLE} messages arrive exactly once and in order while the connection
  * lives; loss shows up as retransmission delay. {@code UNRELIABLE} messages may be lost, duplicated
  * or reordered as the link says. See {@link NatType} for which peers get a direct path.
@@ -289,6 +297,18 @@ public final class SimNetwork implements AutoCloseable {
     /** How long a connection attempt may take before it fails. */
     public Builder connectTimeout(Duration d) {
       s.connectTimeout = positive(d);
+      return this;
+    }
+
+    /**
+     * How long {@code P2PProvider.close()} of a peer lets its connections close gracefully before
+     * it resets them ({@code P2P_CLOSE_LINGER_MS}); zero resets at once. Virtual time.
+     */
+    public Builder closeLinger(Duration d) {
+      if (d.isNegative()) {
+        throw new IllegalArgumentException("close linger must not be negative, got " + d);
+      }
+      s.closeLinger = d;
       return this;
     }
 

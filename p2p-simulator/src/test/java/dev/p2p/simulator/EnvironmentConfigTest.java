@@ -160,7 +160,7 @@ class EnvironmentConfigTest {
 
   @Test
   void maxMessageSize() {
-    SimPair pair = new SimPair(withProperties("SIMULATOR_P2P_MAX_MESSAGE_SIZE", "1000"));
+    SimPair pair = new SimPair(withProperties("P2P_MAX_MESSAGE_SIZE", "1000"));
     MessageTooLargeException e =
         assertThrows(
             MessageTooLargeException.class,

@@ -23,11 +23,18 @@ final class Packet extends Event {
   final long connectionId;
   long seq;
   byte[] payload;
+
+  /** On DATA: the end of the stream. On a RESET: the resetting peer had received our FIN. */
   boolean fin;
+
   long cumulativeAck;
   long window;
   long[] sackRanges;
   long sentAt;
+
+  /** On an ACK: the sentAt of the data transmission it answers, or -1 (RFC 7323 TSecr). */
+  long echo = -1;
+
   String reason;
 
   /** The receiving end when the sender knows it: spares a map lookup per packet. */
@@ -52,6 +59,7 @@ final class Packet extends Event {
     p.window = window;
     p.sackRanges = sackRanges;
     p.sentAt = sentAt;
+    p.echo = echo;
     p.reason = reason;
     p.target = target;
     p.origin = origin;

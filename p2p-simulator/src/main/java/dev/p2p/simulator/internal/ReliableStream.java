@@ -13,6 +13,14 @@ import java.util.concurrent.CompletableFuture;
  * back-pressure. Receiving: duplicates dropped, early messages held until the gap before them
  * fills, one acknowledgement per burst of packets arriving at the same instant.
  *
+ * <p>RTT samples exclude waiting time, as TCP's do with timestamps (RFC 7323): every data packet
+ * carries the instant it was (re)sent, the acknowledgement echoes the instant of the transmission
+ * that advanced the receiver, and the sender samples only acknowledgements that newly acknowledge
+ * data (Karn's rule: never a duplicate or window-only one, and never one whose echo is missing).
+ * Without the echo, the acknowledgement that fills a hole also covers every later message held
+ * behind it, and timing those from their first transmission counted the whole wait for the hole: at
+ * 30% loss that reported four times the link's RTT.
+ *
  * <p>Why one class that {@link SimConnection} extends, and why it is its own timer: at 10,000 peers
  * the state a message touches has long left the cache, and each object on the way from a packet to
  * that state is another dependent wait for memory (~200 ns on our machine, see
@@ -51,6 +59,8 @@ abstract class ReliableStream extends Event {
   private long expected;
   private long advertised;
   private boolean ackWanted;
+  private long echo = -1; // sentAt of the first transmission that advanced us since the last ack
+  boolean finReceived;
 
   // ---- RFC 6298 estimator
   private long smoothedRtt = -1;
@@ -96,7 +106,6 @@ abstract class ReliableStream extends Event {
     final byte[] payload;
     final boolean fin;
     long lastSent;
-    boolean retransmitted;
     boolean selectivelyAcked;
     CompletableFuture<Void> future;
     Outgoing next;
@@ -171,9 +180,8 @@ abstract class ReliableStream extends Event {
   void onAck(Packet ack) {
     boolean finAcked = false;
     if (ack.cumulativeAck > ackedThrough) {
-      Outgoing last = null;
       while (unackedHead != null && unackedHead.seq <= ack.cumulativeAck) {
-        last = unackedHead;
+        Outgoing last = unackedHead;
         unackedHead = last.next;
         unackedBytes -= last.payload.length;
         finAcked |= last.fin;
@@ -181,8 +189,8 @@ abstract class ReliableStream extends Event {
       if (unackedHead == null) {
         unackedTail = null;
       }
-      if (last != null && !last.retransmitted) {
-        sampleRtt(core.now() - last.lastSent);
+      if (ack.echo >= 0) {
+        sampleRtt(core.now() - ack.echo);
       }
       ackedThrough = ack.cumulativeAck;
       backoff = 0;
@@ -256,13 +264,34 @@ abstract class ReliableStream extends Event {
     for (Outgoing o = unackedHead; o != null; o = o.next) {
       if (!o.selectivelyAcked && o.lastSent + rto <= now) {
         o.lastSent = now;
-        o.retransmitted = true;
         retransmissions++;
         emit(dataPacket(o));
       }
     }
     backoff = Math.min(backoff + 1, 20);
     armRetransmission(rto());
+  }
+
+  /** Messages accepted by send and sent, but not yet acknowledged (the FIN not counted). */
+  final long unacknowledgedMessages() {
+    long n = 0;
+    for (Outgoing o = unackedHead; o != null; o = o.next) {
+      n += o.fin ? 0 : 1;
+    }
+    return n;
+  }
+
+  /** Messages still waiting for window: never sent, their send futures not yet complete. */
+  final long queuedMessages() {
+    long n = 0;
+    for (Outgoing o = pendingHead; o != null; o = o.next) {
+      n += o.fin ? 0 : 1;
+    }
+    return n;
+  }
+
+  final long unacknowledgedBytes() {
+    return unackedBytes; // the FIN has no payload
   }
 
   /** The connection ended: pending sends fail, nothing more is sent or acknowledged. */
@@ -284,10 +313,18 @@ abstract class ReliableStream extends Event {
 
   void onData(Packet p) {
     if (p.seq < expected) {
-      scheduleAck(); // a duplicate: our acknowledgement was probably lost
+      // A duplicate: our acknowledgement was probably lost, and this is the retransmission that
+      // the sender will time when the answer arrives.
+      if (echo < 0) {
+        echo = p.sentAt;
+      }
+      scheduleAck();
       return;
     }
     if (p.seq == expected) {
+      if (echo < 0) {
+        echo = p.sentAt;
+      }
       accept(p);
       if (early != null) {
         Packet next;
@@ -311,6 +348,7 @@ abstract class ReliableStream extends Event {
   private void accept(Packet p) {
     expected++;
     if (p.fin) {
+      finReceived = true;
       sendAck(); // at once: the connection finishes before a coalesced ack would run
       remoteFinished();
     } else {
@@ -330,6 +368,8 @@ abstract class ReliableStream extends Event {
     ack.cumulativeAck = expected - 1;
     ack.window = freeWindow();
     ack.sackRanges = early == null || early.isEmpty() ? null : sackRanges();
+    ack.echo = echo;
+    echo = -1;
     advertised = ack.window;
     emit(ack);
   }

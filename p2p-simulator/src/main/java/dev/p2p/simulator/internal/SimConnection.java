@@ -9,27 +9,37 @@ import dev.p2p.api.ConnectionStats;
 import dev.p2p.api.Delivery;
 import dev.p2p.api.MessageTooLargeException;
 import dev.p2p.api.P2PConnection;
+import dev.p2p.api.P2PException;
+import dev.p2p.api.P2PTimeoutException;
+import dev.p2p.api.Path;
 import dev.p2p.api.PathChangeEvent;
 import dev.p2p.api.PathType;
 import dev.p2p.api.PeerId;
 import dev.p2p.api.internal.ConnectionListeners;
 import dev.p2p.simulator.SimCounters;
+import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One end of a simulated connection: handshake, state, the application's inbox, keep-alive and
- * close. Reliable delivery is the {@link ReliableStream} it extends. What only some connections
- * need (listeners, an inbox that backs up, several waiting readers, keep-alives) is created on
- * first use, so an ordinary connection end stays a few cache lines.
+ * One end of a simulated connection: handshake, state, sending, keep-alive and close. Reliable
+ * delivery is the {@link ReliableStream} and the application's receive side the {@link AppInbox} it
+ * extends: one object per end, see {@link ReliableStream} for why. What only some connections need
+ * (listeners, a close future, keep-alives) is created on first use, so an ordinary connection end
+ * stays a few cache lines.
  */
-final class SimConnection extends ReliableStream implements P2PConnection {
+final class SimConnection extends AppInbox implements P2PConnection {
   private static final Logger log = LoggerFactory.getLogger(SimConnection.class);
   private static final long MIN_RECEIVE_BUFFER = 4L << 20;
+
+  /** A relayed path crosses the simulated relay, which has no address of its own. */
+  static final URI RELAY = URI.create("sim://relay");
+
+  private static final Path DIRECT_PATH = Path.direct();
+  private static final Path RELAYED_PATH = Path.relayed(RELAY);
 
   final SimPeer peer;
   final PeerSlot local;
@@ -43,12 +53,11 @@ final class SimConnection extends ReliableStream implements P2PConnection {
   private ConnectionState state = ConnectionState.CONNECTING;
   private PathType path;
   private ConnectionListeners listeners;
-  private ArrayDeque<byte[]> inbox;
-  private CompletableFuture<byte[]> reader; // the first waiting recv, the common case
-  private ArrayDeque<CompletableFuture<byte[]>> moreReaders;
-  private long buffered;
-  private ConnectionClosedException closedCause;
   private boolean closeRequested;
+  private CompletableFuture<Void> closeFuture;
+
+  /** Set when CLOSED: null for a clean close (everything acknowledged), else why not. */
+  private ConnectionClosedException closeFailure;
 
   /** The other end, learned from its first packet; lets packets skip the lookup. */
   private SimConnection remoteEnd;
@@ -113,12 +122,12 @@ final class SimConnection extends ReliableStream implements P2PConnection {
     }
     if (core.now() >= deadline) {
       fail(
-          new ConnectionFailedException(
+          new P2PTimeoutException(
               "no answer from peer '"
                   + remote.name
                   + "' within "
-                  + core.settings.connectTimeout()
-                  + ": it is down or unreachable"));
+                  + core.settings.connectTimeout().toMillis()
+                  + " ms (P2P_CONNECT_TIMEOUT_MS): it is down or unreachable"));
       return;
     }
     synAttempts++;
@@ -170,12 +179,12 @@ final class SimConnection extends ReliableStream implements P2PConnection {
     }
   }
 
-  private void fail(ConnectionFailedException e) {
+  private void fail(P2PException e) {
     if (state == ConnectionState.CLOSED) {
       return;
     }
     closedCause = new SimClosedException("connection failed: " + e.getMessage(), e);
-    finish(e.getMessage());
+    finish(e.getMessage(), closedCause);
     connected.completeExceptionally(e);
   }
 
@@ -215,28 +224,34 @@ final class SimConnection extends ReliableStream implements P2PConnection {
   }
 
   @Override
-  public CompletableFuture<byte[]> recv() {
+  public CompletableFuture<Void> closeFuture() {
     core.enter();
     try {
-      byte[] next = inbox == null ? null : inbox.poll();
-      if (next != null) {
-        buffered -= next.length;
-        windowOpened();
-        return CompletableFuture.completedFuture(next);
-      }
-      if (closedCause != null) {
-        return CompletableFuture.failedFuture(closedCause);
-      }
-      CompletableFuture<byte[]> future = new CompletableFuture<>();
-      if (reader == null) {
-        reader = future;
-      } else {
-        if (moreReaders == null) {
-          moreReaders = new ArrayDeque<>();
+      if (closeFuture == null) {
+        closeFuture = new CompletableFuture<>();
+        if (state == ConnectionState.CLOSED) {
+          completeCloseFuture();
         }
-        moreReaders.add(future);
       }
-      return future;
+      return closeFuture;
+    } finally {
+      core.exit();
+    }
+  }
+
+  private void completeCloseFuture() {
+    if (closeFailure == null) {
+      closeFuture.complete(null);
+    } else {
+      closeFuture.completeExceptionally(closeFailure);
+    }
+  }
+
+  @Override
+  public Path path() {
+    core.enter();
+    try {
+      return pathOf(path);
     } finally {
       core.exit();
     }
@@ -320,16 +335,18 @@ final class SimConnection extends ReliableStream implements P2PConnection {
     failWaiting();
     setState(ConnectionState.DISCONNECTING, reason);
     sendFin(core.now() + core.settings.idleTimeout().toNanos());
+    wakeSubscriber();
   }
 
   @Override
   void closeTimedOut() {
-    finish("the peer did not acknowledge the close within the idle timeout");
+    String why = "the peer did not acknowledge the close within the idle timeout";
+    finish(why, unacknowledged(why));
   }
 
   @Override
   void finAcknowledged() {
-    finish("closed");
+    finish("closed", null);
   }
 
   @Override
@@ -337,11 +354,14 @@ final class SimConnection extends ReliableStream implements P2PConnection {
     if (closeRequested) {
       return; // both closed at once; our own FIN's acknowledgement finishes the close
     }
-    closedCause =
-        new SimClosedException("peer " + remote.id.shortString() + " closed the connection");
+    String why = "peer " + remote.id.shortString() + " closed the connection";
+    closedCause = new SimClosedException(why);
+    peerClosedGracefully = true;
     failWaiting();
     setState(ConnectionState.DISCONNECTING, "peer closed the connection");
-    finish("peer closed the connection");
+    // Clean only if the peer had acknowledged all we sent before it closed.
+    finish(
+        "peer closed the connection", unacknowledgedMessages() == 0 ? null : unacknowledged(why));
   }
 
   /** Ends at once without telling the peer (crash, reset, idle timeout). */
@@ -355,34 +375,55 @@ final class SimConnection extends ReliableStream implements P2PConnection {
     if (state == ConnectionState.CONNECTING) {
       connected.completeExceptionally(new ConnectionFailedException(why.getMessage(), why));
     }
-    finish(why.getMessage());
+    finish(why.getMessage(), unacknowledged(why.getMessage()));
   }
 
-  private void finish(String reason) {
+  /** Ends at once and tells the peer: a closing provider's linger ran out. */
+  void reset(String why) {
+    if (state == ConnectionState.CLOSED) {
+      return;
+    }
+    Packet r = packet(Packet.RESET);
+    r.reason = why;
+    emit(r);
+    abort(new SimClosedException("connection reset: " + why));
+  }
+
+  /** The close failure: why, and what the peer never acknowledged. */
+  private ConnectionClosedException unacknowledged(String why) {
+    long messages = unacknowledgedMessages();
+    String lost =
+        messages == 0
+            ? "; everything sent was acknowledged"
+            : "; "
+                + messages
+                + (messages == 1 ? " message (" : " messages (")
+                + unacknowledgedBytes()
+                + " bytes) sent were not acknowledged by the peer";
+    long queued = queuedMessages();
+    if (queued > 0) {
+      lost += ", and " + queued + " waiting for its window were never sent (their sends fail)";
+    }
+    return new SimClosedException(why + lost, closedCause);
+  }
+
+  private void finish(String reason, ConnectionClosedException failure) {
     if (state == ConnectionState.CLOSED) {
       return;
     }
     if (closedCause == null) {
       closedCause = new SimClosedException("the connection is closed: " + reason);
     }
+    closeFailure = failure;
     failWaiting();
     failPending(closedCause);
     cancelSynRetry();
     setState(ConnectionState.CLOSED, reason);
     peer.connectionClosed(this);
-  }
-
-  private void failWaiting() {
-    CompletableFuture<byte[]> f;
-    while ((f = nextReader()) != null) {
-      f.completeExceptionally(closedCause);
+    if (closeFuture != null) {
+      completeCloseFuture();
     }
-  }
-
-  private CompletableFuture<byte[]> nextReader() {
-    CompletableFuture<byte[]> f = reader;
-    reader = moreReaders == null ? null : moreReaders.poll();
-    return f;
+    wakeSubscriber();
   }
 
   private ConnectionClosedException closedError(String operation) {
@@ -409,8 +450,10 @@ final class SimConnection extends ReliableStream implements P2PConnection {
       }
       case Packet.SYN_ACK -> onSynAck();
       case Packet.RESET -> {
-        if (closeRequested) {
-          finish("closed"); // the peer already finished the close and forgot the connection
+        if (closeRequested && p.fin) {
+          // The peer had our FIN, so everything before it, and forgot the connection; only the
+          // acknowledgement was lost.
+          finish("closed", null);
         } else {
           abort(new SimClosedException("connection reset by peer: " + p.reason));
         }
@@ -424,7 +467,7 @@ final class SimConnection extends ReliableStream implements P2PConnection {
   }
 
   private void onDatagram(Packet p) {
-    if (closedCause != null || buffered + p.payloadSize() > receiveCapacity) {
+    if (closedCause != null || bufferedBytes() + p.payloadSize() > receiveCapacity) {
       return; // unreliable: a full buffer drops it, as a socket would
     }
     deliver(p.payload, -1);
@@ -436,22 +479,7 @@ final class SimConnection extends ReliableStream implements P2PConnection {
     messagesReceived++;
     bytesReceived += message.length;
     core.recordDelivery(local, id, seq, message.length);
-    CompletableFuture<byte[]> f;
-    while ((f = nextReader()) != null) {
-      if (f.complete(message)) {
-        return;
-      }
-    }
-    if (inbox == null) {
-      inbox = new ArrayDeque<>();
-    }
-    inbox.add(message);
-    buffered += message.length;
-  }
-
-  @Override
-  long bufferedBytes() {
-    return buffered;
+    toApplication(message);
   }
 
   /** Counts a message accepted for delivery. */
@@ -520,24 +548,8 @@ final class SimConnection extends ReliableStream implements P2PConnection {
     }
   }
 
-  private static dev.p2p.api.Path pathOf(PathType type) {
-    return type == PathType.DIRECT ? dev.p2p.api.Path.direct() : dev.p2p.api.Path.relayed();
-  }
-
-  // TODO(issue 10): placeholders until the simulator implements the new contract.
-  @Override
-  public dev.p2p.api.Path path() {
-    return pathOf(stats().path());
-  }
-
-  @Override
-  public CompletableFuture<Void> closeFuture() {
-    throw new UnsupportedOperationException("not yet");
-  }
-
-  @Override
-  public java.util.concurrent.Flow.Publisher<byte[]> messages() {
-    throw new UnsupportedOperationException("not yet");
+  private static Path pathOf(PathType type) {
+    return type == PathType.DIRECT ? DIRECT_PATH : RELAYED_PATH;
   }
 
   @Override

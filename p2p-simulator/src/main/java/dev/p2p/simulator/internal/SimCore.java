@@ -98,6 +98,15 @@ public final class SimCore {
     return now;
   }
 
+  /**
+   * True if the calling thread may run simulation callbacks: a deterministic network runs them on
+   * whichever thread calls into it (that thread is the one driving it), a real-time one only on its
+   * clock thread. Lock held.
+   */
+  boolean mayRunCallbacks() {
+    return wall == null || Thread.currentThread() == driver;
+  }
+
   public Duration elapsed() {
     lock.lock();
     try {
@@ -162,6 +171,76 @@ public final class SimCore {
   }
 
   // ---- driving -----------------------------------------------------------------------------
+
+  /**
+   * Waits until {@code done} completes or {@code linger} passes, then runs {@code after} with the
+   * lock held. Used by a closing provider, whose {@code close()} has no future to hand back.
+   *
+   * <p>Deterministic network, called from outside the simulation: runs the network's events (every
+   * peer's, as {@link #await} does) until {@code done} completes, the linger of virtual time has
+   * passed or no event is left; it never sleeps. Real-time network, from an application thread:
+   * waits up to the linger of wall time. From inside a simulation callback nothing can wait (the
+   * caller holds the clock): {@code after} is scheduled {@code linger} from now unless {@code done}
+   * completed first, and this returns at once.
+   */
+  void linger(CompletableFuture<?> done, Duration linger, Runnable after) {
+    if (lock.isHeldByCurrentThread() || Thread.currentThread() == driver) {
+      enter();
+      try {
+        Runnable once =
+            new Runnable() {
+              private boolean ran;
+
+              @Override
+              public void run() {
+                if (!ran) {
+                  ran = true;
+                  after.run();
+                }
+              }
+            };
+        Event timer = schedule(linger.toNanos(), once);
+        // Close futures complete on the simulation thread, lock held.
+        done.whenComplete(
+            (v, e) -> {
+              cancel(timer);
+              once.run();
+            });
+      } finally {
+        exit();
+      }
+      return;
+    }
+    if (wall != null) {
+      try {
+        done.get(linger.toNanos(), TimeUnit.NANOSECONDS);
+      } catch (TimeoutException | ExecutionException e) {
+        // the linger passed, or a close failed: reset what is left either way
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    } else {
+      lock.lock();
+      try {
+        long deadline = saturatedAdd(now, linger.toNanos());
+        Event next;
+        while (!done.isDone() && (next = queue.peek()) != null && next.time <= deadline) {
+          runNext();
+        }
+        if (!done.isDone()) {
+          now = Math.max(now, deadline);
+        }
+      } finally {
+        lock.unlock();
+      }
+    }
+    enter();
+    try {
+      after.run();
+    } finally {
+      exit();
+    }
+  }
 
   /**
    * Runs events until {@code future} completes and returns its value, or throws its exception.

@@ -7,14 +7,21 @@ import dev.p2p.api.PeerAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 
-/** Hands incoming simulated connections to {@link #accept()} callers, in arrival order. */
+/**
+ * Hands incoming simulated connections to {@link #accept()} callers, in arrival order. An accept
+ * future the caller completed, cancelled or timed out is skipped, so the connection goes to the
+ * next caller; such futures are swept while they wait, so repeated timed-out accepts on a quiet
+ * listener do not pile up.
+ */
 final class SimListener implements P2PListener {
+  private static final int SWEEP = 64;
   private final SimCore core;
   private final SimPeer peer;
   private final String label;
   private final ArrayDeque<SimConnection> backlog = new ArrayDeque<>();
   private final ArrayDeque<CompletableFuture<P2PConnection>> waiting = new ArrayDeque<>();
   private boolean closed;
+  private int sweepAt = SWEEP;
 
   SimListener(SimCore core, SimPeer peer, String label) {
     this.core = core;
@@ -34,6 +41,11 @@ final class SimListener implements P2PListener {
         return CompletableFuture.failedFuture(
             new ConnectionClosedException("the listener '" + label + "' is closed"));
       }
+      if (waiting.size() >= sweepAt) {
+        // Amortised: the threshold doubles past what stays, so each sweep pays for itself.
+        waiting.removeIf(CompletableFuture::isDone);
+        sweepAt = Math.max(SWEEP, 2 * waiting.size());
+      }
       CompletableFuture<P2PConnection> future = new CompletableFuture<>();
       waiting.add(future);
       return future;
@@ -51,6 +63,16 @@ final class SimListener implements P2PListener {
       }
     }
     backlog.add(connection);
+  }
+
+  /** accept() futures held, done or not: for tests of boundedness. */
+  int heldAccepts() {
+    core.enter();
+    try {
+      return waiting.size();
+    } finally {
+      core.exit();
+    }
   }
 
   boolean closed() {

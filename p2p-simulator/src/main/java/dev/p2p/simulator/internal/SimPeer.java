@@ -3,12 +3,12 @@ package dev.p2p.simulator.internal;
 import dev.p2p.api.ConnectionClosedException;
 import dev.p2p.api.ConnectionFailedException;
 import dev.p2p.api.P2PConnection;
-import dev.p2p.api.P2PException;
 import dev.p2p.api.P2PListener;
 import dev.p2p.api.P2PProvider;
 import dev.p2p.api.PeerAddress;
 import dev.p2p.api.PeerId;
 import dev.p2p.api.PeerNotFoundException;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 
@@ -53,7 +53,7 @@ public final class SimPeer implements P2PProvider {
       }
       if (listener != null) {
         return CompletableFuture.failedFuture(
-            new P2PException(
+            new IllegalStateException(
                 "peer '"
                     + slot.name
                     + "' already listens as "
@@ -113,9 +113,17 @@ public final class SimPeer implements P2PProvider {
     }
   }
 
+  /**
+   * Closes every connection gracefully and returns once they have all closed (their close futures
+   * are done) or the linger ({@code P2P_CLOSE_LINGER_MS}, virtual time) has passed; then resets
+   * what is left, telling those peers. On a deterministic network this runs the simulation, every
+   * peer's events, until then, as {@code SimNetwork.await} would: virtual time passes, nothing
+   * sleeps. Called from inside a simulation callback, where time cannot pass, it starts the
+   * graceful closes, schedules the reset for the end of the linger and returns at once.
+   */
   @Override
   public void close() {
-    Runnable after;
+    CompletableFuture<Void> allClosed;
     core.enter();
     try {
       if (closed) {
@@ -125,10 +133,44 @@ public final class SimPeer implements P2PProvider {
       if (listener != null) {
         listener.closeLocked(new ConnectionClosedException("the provider was closed"));
       }
-      for (SimConnection c : connections.snapshot()) {
+      List<SimConnection> all = connections.snapshot();
+      CompletableFuture<?>[] futures = new CompletableFuture<?>[all.size()];
+      if (core.settings.closeLinger().isZero()) {
+        futures = new CompletableFuture<?>[0]; // reset at once: no FIN, which would read as clean
+      }
+      for (int i = 0; i < futures.length; i++) {
+        SimConnection c = all.get(i);
         c.closeLocked("the provider was closed");
+        // A close that fails still ends the wait: the linger is for closes still in progress.
+        futures[i] = c.closeFuture().handle((v, e) -> null);
+      }
+      allClosed = CompletableFuture.allOf(futures);
+    } finally {
+      core.exit();
+    }
+    if (allClosed.isDone() || core.settings.closeLinger().isZero()) {
+      afterLinger();
+    } else {
+      core.linger(allClosed, core.settings.closeLinger(), this::afterLinger);
+    }
+  }
+
+  /** The linger is over: reset what still lingers, then release the network. */
+  private void afterLinger() {
+    Runnable after;
+    core.enter();
+    try {
+      String why =
+          "the provider of peer '"
+              + slot.name
+              + "' was closed and its linger of "
+              + core.settings.closeLinger().toMillis()
+              + " ms (P2P_CLOSE_LINGER_MS) passed first";
+      for (SimConnection c : connections.snapshot()) {
+        c.reset(why);
       }
       after = onClose;
+      onClose = null;
     } finally {
       core.exit();
     }
@@ -179,6 +221,10 @@ public final class SimPeer implements P2PProvider {
   private void reset(Packet cause, String reason) {
     Packet r = new Packet(Packet.RESET, slot, cause.from, cause.connectionId);
     r.reason = reason;
+    SimConnection gone = cause.origin != null ? cause.origin.twin : cause.target;
+    // Our end took in the sender's FIN, so all its data, before it forgot the connection: its
+    // close is complete, only our acknowledgement was lost.
+    r.fin = gone != null && gone.peer == this && gone.finReceived;
     r.target = cause.origin; // the end that sent it, if it still lives
     r.sentAt = core.now();
     core.transmit(r, core.initialPath(slot, cause.from));

@@ -1,12 +1,16 @@
 package dev.p2p.simulator.internal;
 
 import dev.p2p.api.P2PConfig;
+import dev.p2p.core.TransportSettings;
 import dev.p2p.simulator.LinkConditions;
 import java.time.Duration;
 
 /**
  * Everything a network is built from. Made by {@code SimNetwork.Builder} or parsed from a {@link
- * P2PConfig}; a malformed value fails with a message naming the variable and its range.
+ * P2PConfig}; a malformed value fails with a message naming the variable and its range. The
+ * settings every provider shares (connect, keep-alive and idle timeouts, close linger, message
+ * size) come from {@link TransportSettings} under their one {@code P2P_*} key each; only what is
+ * really simulated has a {@code SIMULATOR_P2P_*} key.
  */
 public record SimSettings(
     long seed,
@@ -16,6 +20,7 @@ public record SimSettings(
     Duration idleTimeout,
     Duration keepAlive,
     Duration connectTimeout,
+    Duration closeLinger,
     Duration relayLatency,
     Duration awaitTimeout,
     int traceCapacity,
@@ -29,12 +34,8 @@ public record SimSettings(
   public static final String DUPLICATE = "SIMULATOR_P2P_DUPLICATE";
   public static final String REORDER = "SIMULATOR_P2P_REORDER";
   public static final String SEED = "SIMULATOR_P2P_SEED";
-  public static final String MAX_MESSAGE_SIZE = "SIMULATOR_P2P_MAX_MESSAGE_SIZE";
   public static final String RELAY_LATENCY_MS = "SIMULATOR_P2P_RELAY_LATENCY_MS";
-  public static final String CONNECT_TIMEOUT_MS = "SIMULATOR_P2P_CONNECT_TIMEOUT_MS";
   public static final String TRACE_LINES = "SIMULATOR_P2P_TRACE_LINES";
-  public static final String IDLE_TIMEOUT_MS = "P2P_IDLE_TIMEOUT_MS";
-  public static final String KEEPALIVE_MS = "P2P_KEEPALIVE_MS";
 
   public static final long DEFAULT_SEED = 0x5eed;
   public static final double DEFAULT_FAILURE_RATE = 0.001;
@@ -47,9 +48,10 @@ public record SimSettings(
         LinkConditions.defaults(),
         DEFAULT_FAILURE_RATE,
         P2PConfig.DEFAULT_MAX_MESSAGE_SIZE,
-        Duration.ofSeconds(30),
-        Duration.ofSeconds(15),
-        Duration.ofSeconds(10),
+        TransportSettings.DEFAULT_IDLE_TIMEOUT,
+        TransportSettings.DEFAULT_KEEPALIVE,
+        TransportSettings.DEFAULT_CONNECT_TIMEOUT,
+        TransportSettings.DEFAULT_CLOSE_LINGER,
         Duration.ofMillis(20),
         HOUR,
         0,
@@ -68,20 +70,16 @@ public record SimSettings(
             config.getDouble(DUPLICATE, 0, 0, 1),
             config.getDouble(REORDER, 0, 0, 1),
             config.getLong(BANDWIDTH_BPS, 0, 0, 1_000_000_000_000L));
-    int maxMessage =
-        config.getInt(
-            MAX_MESSAGE_SIZE,
-            config.getInt(P2PConfig.MAX_MESSAGE_SIZE, d.maxMessageSize, 1, Integer.MAX_VALUE - 64),
-            1,
-            Integer.MAX_VALUE - 64);
+    TransportSettings shared = TransportSettings.from(config);
     return new SimSettings(
         config.getLong(SEED, d.seed, Long.MIN_VALUE, Long.MAX_VALUE),
         link,
         config.getDouble(FAILURE_RATE, d.failureRate, 0, 1),
-        maxMessage,
-        config.getMillis(IDLE_TIMEOUT_MS, d.idleTimeout, Duration.ofMillis(1), max),
-        config.getMillis(KEEPALIVE_MS, d.keepAlive, Duration.ofMillis(1), max),
-        config.getMillis(CONNECT_TIMEOUT_MS, d.connectTimeout, Duration.ofMillis(1), max),
+        shared.maxMessageSize(),
+        shared.idleTimeout(),
+        shared.keepAlive(),
+        shared.connectTimeout(),
+        shared.closeLinger(),
         config.getMillis(RELAY_LATENCY_MS, d.relayLatency, Duration.ZERO, max),
         d.awaitTimeout,
         config.getInt(TRACE_LINES, 0, 0, 10_000_000),
@@ -103,6 +101,7 @@ public record SimSettings(
     m.idleTimeout = idleTimeout;
     m.keepAlive = keepAlive;
     m.connectTimeout = connectTimeout;
+    m.closeLinger = closeLinger;
     m.relayLatency = relayLatency;
     m.awaitTimeout = awaitTimeout;
     m.traceCapacity = traceCapacity;
@@ -119,6 +118,7 @@ public record SimSettings(
     public Duration idleTimeout;
     public Duration keepAlive;
     public Duration connectTimeout;
+    public Duration closeLinger;
     public Duration relayLatency;
     public Duration awaitTimeout;
     public int traceCapacity;
@@ -133,6 +133,7 @@ public record SimSettings(
           idleTimeout,
           keepAlive,
           connectTimeout,
+          closeLinger,
           relayLatency,
           awaitTimeout,
           traceCapacity,
