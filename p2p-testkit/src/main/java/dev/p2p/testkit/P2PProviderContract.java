@@ -446,8 +446,8 @@ public abstract class P2PProviderContract {
 
   /**
    * 1,000 sends, all futures completed, then connection close() then P2PProvider.close() at once:
-   * the receiver still gets all 1,000 in order, then ConnectionClosedException, and the closed
-   * connection's closeFuture completes normally.
+   * when close() returns, the connection's closeFuture has completed normally (what a program that
+   * exits then has not lost); the receiver gets all 1,000 in order, then ConnectionClosedException.
    */
   @Test
   public final void providerCloseRightAfterABurstDeliversEverything() {

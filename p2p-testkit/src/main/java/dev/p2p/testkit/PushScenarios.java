@@ -47,6 +47,8 @@ final class PushScenarios {
       sends.add(alice.send(Payloads.of(STREAM, i, sizes.get(i))));
     }
     kit.awaitAll("alice's sends before bob subscribes", sends);
+    // Time for them to arrive, so that they are what a subscriber gets first.
+    kit.pause(DEMAND_SETTLE, "the early messages reaching bob");
 
     PushSubscriber subscriber = subscribe(bob, "bob's subscriber");
     subscriber.request(FIRST_DEMAND);
