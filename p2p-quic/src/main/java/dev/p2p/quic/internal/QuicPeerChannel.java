@@ -87,8 +87,8 @@ final class QuicPeerChannel
     this.lifecycle =
         new ConnectionLifecycle(peer, ConnectionState.AUTHENTICATING, pathNow(), Runnable::run);
     this.inbox = new Inbox(settings.receiveBufferBytes(), this);
-    this.outbox = new StreamOutbox(loop, counters, () -> lifecycle.closedError("send"));
-    this.datagrams = new DatagramLane(quic, counters, () -> lifecycle.closedError("send"));
+    this.datagrams = new DatagramLane(quic);
+    this.outbox = new StreamOutbox(loop, counters, datagrams, () -> lifecycle.closedError("send"));
     this.handshake =
         new CloseHandshake(loop, this, lifecycle, inbox, outbox, receipts, settings.idleTimeout());
     this.sampler = new QuicStatsSampler(quic);
@@ -372,7 +372,8 @@ final class QuicPeerChannel
       return CompletableFuture.failedFuture(lifecycle.closedError("send"));
     }
     if (delivery == Delivery.UNRELIABLE) {
-      return datagrams.send(message);
+      CompletableFuture<Void> refused = datagrams.refuse(message);
+      return refused != null ? refused : outbox.sendDatagram(message);
     }
     if (message.length > settings.maxMessageSize()) {
       return CompletableFuture.failedFuture(
@@ -421,8 +422,9 @@ final class QuicPeerChannel
       onStreamError(new ProtocolException("message before the handshake finished"));
       return;
     }
-    receipts.read(message.length);
+    // After a local close the inbox takes nothing: such a message is not acknowledged.
     if (inbox.offer(message, true)) {
+      receipts.read(message.length);
       counters.received(message.length);
     }
   }
@@ -430,6 +432,11 @@ final class QuicPeerChannel
   @Override
   public void onReceipt(long messages, long bytes) {
     receipts.peerRead(messages, bytes);
+  }
+
+  @Override
+  public void reportReads() {
+    receipts.maybeReport(stream, true);
   }
 
   @Override

@@ -11,10 +11,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
- * Reliable messages on their way to the stream: {@code send} queues them from any thread, the event
- * loop writes them while the stream is writable. Up to {@link #OUTBOX_BYTES} a send is accepted at
- * once; beyond it its future completes when the message is written, so a receiver that stops
- * reading (QUIC flow control) makes the sender's futures wait.
+ * Everything a connection sends, in the order {@code send} was called: reliable messages for the
+ * stream, UNRELIABLE ones for the {@link DatagramLane}, and at the end the closing control frames.
+ * {@code send} queues from any thread; the event loop writes while the stream is writable. Up to
+ * {@link #OUTBOX_BYTES} a reliable send is accepted at once; beyond it its future completes when
+ * the message is written, so a receiver that stops reading (QUIC flow control) makes the sender's
+ * futures wait.
+ *
+ * <p>One queue for both kinds keeps a datagram from being overtaken by reliable messages sent after
+ * it: a datagram queued behind a batch of them would otherwise reach the peer after all of them.
+ *
+ * <p>Closing takes no more sends but writes everything already sent, waiting senders included, and
+ * only then the closing frame: the peer reads up to it, so a close cuts nothing off.
  *
  * <p>It also counts what it wrote, so that the connection can say how much the peer did not
  * acknowledge when it dies.
@@ -34,10 +42,11 @@ final class StreamOutbox {
 
   private final EventLoop loop;
   private final TrafficCounters counters;
+  private final DatagramLane datagrams;
   private final Supplier<ConnectionClosedException> closedError;
 
   // Any thread -> loop; guarded by queue.
-  private final ArrayDeque<PendingSend> queue = new ArrayDeque<>();
+  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private long queuedBytes;
   private int waiters;
   private boolean closed;
@@ -47,11 +56,16 @@ final class StreamOutbox {
   private QuicStreamChannel stream;
   private long messagesWritten;
   private long bytesWritten;
+  private boolean datagramsUnflushed;
 
   StreamOutbox(
-      EventLoop loop, TrafficCounters counters, Supplier<ConnectionClosedException> closedError) {
+      EventLoop loop,
+      TrafficCounters counters,
+      DatagramLane datagrams,
+      Supplier<ConnectionClosedException> closedError) {
     this.loop = loop;
     this.counters = counters;
+    this.datagrams = datagrams;
     this.closedError = closedError;
   }
 
@@ -63,7 +77,7 @@ final class StreamOutbox {
 
   /** Queues a reliable message; see the class comment for when its future completes. */
   CompletableFuture<Void> send(byte[] message) {
-    PendingSend p = new PendingSend(message);
+    Pending p = new Pending(Pending.RELIABLE, message);
     boolean acceptedNow;
     synchronized (queue) {
       if (closed) {
@@ -85,26 +99,72 @@ final class StreamOutbox {
     } else {
       result = p.future;
     }
-    if (drainScheduled.compareAndSet(false, true)) {
-      loop.execute(this::drain);
-    }
+    scheduleDrain();
     return result;
   }
 
-  private PendingSend poll() {
+  /**
+   * Queues an UNRELIABLE message (its size already checked); its future completes once it is handed
+   * to QUIC. It does not hold back the reliable sends behind it.
+   */
+  CompletableFuture<Void> sendDatagram(byte[] message) {
+    Pending p = new Pending(Pending.DATAGRAM, message);
+    p.future = new CompletableFuture<>();
     synchronized (queue) {
-      PendingSend p = queue.poll();
-      if (p != null) {
-        queuedBytes -= p.message.length;
-        if (p.future != null) {
-          waiters--;
-        }
+      if (closed) {
+        return CompletableFuture.failedFuture(closedError.get());
       }
-      return p;
+      queue.add(p);
+      queuedBytes += message.length;
+    }
+    scheduleDrain();
+    return p.future;
+  }
+
+  /** Takes no more sends; {@code frame} (CLOSE) is written after everything already sent. Loop. */
+  void closeWith(int frame) {
+    synchronized (queue) {
+      closed = true;
+    }
+    thenWrite(frame);
+  }
+
+  /**
+   * Writes the control {@code frame} once everything queued before it is written (CLOSE_ACK comes
+   * after our own last messages), even after {@link #closeWith}. Loop.
+   */
+  void thenWrite(int frame) {
+    synchronized (queue) {
+      queue.add(new Pending(frame, null));
+    }
+    drain();
+  }
+
+  private void scheduleDrain() {
+    if (drainScheduled.compareAndSet(false, true)) {
+      loop.execute(this::drain);
     }
   }
 
-  /** Writes queued messages while the stream has room; the rest waits for writability. Loop. */
+  private Pending peek() {
+    synchronized (queue) {
+      return queue.peek();
+    }
+  }
+
+  private void remove(Pending p) {
+    synchronized (queue) {
+      queue.poll();
+      if (p.message != null) {
+        queuedBytes -= p.message.length;
+      }
+      if (p.kind == Pending.RELIABLE && p.future != null) {
+        waiters--;
+      }
+    }
+  }
+
+  /** Writes queued sends while the stream has room; the rest waits for writability. Loop. */
   void drain() {
     drainScheduled.set(false);
     QuicStreamChannel s = stream;
@@ -113,10 +173,18 @@ final class StreamOutbox {
     }
     int sinceFlush = 0;
     ByteBuf batch = null;
-    PendingSend p;
-    while (s.isWritable() && (p = poll()) != null) {
-      byte[] m = p.message;
-      int frame = StreamFrames.HEADER_LENGTH + m.length;
+    Pending p;
+    while ((p = peek()) != null) {
+      if (p.kind == Pending.DATAGRAM) {
+        remove(p);
+        writeDatagram(p);
+        continue;
+      }
+      if (p.kind == Pending.RELIABLE && !s.isWritable()) {
+        break;
+      }
+      remove(p);
+      int frame = StreamFrames.HEADER_LENGTH + (p.message == null ? 0 : p.message.length);
       if (batch != null && batch.writableBytes() < frame) {
         s.write(batch, s.voidPromise());
         batch = null;
@@ -125,59 +193,52 @@ final class StreamOutbox {
         // Small messages share a buffer: one stream write per batch, not one per message.
         batch = s.alloc().directBuffer(Math.max(frame, WRITE_BATCH_BYTES));
       }
-      batch.writeInt(m.length).writeBytes(m);
-      written(p);
+      if (p.kind == Pending.RELIABLE) {
+        batch.writeInt(p.message.length).writeBytes(p.message);
+        written(p);
+      } else {
+        batch.writeInt(p.kind);
+      }
       sinceFlush += frame;
       if (sinceFlush >= FLUSH_EVERY_BYTES) {
         s.write(batch, s.voidPromise());
         batch = null;
-        s.flush();
+        flush(s);
         sinceFlush = 0;
       }
     }
     if (batch != null) {
       s.write(batch, s.voidPromise());
     }
+    flush(s);
+  }
+
+  private void writeDatagram(Pending p) {
+    if (datagrams.write(p.message)) {
+      datagramsUnflushed = true;
+      counters.sent(p.message.length);
+      p.future.complete(null);
+    } else {
+      p.future.completeExceptionally(closedError.get());
+    }
+  }
+
+  /** Datagrams first: they reach QUIC no later than the reliable messages queued after them. */
+  private void flush(QuicStreamChannel s) {
+    if (datagramsUnflushed) {
+      datagramsUnflushed = false;
+      datagrams.flush();
+    }
     s.flush();
   }
 
-  private void written(PendingSend p) {
+  private void written(Pending p) {
     messagesWritten++;
     bytesWritten += p.message.length;
     if (p.future != null) {
       counters.sent(p.message.length);
       p.future.complete(null);
     }
-  }
-
-  /**
-   * Closing: takes no more sends; messages {@code send} already accepted are written now, whatever
-   * the stream's writability (at most {@link #OUTBOX_BYTES}), and senders still waiting fail. Loop.
-   */
-  void flushAccepted() {
-    synchronized (queue) {
-      closed = true;
-    }
-    QuicStreamChannel s = stream;
-    PendingSend p;
-    while (true) {
-      synchronized (queue) {
-        p = queue.peek();
-        if (p == null || p.future != null) {
-          break;
-        }
-        poll();
-      }
-      byte[] m = p.message;
-      s.write(
-          s.alloc()
-              .directBuffer(StreamFrames.HEADER_LENGTH + m.length)
-              .writeInt(m.length)
-              .writeBytes(m),
-          s.voidPromise());
-      written(p);
-    }
-    failWaiters();
   }
 
   /**
@@ -190,26 +251,15 @@ final class StreamOutbox {
     }
     long lostMessages = 0;
     long lostBytes = 0;
-    PendingSend p;
+    Pending p;
     ConnectionClosedException ex = null;
-    while ((p = poll()) != null) {
-      if (p.future == null) {
+    while ((p = peek()) != null) {
+      remove(p);
+      if (p.kind == Pending.RELIABLE && p.future == null) {
         lostMessages++;
         lostBytes += p.message.length;
         continue;
       }
-      if (ex == null) {
-        ex = closedError.get();
-      }
-      p.future.completeExceptionally(ex);
-    }
-    return new long[] {lostMessages, lostBytes};
-  }
-
-  private void failWaiters() {
-    ConnectionClosedException ex = null;
-    PendingSend p;
-    while ((p = poll()) != null) {
       if (p.future != null) {
         if (ex == null) {
           ex = closedError.get();
@@ -217,6 +267,7 @@ final class StreamOutbox {
         p.future.completeExceptionally(ex);
       }
     }
+    return new long[] {lostMessages, lostBytes};
   }
 
   /** Messages written to the stream so far. Loop. */
@@ -229,13 +280,23 @@ final class StreamOutbox {
     return bytesWritten;
   }
 
-  private static final class PendingSend {
+  private static final class Pending {
+    static final int RELIABLE = 0;
+    static final int DATAGRAM = 1;
+
+    /** {@link #RELIABLE}, {@link #DATAGRAM}, or a control frame of {@link StreamFrames}. */
+    final int kind;
+
     final byte[] message;
 
-    /** Null once {@code send} accepted the message; else completes when it is written. */
+    /**
+     * Reliable: null once {@code send} accepted the message, else completes when it is written.
+     * Datagram: completes when it is handed to QUIC.
+     */
     CompletableFuture<Void> future;
 
-    PendingSend(byte[] message) {
+    Pending(int kind, byte[] message) {
+      this.kind = kind;
       this.message = message;
     }
   }
