@@ -52,8 +52,10 @@ final class DatagramLane {
   }
 
   /**
-   * Hands a datagram to QUIC, unflushed ({@link #flush} sends it); false if the connection is gone.
-   * Loop.
+   * Hands a datagram to QUIC and flushes it, so it leaves ahead of the stream data queued after it;
+   * false if the connection is gone. One flush each: QUIC's datagram send queue holds only {@code
+   * P2P_QUIC_DATAGRAM_QUEUE} entries, and a whole burst handed over before one flush would overflow
+   * it (QUIC drops the excess while the write still reports success). Loop.
    */
   boolean write(byte[] message) {
     if (!quic.isActive()) {
@@ -61,13 +63,8 @@ final class DatagramLane {
     }
     ByteBuf buf = quic.alloc().directBuffer(DatagramFrames.HEADER_LENGTH + message.length);
     buf.writeInt(nextSequence++).writeBytes(message);
-    quic.write(buf, quic.voidPromise());
+    quic.writeAndFlush(buf, quic.voidPromise());
     return true;
-  }
-
-  /** Loop. */
-  void flush() {
-    quic.flush();
   }
 
   /** A DATAGRAM frame arrived: its message, or null if malformed. Loop. */

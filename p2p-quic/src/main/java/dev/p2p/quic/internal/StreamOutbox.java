@@ -56,7 +56,6 @@ final class StreamOutbox {
   private QuicStreamChannel stream;
   private long messagesWritten;
   private long bytesWritten;
-  private boolean datagramsUnflushed;
 
   StreamOutbox(
       EventLoop loop,
@@ -203,33 +202,23 @@ final class StreamOutbox {
       if (sinceFlush >= FLUSH_EVERY_BYTES) {
         s.write(batch, s.voidPromise());
         batch = null;
-        flush(s);
+        s.flush();
         sinceFlush = 0;
       }
     }
     if (batch != null) {
       s.write(batch, s.voidPromise());
     }
-    flush(s);
+    s.flush();
   }
 
   private void writeDatagram(Pending p) {
     if (datagrams.write(p.message)) {
-      datagramsUnflushed = true;
       counters.sent(p.message.length);
       p.future.complete(null);
     } else {
       p.future.completeExceptionally(closedError.get());
     }
-  }
-
-  /** Datagrams first: they reach QUIC no later than the reliable messages queued after them. */
-  private void flush(QuicStreamChannel s) {
-    if (datagramsUnflushed) {
-      datagramsUnflushed = false;
-      datagrams.flush();
-    }
-    s.flush();
   }
 
   private void written(Pending p) {
