@@ -3,12 +3,16 @@ package dev.p2p.quic.internal;
 import dev.p2p.api.ConnectionClosedException;
 import dev.p2p.core.TrafficCounters;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Everything a connection sends, in the order {@code send} was called: reliable messages for the
@@ -28,6 +32,8 @@ import java.util.function.Supplier;
  * acknowledge when it dies.
  */
 final class StreamOutbox {
+  private static final Logger log = LoggerFactory.getLogger(StreamOutbox.class);
+
   /**
    * Bytes of RELIABLE messages queued for the event loop that {@code send} accepts at once. Without
    * it, every send would wait for a hand-over to the event loop.
@@ -68,10 +74,45 @@ final class StreamOutbox {
     this.closedError = closedError;
   }
 
-  /** The stream is open: queued messages can go. Loop. */
+  /** The stream is open: queued messages can go, and go on whenever it has room again. Loop. */
   void attach(QuicStreamChannel s) {
     stream = s;
+    s.pipeline()
+        .addLast(
+            new ChannelInboundHandlerAdapter() {
+              @Override
+              public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+                if (ctx.channel().isWritable()) {
+                  drain();
+                }
+                ctx.fireChannelWritabilityChanged();
+              }
+            });
     drain();
+  }
+
+  boolean streamOpen() {
+    QuicStreamChannel s = stream;
+    return s != null && s.isActive();
+  }
+
+  /**
+   * Writes a control frame at once, ahead of anything queued (HELLO, PING; never one that must
+   * follow messages). Loop.
+   */
+  void writeNow(int frame) {
+    QuicStreamChannel s = stream;
+    if (s == null || !s.isActive()) {
+      log.debug("no stream for control frame {}", Integer.toHexString(frame));
+      return;
+    }
+    s.writeAndFlush(s.alloc().directBuffer(StreamFrames.HEADER_LENGTH).writeInt(frame))
+        .addListener(
+            f -> {
+              if (!f.isSuccess()) {
+                log.debug("control frame write failed", f.cause());
+              }
+            });
   }
 
   /** Queues a reliable message; see the class comment for when its future completes. */
