@@ -1,27 +1,48 @@
 package dev.p2p.quic.internal;
 
+import dev.p2p.api.ConnectionClosedException;
 import dev.p2p.api.MessageTooLargeException;
 import dev.p2p.api.ProtocolException;
+import dev.p2p.core.TrafficCounters;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.quic.QuicChannel;
+import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * UNRELIABLE messages as QUIC DATAGRAM frames, each with a sequence number (see {@link
  * DatagramFrames}) so the receiver counts the ones that never arrived, including those a full send
- * queue dropped while their write futures reported success. They are queued in send order with the
- * reliable messages ({@link StreamOutbox}), which writes them here.
+ * queue dropped while their write futures reported success.
+ *
+ * <p>They have their own queue, apart from the reliable messages of the {@link StreamOutbox}: a
+ * datagram has no order relative to them, and must not wait behind a reliable backlog held up by
+ * stream flow control (head-of-line blocking is what UNRELIABLE avoids). Datagrams leave in the
+ * order they were sent, each flushed at once. Nor do they take part in a close: those queued before
+ * {@code close()} leave or are dropped, and never hold back CLOSE.
  */
 final class DatagramLane {
   private final QuicChannel quic;
+  private final TrafficCounters counters;
+  private final Supplier<ConnectionClosedException> closedError;
   private volatile int maxFrameLength = -1;
   private int nextSequence; // loop
   private int expectedSequence; // loop
   private final AtomicLong gaps = new AtomicLong();
 
-  DatagramLane(QuicChannel quic) {
+  // Any thread -> loop; guarded by queue.
+  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+  private boolean closed;
+  private final AtomicBoolean drainScheduled = new AtomicBoolean();
+
+  DatagramLane(
+      QuicChannel quic, TrafficCounters counters, Supplier<ConnectionClosedException> closedError) {
     this.quic = quic;
+    this.counters = counters;
+    this.closedError = closedError;
   }
 
   /** The largest DATAGRAM frame the peer takes, from QUIC's datagram extension event. */
@@ -36,9 +57,10 @@ final class DatagramLane {
   }
 
   /**
-   * Why {@code message} cannot go as a datagram, as a failed future; null if it can. Any thread.
+   * Queues an UNRELIABLE message for the event loop; its future completes once it is handed to
+   * QUIC, or fails at once if it cannot go as a datagram. Any thread.
    */
-  CompletableFuture<Void> refuse(byte[] message) {
+  CompletableFuture<Void> send(byte[] message) {
     int limit = limit();
     if (limit <= 0) {
       return CompletableFuture.failedFuture(
@@ -48,23 +70,65 @@ final class DatagramLane {
       return CompletableFuture.failedFuture(
           new MessageTooLargeException(message.length, limit, "QUIC datagram"));
     }
-    return null;
+    Pending p = new Pending(message);
+    synchronized (queue) {
+      if (closed) {
+        return CompletableFuture.failedFuture(closedError.get());
+      }
+      queue.add(p);
+    }
+    if (drainScheduled.compareAndSet(false, true)) {
+      try {
+        quic.eventLoop().execute(this::drain);
+      } catch (RejectedExecutionException e) {
+        fail(); // the provider is shutting down: nothing will write them
+      }
+    }
+    return p.future;
   }
 
   /**
-   * Hands a datagram to QUIC and flushes it, so it leaves ahead of the stream data queued after it;
-   * false if the connection is gone. One flush each: QUIC's datagram send queue holds only {@code
-   * P2P_QUIC_DATAGRAM_QUEUE} entries, and a whole burst handed over before one flush would overflow
-   * it (QUIC drops the excess while the write still reports success). Loop.
+   * Hands every queued datagram to QUIC, in send order, each flushed before the next: QUIC's
+   * datagram send queue holds only {@code P2P_QUIC_DATAGRAM_QUEUE} entries, and a burst handed over
+   * before one flush would overflow it (QUIC drops the excess while the write still reports
+   * success). Loop.
    */
-  boolean write(byte[] message) {
-    if (!quic.isActive()) {
-      return false;
+  private void drain() {
+    drainScheduled.set(false);
+    Pending p;
+    while ((p = poll()) != null) {
+      if (!quic.isActive()) {
+        p.future.completeExceptionally(closedError.get());
+        continue;
+      }
+      byte[] m = p.message;
+      ByteBuf buf = quic.alloc().directBuffer(DatagramFrames.HEADER_LENGTH + m.length);
+      buf.writeInt(nextSequence++).writeBytes(m);
+      quic.writeAndFlush(buf, quic.voidPromise());
+      counters.sent(m.length);
+      p.future.complete(null);
     }
-    ByteBuf buf = quic.alloc().directBuffer(DatagramFrames.HEADER_LENGTH + message.length);
-    buf.writeInt(nextSequence++).writeBytes(message);
-    quic.writeAndFlush(buf, quic.voidPromise());
-    return true;
+  }
+
+  private Pending poll() {
+    synchronized (queue) {
+      return queue.poll();
+    }
+  }
+
+  /** The connection is gone: takes no more datagrams and fails those not yet written. */
+  void fail() {
+    synchronized (queue) {
+      closed = true;
+    }
+    ConnectionClosedException ex = null;
+    Pending p;
+    while ((p = poll()) != null) {
+      if (ex == null) {
+        ex = closedError.get();
+      }
+      p.future.completeExceptionally(ex);
+    }
   }
 
   /** A DATAGRAM frame arrived: its message, or null if malformed. Loop. */
@@ -89,5 +153,14 @@ final class DatagramLane {
   /** UNRELIABLE messages that never arrived (sender queue drops and network loss). */
   long gaps() {
     return gaps.get();
+  }
+
+  private static final class Pending {
+    final byte[] message;
+    final CompletableFuture<Void> future = new CompletableFuture<>();
+
+    Pending(byte[] message) {
+      this.message = message;
+    }
   }
 }

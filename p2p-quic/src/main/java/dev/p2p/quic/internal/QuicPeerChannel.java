@@ -78,12 +78,12 @@ final class QuicPeerChannel
     // returned must not hear of the CONNECTED that happened before it.
     this.lifecycle =
         new ConnectionLifecycle(peer, ConnectionState.AUTHENTICATING, pathNow(), Runnable::run);
-    this.datagrams = new DatagramLane(quic);
+    this.datagrams = new DatagramLane(quic, counters, () -> lifecycle.closedError("send"));
     this.receiver =
         new QuicReceiver(
             loop, this, lifecycle, counters, datagrams, receipts, settings.receiveBufferBytes());
     this.inbox = receiver.inbox();
-    this.outbox = new StreamOutbox(loop, counters, datagrams, () -> lifecycle.closedError("send"));
+    this.outbox = new StreamOutbox(loop, counters, () -> lifecycle.closedError("send"));
     this.handshake =
         new CloseHandshake(loop, this, lifecycle, inbox, outbox, receipts, settings.idleTimeout());
     this.sampler = new QuicStatsSampler(quic);
@@ -188,6 +188,7 @@ final class QuicPeerChannel
     String reason = closeReason(peerReason);
     hello.quicClosed(reason);
     handshake.quicClosed(reason, peerClosedNormally);
+    datagrams.fail();
     inbox.fail(() -> lifecycle.closedError("receive"));
     if (path != null) {
       path.removeObserver(this);
@@ -291,8 +292,7 @@ final class QuicPeerChannel
       return CompletableFuture.failedFuture(lifecycle.closedError("send"));
     }
     if (delivery == Delivery.UNRELIABLE) {
-      CompletableFuture<Void> refused = datagrams.refuse(message);
-      return refused != null ? refused : outbox.sendDatagram(message);
+      return datagrams.send(message);
     }
     if (message.length > settings.maxMessageSize()) {
       return CompletableFuture.failedFuture(

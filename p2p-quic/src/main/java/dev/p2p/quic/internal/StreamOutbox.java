@@ -15,15 +15,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Everything a connection sends, in the order {@code send} was called: reliable messages for the
- * stream, UNRELIABLE ones for the {@link DatagramLane}, and at the end the closing control frames.
- * {@code send} queues from any thread; the event loop writes while the stream is writable. Up to
- * {@link #OUTBOX_BYTES} a reliable send is accepted at once; beyond it its future completes when
- * the message is written, so a receiver that stops reading (QUIC flow control) makes the sender's
- * futures wait.
- *
- * <p>One queue for both kinds keeps a datagram from being overtaken by reliable messages sent after
- * it: a datagram queued behind a batch of them would otherwise reach the peer after all of them.
+ * Reliable messages on their way to the stream, in the order {@code send} was called, and at the
+ * end the closing control frames. {@code send} queues from any thread; the event loop writes while
+ * the stream is writable. Up to {@link #OUTBOX_BYTES} a send is accepted at once; beyond it its
+ * future completes when the message is written, so a receiver that stops reading (QUIC flow
+ * control) makes the sender's futures wait. UNRELIABLE messages do not come here: they must not
+ * wait behind this queue ({@link DatagramLane}).
  *
  * <p>Closing takes no more sends but writes everything already sent, waiting senders included, and
  * only then the closing frame: the peer reads up to it, so a close cuts nothing off.
@@ -48,7 +45,6 @@ final class StreamOutbox {
 
   private final EventLoop loop;
   private final TrafficCounters counters;
-  private final DatagramLane datagrams;
   private final Supplier<ConnectionClosedException> closedError;
 
   // Any thread -> loop; guarded by queue.
@@ -64,13 +60,9 @@ final class StreamOutbox {
   private long bytesWritten;
 
   StreamOutbox(
-      EventLoop loop,
-      TrafficCounters counters,
-      DatagramLane datagrams,
-      Supplier<ConnectionClosedException> closedError) {
+      EventLoop loop, TrafficCounters counters, Supplier<ConnectionClosedException> closedError) {
     this.loop = loop;
     this.counters = counters;
-    this.datagrams = datagrams;
     this.closedError = closedError;
   }
 
@@ -143,24 +135,6 @@ final class StreamOutbox {
     return result;
   }
 
-  /**
-   * Queues an UNRELIABLE message (its size already checked); its future completes once it is handed
-   * to QUIC. It does not hold back the reliable sends behind it.
-   */
-  CompletableFuture<Void> sendDatagram(byte[] message) {
-    Pending p = new Pending(Pending.DATAGRAM, message);
-    p.future = new CompletableFuture<>();
-    synchronized (queue) {
-      if (closed) {
-        return CompletableFuture.failedFuture(closedError.get());
-      }
-      queue.add(p);
-      queuedBytes += message.length;
-    }
-    scheduleDrain();
-    return p.future;
-  }
-
   /** Takes no more sends; {@code frame} (CLOSE) is written after everything already sent. Loop. */
   void closeWith(int frame) {
     synchronized (queue) {
@@ -215,11 +189,6 @@ final class StreamOutbox {
     ByteBuf batch = null;
     Pending p;
     while ((p = peek()) != null) {
-      if (p.kind == Pending.DATAGRAM) {
-        remove(p);
-        writeDatagram(p);
-        continue;
-      }
       if (p.kind == Pending.RELIABLE && !s.isWritable()) {
         break;
       }
@@ -251,15 +220,6 @@ final class StreamOutbox {
       s.write(batch, s.voidPromise());
     }
     s.flush();
-  }
-
-  private void writeDatagram(Pending p) {
-    if (datagrams.write(p.message)) {
-      counters.sent(p.message.length);
-      p.future.complete(null);
-    } else {
-      p.future.completeExceptionally(closedError.get());
-    }
   }
 
   private void written(Pending p) {
@@ -312,17 +272,13 @@ final class StreamOutbox {
 
   private static final class Pending {
     static final int RELIABLE = 0;
-    static final int DATAGRAM = 1;
 
-    /** {@link #RELIABLE}, {@link #DATAGRAM}, or a control frame of {@link StreamFrames}. */
+    /** {@link #RELIABLE} or a control frame of {@link StreamFrames}. */
     final int kind;
 
     final byte[] message;
 
-    /**
-     * Reliable: null once {@code send} accepted the message, else completes when it is written.
-     * Datagram: completes when it is handed to QUIC.
-     */
+    /** Null once {@code send} accepted the message, else completes when it is written. */
     CompletableFuture<Void> future;
 
     Pending(int kind, byte[] message) {
