@@ -23,24 +23,38 @@ import java.util.function.Supplier;
  * stream flow control (head-of-line blocking is what UNRELIABLE avoids). Datagrams leave in the
  * order they were sent, each flushed at once. Nor do they take part in a close: those queued before
  * {@code close()} leave or are dropped, and never hold back CLOSE.
+ *
+ * <p>The queue is bounded like QUIC's own datagram send queue ({@code P2P_QUIC_DATAGRAM_QUEUE}
+ * entries), and dropped from the same way: a datagram sent while it is full is not queued, its
+ * future completes as if it left, and its sequence number is skipped, so the receiver counts it
+ * among the ones that never arrived. A sender faster than the event loop costs bounded memory, and
+ * the loop writes a bounded batch per task, so its timers and reads still run.
  */
 final class DatagramLane {
+  /** Datagrams written per event-loop task before the loop gets to its timers and reads. */
+  private static final int DRAIN_BATCH = 256;
+
   private final QuicChannel quic;
+  private final int maxQueued;
   private final TrafficCounters counters;
   private final Supplier<ConnectionClosedException> closedError;
   private volatile int maxFrameLength = -1;
-  private int nextSequence; // loop
   private int expectedSequence; // loop
   private final AtomicLong gaps = new AtomicLong();
 
   // Any thread -> loop; guarded by queue.
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+  private int nextSequence;
   private boolean closed;
   private final AtomicBoolean drainScheduled = new AtomicBoolean();
 
   DatagramLane(
-      QuicChannel quic, TrafficCounters counters, Supplier<ConnectionClosedException> closedError) {
+      QuicChannel quic,
+      int maxQueued,
+      TrafficCounters counters,
+      Supplier<ConnectionClosedException> closedError) {
     this.quic = quic;
+    this.maxQueued = maxQueued;
     this.counters = counters;
     this.closedError = closedError;
   }
@@ -70,13 +84,24 @@ final class DatagramLane {
       return CompletableFuture.failedFuture(
           new MessageTooLargeException(message.length, limit, "QUIC datagram"));
     }
-    Pending p = new Pending(message);
+    Pending p;
     synchronized (queue) {
       if (closed) {
         return CompletableFuture.failedFuture(closedError.get());
       }
+      // Numbered here, in send order, so that one dropped below leaves a gap the receiver counts.
+      int sequence = nextSequence++;
+      if (queue.size() >= maxQueued) {
+        return CompletableFuture.completedFuture(null);
+      }
+      p = new Pending(sequence, message);
       queue.add(p);
     }
+    scheduleDrain();
+    return p.future;
+  }
+
+  private void scheduleDrain() {
     if (drainScheduled.compareAndSet(false, true)) {
       try {
         quic.eventLoop().execute(this::drain);
@@ -84,7 +109,6 @@ final class DatagramLane {
         fail(); // the provider is shutting down: nothing will write them
       }
     }
-    return p.future;
   }
 
   /**
@@ -96,18 +120,22 @@ final class DatagramLane {
   private void drain() {
     drainScheduled.set(false);
     Pending p;
-    while ((p = poll()) != null) {
+    for (int i = 0; i < DRAIN_BATCH; i++) {
+      if ((p = poll()) == null) {
+        return;
+      }
       if (!quic.isActive()) {
         p.future.completeExceptionally(closedError.get());
         continue;
       }
       byte[] m = p.message;
       ByteBuf buf = quic.alloc().directBuffer(DatagramFrames.HEADER_LENGTH + m.length);
-      buf.writeInt(nextSequence++).writeBytes(m);
+      buf.writeInt(p.sequence).writeBytes(m);
       quic.writeAndFlush(buf, quic.voidPromise());
       counters.sent(m.length);
       p.future.complete(null);
     }
+    scheduleDrain(); // the rest after the loop's other work
   }
 
   private Pending poll() {
@@ -156,10 +184,12 @@ final class DatagramLane {
   }
 
   private static final class Pending {
+    final int sequence;
     final byte[] message;
     final CompletableFuture<Void> future = new CompletableFuture<>();
 
-    Pending(byte[] message) {
+    Pending(int sequence, byte[] message) {
+      this.sequence = sequence;
       this.message = message;
     }
   }

@@ -78,7 +78,9 @@ final class QuicPeerChannel
     // returned must not hear of the CONNECTED that happened before it.
     this.lifecycle =
         new ConnectionLifecycle(peer, ConnectionState.AUTHENTICATING, pathNow(), Runnable::run);
-    this.datagrams = new DatagramLane(quic, counters, () -> lifecycle.closedError("send"));
+    this.datagrams =
+        new DatagramLane(
+            quic, settings.datagramQueueLength(), counters, () -> lifecycle.closedError("send"));
     this.receiver =
         new QuicReceiver(
             loop, this, lifecycle, counters, datagrams, receipts, settings.receiveBufferBytes());
