@@ -12,8 +12,9 @@ public abstract class Event {
   static final int IN_LANE = -2;
 
   /**
-   * Where the event sits in the {@link EventQueue}'s heap; {@link #NOT_QUEUED}, or {@link #IN_LANE}
-   * while it waits in the queue's lane for the current instant.
+   * Where the event sits in the {@link EventQueue}: a heap slot or a wheel position, tagged with
+   * which ({@link EventHeap#INDEX_MASK}); {@link #NOT_QUEUED}, or {@link #IN_LANE} while it waits
+   * in the queue's lane for the current instant.
    */
   int heapIndex = NOT_QUEUED;
 
