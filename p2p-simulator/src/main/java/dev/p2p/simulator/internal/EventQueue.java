@@ -41,6 +41,7 @@ final class EventQueue {
   private final EventHeap far = new EventHeap(FAR);
 
   private long cursor;
+  private long prefetched; // written so the loads of Event#prefetch are kept
   private long nextSeq;
   private final ArrayDeque<Event> lane = new ArrayDeque<>();
   private long laneTime = Long.MIN_VALUE; // the time of the last event taken out
@@ -135,12 +136,15 @@ final class EventQueue {
       return;
     }
     Event[] events = wheel[b];
+    long touched = 0;
     for (int i = 0; i < n; i++) {
       Event e = events[i];
       events[i] = null;
       e.heapIndex = Event.NOT_QUEUED;
+      touched += e.prefetch();
       near.add(e);
     }
+    prefetched = touched;
     wheelCounts[b] = 0;
     inWheel -= n;
     if (events.length > LARGE_BUCKET) {

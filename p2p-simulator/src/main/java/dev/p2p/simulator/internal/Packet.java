@@ -75,6 +75,12 @@ final class Packet extends Event {
   }
 
   @Override
+  long prefetch() {
+    SimConnection t = target;
+    return t == null ? 0 : t.prefetchState();
+  }
+
+  @Override
   protected void run() {
     SimConnection t = target;
     if (t != null && t.open()) {
