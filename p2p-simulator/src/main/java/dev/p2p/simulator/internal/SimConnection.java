@@ -43,6 +43,7 @@ final class SimConnection extends AppInbox implements P2PConnection {
 
   final SimPeer peer;
   final PeerSlot local;
+  private final int localIndex; // local.index, kept here: the slot is cold at scale
   final PeerSlot remote;
   final long id;
   final boolean dialer;
@@ -89,6 +90,7 @@ final class SimConnection extends AppInbox implements P2PConnection {
         core.nominalRtt(peer.slot, remote, path));
     this.peer = peer;
     this.local = peer.slot;
+    this.localIndex = local.index;
     this.remote = remote;
     this.id = id;
     this.dialer = dialer;
@@ -478,7 +480,7 @@ final class SimConnection extends AppInbox implements P2PConnection {
   void deliver(byte[] message, long seq) {
     messagesReceived++;
     bytesReceived += message.length;
-    core.recordDelivery(local, id, seq, message.length);
+    core.recordDelivery(local, localIndex, id, seq, message.length);
     toApplication(message);
   }
 

@@ -660,8 +660,8 @@ public final class SimCore {
   }
 
   /** Records a message handed to the application. */
-  void recordDelivery(PeerSlot at, long connectionId, long seq, int size) {
-    trace.delivery(now, at, connectionId, seq, size);
+  void recordDelivery(PeerSlot at, int atIndex, long connectionId, long seq, int size) {
+    trace.delivery(now, at, atIndex, connectionId, seq, size);
   }
 
   boolean logging() {
