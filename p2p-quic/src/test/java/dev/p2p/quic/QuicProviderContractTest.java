@@ -34,6 +34,7 @@ class QuicProviderContractTest extends P2PProviderContract {
         P2PConfig.builder()
             .set("P2P_CONNECT_TIMEOUT_MS", "3000")
             .set("P2P_IDLE_TIMEOUT_MS", "10000")
+            .set("P2P_KEEPALIVE_MS", "3000")
             // Dialling before listening binds the same address listen() later asks for.
             .set("P2P_QUIC_BIND", "127.0.0.1:" + address.getPort())
             .build();

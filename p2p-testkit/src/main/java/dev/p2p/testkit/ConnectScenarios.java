@@ -2,12 +2,17 @@ package dev.p2p.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.p2p.api.ConnectionFailedException;
+import dev.p2p.api.P2PListener;
 import dev.p2p.api.P2PProvider;
+import dev.p2p.api.P2PTimeoutException;
 import dev.p2p.api.PeerAddress;
 import dev.p2p.api.PeerId;
 import dev.p2p.api.PeerNotFoundException;
+import java.util.List;
+import java.util.Optional;
 
 /** Dialling, accepting, and dialling peers that cannot be reached. */
 final class ConnectScenarios {
@@ -62,8 +67,10 @@ final class ConnectScenarios {
     kit.expectFailure(
         "connect to a peer that does not listen (" + address + ")",
         () -> alice.connect(address),
-        PeerNotFoundException.class,
-        ConnectionFailedException.class);
+        List.of(
+            ConnectionFailedException.class,
+            PeerNotFoundException.class,
+            P2PTimeoutException.class));
     // A failed dial must not poison the provider.
     checkConnected(kit.connect(alice, kit.provider("bob")), "alice dials bob after a failed dial");
   }
@@ -74,13 +81,37 @@ final class ConnectScenarios {
     kit.expectFailure(
         "connect(PeerId) to an id no provider has",
         () -> alice.connect(stranger),
-        PeerNotFoundException.class,
-        ConnectionFailedException.class);
+        PeerNotFoundException.class);
     kit.expectFailure(
         "connect(PeerAddress.of(id)) to an id no provider has",
         () -> alice.connect(PeerAddress.of(stranger)),
-        PeerNotFoundException.class,
-        ConnectionFailedException.class);
+        PeerNotFoundException.class);
+  }
+
+  void connectThatTimesOutFailsWithP2PTimeoutException() {
+    P2PProvider alice = kit.provider("alice");
+    Optional<PeerAddress> silent = kit.hooks().unresponsiveAddress(alice);
+    assumeTrue(silent.isPresent(), "unresponsiveAddress() gives no address for this provider");
+    kit.expectFailure(
+        "connect to an address where nothing answers (" + silent.get() + ")",
+        () -> alice.connect(silent.get()),
+        P2PTimeoutException.class);
+    checkConnected(
+        kit.connect(alice, kit.provider("bob")), "alice dials bob after a timed-out dial");
+  }
+
+  void listeningTwiceFailsWithIllegalStateException() {
+    P2PProvider alice = kit.provider("alice");
+    P2PProvider bob = kit.provider("bob");
+    P2PListener first = kit.listen(bob);
+    kit.expectFailure(
+        "a second listen() while the first listener is open",
+        () -> kit.trackIfListener(bob.listen(kit.hooks().listenAddress(bob))),
+        IllegalStateException.class);
+    checkConnected(kit.connect(alice, bob, first), "the first listener after a refused listen()");
+    first.close();
+    P2PListener second = kit.listen(bob);
+    checkConnected(kit.connect(alice, bob, second), "a listener opened after closing the first");
   }
 
   private PeerId randomPeerId() {

@@ -4,6 +4,7 @@ import dev.p2p.api.P2PConnection;
 import dev.p2p.api.P2PListener;
 import dev.p2p.api.P2PProvider;
 import dev.p2p.api.PeerAddress;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -98,6 +99,21 @@ final class Kit {
     return contract.await(future);
   }
 
+  /** A listener a provider handed out by mistake is still closed after the test. */
+  <T> CompletableFuture<T> trackIfListener(CompletableFuture<T> future) {
+    return future.whenComplete(
+        (value, error) -> {
+          if (value instanceof AutoCloseable resource) {
+            track(resource);
+          }
+        });
+  }
+
+  /** Gives the provider {@code duration} of its own time (the {@code delay} hook), then returns. */
+  void pause(Duration duration, String why) {
+    await("a pause of " + duration + " (" + why + ")", contract.delay(duration));
+  }
+
   /** Awaits a future that must succeed; any failure or timeout is reported as {@code what}. */
   <T> T await(String what, CompletableFuture<T> future) {
     try {
@@ -146,7 +162,8 @@ final class Kit {
     return expectFailure(what, operation, List.of(expected, orExpected));
   }
 
-  private Throwable expectFailure(
+  /** Like {@link #expectFailure(String, Supplier, Class)}, accepting any of {@code expected}. */
+  Throwable expectFailure(
       String what,
       Supplier<? extends CompletableFuture<?>> operation,
       List<Class<? extends Throwable>> expected) {

@@ -7,6 +7,7 @@ import dev.p2p.api.P2PListener;
 import dev.p2p.api.P2PProvider;
 import dev.p2p.api.PeerAddress;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -148,6 +149,58 @@ public abstract class P2PProviderContract {
   }
 
   /**
+   * A future that completes once {@code duration} of the provider's time has passed. The kit awaits
+   * it only to give a provider the time to do what it must not (run ahead of back-pressure,
+   * complete a close future early); it never waits for a result this way. Default: the wall clock.
+   * A virtual-time provider completes it from its own clock, e.g. the simulator: {@code
+   * network.schedule(duration, () -> future.complete(null))}.
+   */
+  protected CompletableFuture<Void> delay(Duration duration) {
+    CompletableFuture<Void> future = new CompletableFuture<>();
+    CompletableFuture.delayedExecutor(duration.toNanos(), TimeUnit.NANOSECONDS)
+        .execute(() -> future.complete(null));
+    return future;
+  }
+
+  /**
+   * The most payload bytes of reliable messages one connection may accept from {@code send} (their
+   * futures completed) while the receiving application takes none: the sender's buffers, what is in
+   * flight and the receiver's inbox together. The back-pressure and close-future tests send this
+   * plus {@value CloseFutureScenarios#BEYOND_BUFFERS_MIB} MiB. Default 64 MiB.
+   */
+  protected long maxBufferedBytes() {
+    return 64L << 20;
+  }
+
+  /**
+   * The round-trip time of the link between two providers of this test as the network has it
+   * (propagation only: no queueing, no waiting for retransmissions). After traffic, {@code
+   * stats().rtt()} must be above zero and within {@code [linkRtt / 2, 2 * linkRtt + 50 ms]}.
+   * Default {@link Duration#ZERO}: loopback. The simulator returns twice its link latency.
+   */
+  protected Duration linkRtt() {
+    return Duration.ZERO;
+  }
+
+  /**
+   * The least fraction of UNRELIABLE messages that must arrive when {@link #unreliableMayBeLost()}
+   * is true (a link that is not lossy by design still delivers most datagrams). Default 0.5.
+   */
+  protected double unreliableDeliveryFloor() {
+    return 0.5;
+  }
+
+  /**
+   * An address {@code dialler} can dial where nothing answers and nothing refuses, so a connect can
+   * only run out of time (a UDP port that swallows every packet, a simulated peer behind a
+   * partition). Default empty: {@link #connectThatTimesOutFailsWithP2PTimeoutException()} is
+   * skipped.
+   */
+  protected Optional<PeerAddress> unresponsiveAddress(P2PProvider dialler) {
+    return Optional.empty();
+  }
+
+  /**
    * The seed of the running test's randomness. A provider may seed its own randomness (simulated
    * loss, ports) from it so that {@code -Dp2p.testkit.seed} replays the whole run.
    */
@@ -209,18 +262,62 @@ public abstract class P2PProviderContract {
   }
 
   /**
-   * Dialling {@link #nonListeningAddress} fails with PeerNotFoundException or
-   * ConnectionFailedException within {@link #timeout()}, and the provider still dials afterwards.
+   * Dialling {@link #nonListeningAddress} fails with ConnectionFailedException (refused),
+   * PeerNotFoundException (a provider that only knows listening peers) or P2PTimeoutException
+   * (nothing answers) within {@link #timeout()}, and the provider still dials afterwards.
    */
   @Test
   public final void connectToNonListeningPeerFails() {
     new ConnectScenarios(kit).connectToNonListeningPeerFails();
   }
 
-  /** connect(PeerId) and connect(PeerAddress.of(id)) to a random unknown id fail likewise. */
+  /**
+   * connect(PeerId) and connect(PeerAddress.of(id)) to a random unknown id fail with
+   * PeerNotFoundException (one exception per condition), within {@link #timeout()}.
+   */
   @Test
   public final void connectToUnknownPeerIdFails() {
     new ConnectScenarios(kit).connectToUnknownPeerIdFails();
+  }
+
+  /**
+   * Dialling {@link #unresponsiveAddress} fails with P2PTimeoutException within {@link #timeout()}
+   * (skipped when the hook gives no address), and the provider still dials afterwards.
+   */
+  @Test
+  public final void connectThatTimesOutFailsWithP2PTimeoutException() {
+    new ConnectScenarios(kit).connectThatTimesOutFailsWithP2PTimeoutException();
+  }
+
+  /**
+   * listen() while a listener is open fails with IllegalStateException (thrown or through the
+   * future); the first listener keeps accepting; after closing it, listen() works again.
+   */
+  @Test
+  public final void listeningTwiceFailsWithIllegalStateException() {
+    new ConnectScenarios(kit).listeningTwiceFailsWithIllegalStateException();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Operations the caller timed out
+
+  /**
+   * recv() futures the caller failed (completeExceptionally with a TimeoutException, which is what
+   * {@code orTimeout} does) or cancelled are skipped: the next message goes to the next recv(),
+   * also when it races the caller's timeout, and every later message arrives once, in order.
+   */
+  @Test
+  public final void recvTimedOutByCallerDoesNotSwallowNextMessage() {
+    new CallerTimeoutScenarios(kit).recvTimedOutByCallerDoesNotSwallowNextMessage();
+  }
+
+  /**
+   * accept() futures the caller timed out or cancelled are skipped: the next incoming connection
+   * reaches the next accept(), whether it was pending or called after the connection arrived.
+   */
+  @Test
+  public final void acceptTimedOutByCallerDoesNotSwallowNextConnection() {
+    new CallerTimeoutScenarios(kit).acceptTimedOutByCallerDoesNotSwallowNextConnection();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -270,8 +367,9 @@ public abstract class P2PProviderContract {
 
   /**
    * 200 UNRELIABLE messages interleaved with 200 reliable ones: reliable ones all arrive in order;
-   * every UNRELIABLE one received equals one sent; and if {@link #unreliableMayBeLost()} is false,
-   * all arrive in order, once.
+   * every UNRELIABLE one received equals one sent; at least {@link #unreliableDeliveryFloor()} of
+   * them arrive (a provider that drops every datagram fails); and if {@link #unreliableMayBeLost()}
+   * is false, all arrive in order, once.
    */
   @Test
   public final void unreliableMessagesAreNeverInventedOrCorrupted() {
@@ -324,6 +422,94 @@ public abstract class P2PProviderContract {
     new CloseScenarios(kit).closingProviderClosesItsConnectionsAndOperations();
   }
 
+  /**
+   * Bob reads nothing while alice sends {@link #maxBufferedBytes()} + 4 MiB and closes: her
+   * closeFuture is not done (right after close() and after 2 s of provider time), since that much
+   * cannot all be buffered. Once bob reads, he gets every message in order, then
+   * ConnectionClosedException; alice's sends and closeFuture complete normally.
+   */
+  @Test
+  public final void closeFutureCompletesOnceThePeerHasEverything() {
+    new CloseFutureScenarios(kit).closeFutureCompletesOnceThePeerHasEverything();
+  }
+
+  /**
+   * The peer vanishes mid-transfer: bob reads nothing, alice sends {@link #maxBufferedBytes()} + 4
+   * MiB and closes, then bob's provider is closed, taking the messages bob never read with it.
+   * Alice's closeFuture fails with ConnectionClosedException (with a message), and every send
+   * future settles: completed, or failed with ConnectionClosedException.
+   */
+  @Test
+  public final void closeFutureFailsWhenThePeerVanishesMidTransfer() {
+    new CloseFutureScenarios(kit).closeFutureFailsWhenThePeerVanishesMidTransfer();
+  }
+
+  /**
+   * 1,000 sends, all futures completed, then connection close() then P2PProvider.close() at once:
+   * when close() returns, the connection's closeFuture has completed normally (what a program that
+   * exits then has not lost); the receiver gets all 1,000 in order, then ConnectionClosedException.
+   */
+  @Test
+  public final void providerCloseRightAfterABurstDeliversEverything() {
+    new CloseFutureScenarios(kit).providerCloseRightAfterABurstDeliversEverything();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Push delivery: messages()
+
+  /**
+   * A subscriber gets 2,000 messages (0 B to max) in order, exactly once, never more than it
+   * requested (request(5) gives 5 and no more, even after 300 ms of provider time), one call at a
+   * time; messages that arrived before it subscribed come first; stats count pushed messages.
+   */
+  @Test
+  public final void messagesArriveInOrderExactlyOnceWithinDemand() {
+    new PushScenarios(kit).messagesArriveInOrderExactlyOnceWithinDemand();
+  }
+
+  /**
+   * A subscriber that requests nothing holds the sender: of {@link #maxBufferedBytes()} + 4 MiB
+   * sent, at most {@link #maxBufferedBytes()} are accepted within 2 s of provider time, and none is
+   * pushed. Once it requests, everything arrives in order and every send completes.
+   */
+  @Test
+  public final void messagesBackPressureStopsTheSenderAndResumes() {
+    new PushScenarios(kit).messagesBackPressureStopsTheSenderAndResumes();
+  }
+
+  /** After the peer's graceful close, the subscriber gets every message, then onComplete. */
+  @Test
+  public final void messagesCompleteAfterGracefulPeerClose() {
+    new PushScenarios(kit).messagesCompleteAfterGracefulPeerClose();
+  }
+
+  /**
+   * A local close() ends the subscription with onError(P2PException); cancelling the subscription
+   * closes the connection (the peer's pending recv fails, both sides reach CLOSED).
+   */
+  @Test
+  public final void messagesEndWithErrorOnLocalCloseOrCancel() {
+    new PushScenarios(kit).messagesEndWithErrorOnLocalCloseOrCancel();
+  }
+
+  /**
+   * One consumer: recv() while subscribed fails with IllegalStateException; a second subscriber, or
+   * a subscriber while a recv() is pending, gets onError(IllegalStateException); the first consumer
+   * keeps working.
+   */
+  @Test
+  public final void messagesHasOneConsumer() {
+    new PushScenarios(kit).messagesHasOneConsumer();
+  }
+
+  /**
+   * request(0) ends the subscription with onError(IllegalArgumentException) (Reactive Streams 3.9).
+   */
+  @Test
+  public final void messagesRejectsRequestOfZero() {
+    new PushScenarios(kit).messagesRejectsRequestOfZero();
+  }
+
   // ---------------------------------------------------------------------------------------------
   // What connections report
 
@@ -343,6 +529,16 @@ public abstract class P2PProviderContract {
   @Test
   public final void statsAgreeWithTraffic() {
     new StateScenarios(kit).statsAgreeWithTraffic();
+  }
+
+  /**
+   * After a bulk exchange both ways (2 MiB each), each side's stats().rtt() is above zero and
+   * within {@code [linkRtt / 2, 2 * linkRtt + 50 ms]} of {@link #linkRtt()}: waiting for
+   * retransmissions or in queues must not inflate it.
+   */
+  @Test
+  public final void statsRttStaysNearTheLinkRtt() {
+    new StateScenarios(kit).statsRttStaysNearTheLinkRtt();
   }
 
   // ---------------------------------------------------------------------------------------------

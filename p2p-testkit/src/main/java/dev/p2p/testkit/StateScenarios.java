@@ -9,6 +9,7 @@ import dev.p2p.api.ConnectionState;
 import dev.p2p.api.ConnectionStats;
 import dev.p2p.api.MessageTooLargeException;
 import dev.p2p.api.P2PConnection;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -84,6 +85,45 @@ final class StateScenarios {
     assertEquals(MessageSizes.sum(back), bob.bytesSent(), "bob's bytesSent " + bob);
     assertEquals(back.size(), alice.messagesReceived(), "alice's messagesReceived " + alice);
     assertEquals(MessageSizes.sum(back), alice.bytesReceived(), "alice's bytesReceived " + alice);
+  }
+
+  /** Bulk bytes each way before the RTT is read: enough for queues and losses to show. */
+  static final int RTT_BULK_MESSAGES = 32;
+
+  static final Duration RTT_SLACK = Duration.ofMillis(50);
+
+  void statsRttStaysNearTheLinkRtt() {
+    ConnectedPair pair = kit.pair();
+    List<Integer> forth = new ArrayList<>();
+    List<Integer> back = new ArrayList<>();
+    for (int i = 0; i < RTT_BULK_MESSAGES; i++) {
+      forth.add(Math.min(MessageSizes.LARGE, kit.hooks().maxMessageSize()));
+      back.add(Math.min(MessageSizes.LARGE, kit.hooks().maxMessageSize()));
+    }
+    new ReliableScenarios(kit).exchange(pair, forth, back, 52, 53);
+    Duration link = kit.hooks().linkRtt();
+    Duration low = link.dividedBy(2);
+    Duration high = link.multipliedBy(2).plus(RTT_SLACK);
+    for (P2PConnection connection : List.of(pair.dialled(), pair.accepted())) {
+      String side = connection == pair.dialled() ? "alice's" : "bob's";
+      Duration rtt = connection.stats().rtt();
+      assertTrue(
+          rtt.compareTo(Duration.ZERO) > 0,
+          side + " stats().rtt() is still zero after a bulk exchange: no RTT was measured");
+      assertTrue(
+          rtt.compareTo(low) >= 0 && rtt.compareTo(high) <= 0,
+          side
+              + " stats().rtt() "
+              + rtt
+              + " after a bulk exchange is outside ["
+              + low
+              + ", "
+              + high
+              + "] for a link of "
+              + link
+              + " (the linkRtt() hook): samples must exclude time spent waiting in queues or"
+              + " for retransmissions");
+    }
   }
 
   private static void assertSane(ConnectionStats stats) {

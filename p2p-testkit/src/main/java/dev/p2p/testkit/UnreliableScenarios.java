@@ -81,6 +81,20 @@ final class UnreliableScenarios {
       }
       order.add(index);
     }
+    // Losing some is allowed; losing (nearly) all is a provider that does not deliver datagrams.
+    double floor = kit.hooks().unreliableDeliveryFloor();
+    long distinct = order.stream().distinct().count();
+    if (distinct < Math.ceil(floor * COUNT)) {
+      throw new AssertionFailedError(
+          "only "
+              + distinct
+              + " of "
+              + COUNT
+              + " UNRELIABLE messages arrived; at least "
+              + floor
+              + " of them must (the unreliableDeliveryFloor() hook) on a link that is not lossy"
+              + " by design");
+    }
     if (!mayBeLost) {
       List<Integer> expected = new ArrayList<>();
       for (int i = 0; i < COUNT; i++) {

@@ -6,8 +6,10 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectMetho
 
 import dev.p2p.api.P2PException;
 import dev.p2p.api.P2PProvider;
+import dev.p2p.api.PeerAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.platform.engine.TestExecutionResult;
@@ -62,6 +64,16 @@ class ContractCatchesFaultsTest {
     @Override
     protected int maxMessageSize() {
       return 1024 * 1024;
+    }
+
+    @Override
+    protected long maxBufferedBytes() {
+      return InMemoryNetwork.WINDOW + maxMessageSize();
+    }
+
+    @Override
+    protected Optional<PeerAddress> unresponsiveAddress(P2PProvider dialler) {
+      return Optional.of(PeerAddress.of(network.silentPeer()));
     }
 
     // Planted hangs must fail fast.

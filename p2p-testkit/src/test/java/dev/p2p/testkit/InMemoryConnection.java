@@ -8,49 +8,63 @@ import dev.p2p.api.ConnectionStats;
 import dev.p2p.api.Delivery;
 import dev.p2p.api.MessageTooLargeException;
 import dev.p2p.api.P2PConnection;
+import dev.p2p.api.Path;
 import dev.p2p.api.PathType;
 import dev.p2p.api.PeerId;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * One end of an in-memory connection. Messages go to the other end's provider thread in send order.
- * The {@link Fault} checks are the planted bugs; with {@link Fault#NONE} this end follows the
- * contract.
+ * One end of an in-memory connection. Messages go through an {@link InMemoryPipe} to the other
+ * end's {@link InMemoryInbox}, in send order. The {@link Fault} checks are the planted bugs; with
+ * {@link Fault#NONE} this end follows the contract.
  */
 final class InMemoryConnection implements P2PConnection {
+  private enum End {
+    LOCAL,
+    PEER,
+    RESET
+  }
+
+  private record Held(byte[] message, CompletableFuture<Void> future) {}
+
   private final InMemoryProvider owner;
   private final PeerId peer;
   private final Fault fault;
   private final List<ConnectionListener> listeners = new CopyOnWriteArrayList<>();
-  private final ArrayDeque<byte[]> inbox = new ArrayDeque<>();
-  private final ArrayDeque<CompletableFuture<byte[]>> waiting = new ArrayDeque<>();
+  private final InMemoryInbox inbox;
+  private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
   private final Object sendLock = new Object();
-  private final Map<Thread, byte[]> heldPerThread = new HashMap<>();
+  private final Map<Thread, Held> heldPerThread = new HashMap<>();
   private InMemoryConnection remote;
+  private InMemoryPipe out;
+  private InMemoryPipe in;
   private AtomicReference<InMemoryConnection> lastSender;
   private ConnectionState state = ConnectionState.CONNECTED;
+  private String closeReason;
+  private boolean outgoingSettled;
+  private long outgoingLost;
   private long messagesSent;
   private long bytesSent;
-  private long messagesReceived;
-  private long bytesReceived;
   private long reliableSent;
   private long unreliableSent;
   private Thread firstSender;
-  private byte[] held;
+  private Held held;
 
   InMemoryConnection(InMemoryProvider owner, PeerId peer) {
     this.owner = owner;
     this.peer = peer;
     this.fault = owner.network.fault;
+    this.inbox = new InMemoryInbox(fault, size -> in.consumed(size), this::close);
+    // Closing is not closed: the provider lingers for this end until its messages are in.
+    closeFuture.whenComplete((ok, error) -> owner.forget(this));
   }
 
   static void link(InMemoryConnection a, InMemoryConnection b) {
@@ -59,6 +73,14 @@ final class InMemoryConnection implements P2PConnection {
     b.remote = a;
     a.lastSender = shared;
     b.lastSender = shared;
+    a.out = new InMemoryPipe(a, b);
+    b.in = a.out;
+    b.out = new InMemoryPipe(b, a);
+    a.in = b.out;
+  }
+
+  InMemoryProvider owner() {
+    return owner;
   }
 
   @Override
@@ -89,30 +111,32 @@ final class InMemoryConnection implements P2PConnection {
     if (tooLarge) {
       return CompletableFuture.failedFuture(new MessageTooLargeException(size, max));
     }
-    synchronized (this) {
-      if (state == ConnectionState.CLOSED) {
-        return fault == Fault.SEND_AFTER_CLOSE_SUCCEEDS
-            ? CompletableFuture.completedFuture(null)
-            : CompletableFuture.failedFuture(new ConnectionClosedException("connection closed"));
-      }
-      messagesSent++;
-      bytesSent += size + (fault == Fault.STATS_COUNT_FRAMING ? 4 : 0);
-    }
     byte[] copy =
         fault == Fault.TRUNCATE_AT_64_KIB && size >= 65534
             ? Arrays.copyOf(message, size - 1)
             : message.clone();
+    CompletableFuture<Void> future = new CompletableFuture<>();
+    // One lock around the state check and the routing: nothing gets behind the close marker.
     synchronized (sendLock) {
+      synchronized (this) {
+        if (state == ConnectionState.CLOSED) {
+          return fault == Fault.SEND_AFTER_CLOSE_SUCCEEDS
+              ? CompletableFuture.completedFuture(null)
+              : CompletableFuture.failedFuture(new ConnectionClosedException("connection closed"));
+        }
+        messagesSent++;
+        bytesSent += size + (fault == Fault.STATS_COUNT_FRAMING ? 4 : 0);
+      }
       if (delivery == Delivery.UNRELIABLE) {
-        sendUnreliable(copy);
+        sendUnreliable(copy, future);
       } else {
-        sendReliable(copy);
+        sendReliable(copy, future);
       }
     }
-    return CompletableFuture.completedFuture(null);
+    return future;
   }
 
-  private void sendReliable(byte[] message) {
+  private void sendReliable(byte[] message, CompletableFuture<Void> future) {
     long index = reliableSent++;
     Thread thread = Thread.currentThread();
     if (firstSender == null) {
@@ -120,12 +144,12 @@ final class InMemoryConnection implements P2PConnection {
     }
     InMemoryConnection previousSender = lastSender.getAndSet(this);
     if (fault == Fault.RACY_CONCURRENT_SENDS && thread != firstSender) {
-      byte[] mine = heldPerThread.remove(thread);
+      Held mine = heldPerThread.remove(thread);
       if (mine == null) {
-        heldPerThread.put(thread, message);
+        heldPerThread.put(thread, new Held(message, future));
       } else {
-        route(message);
-        route(mine);
+        out.offer(message, future);
+        out.offer(mine.message(), mine.future());
       }
       return;
     }
@@ -135,72 +159,61 @@ final class InMemoryConnection implements P2PConnection {
                 && previousSender != null
                 && previousSender != this);
     if (held != null) {
-      route(message);
-      route(held);
+      out.offer(message, future);
+      out.offer(held.message(), held.future());
       held = null;
     } else if (hold) {
-      held = message;
+      held = new Held(message, future);
     } else {
-      route(message);
+      out.offer(message, future);
       if (fault == Fault.DUPLICATE_RELIABLE && index == 1500) {
-        route(message);
+        out.offer(message, null);
       }
     }
   }
 
-  private void sendUnreliable(byte[] message) {
+  private void sendUnreliable(byte[] message, CompletableFuture<Void> future) {
     long index = unreliableSent++;
     if (fault == Fault.CORRUPT_UNRELIABLE && index % 10 == 9 && message.length > 0) {
       message[message.length / 2] ^= 0x20;
     }
-    if (owner.network.loseUnreliable) {
-      if (index % 3 == 2) {
-        return;
-      }
-      if (index % 5 == 4) {
-        route(message);
-      }
+    boolean lose = owner.network.loseUnreliable && index % 3 == 2;
+    if (lose || fault == Fault.DROP_ALL_UNRELIABLE) {
+      future.complete(null); // accepted, then lost on the way: allowed for UNRELIABLE
+      return;
     }
-    route(message);
+    if (owner.network.loseUnreliable && index % 5 == 4) {
+      out.offer(message, null);
+    }
+    out.offer(message, future);
   }
 
-  private void route(byte[] message) {
-    InMemoryConnection to = remote;
-    to.owner.execute(() -> to.deliver(message));
-  }
-
-  private void deliver(byte[] message) {
-    CompletableFuture<byte[]> taker;
-    synchronized (this) {
-      if (state == ConnectionState.CLOSED) {
-        return; // closed here before it arrived
-      }
-      messagesReceived++;
-      bytesReceived += message.length;
-      taker = waiting.poll();
-      if (taker == null) {
-        inbox.add(message);
-        return;
-      }
-    }
-    taker.complete(message);
+  /** From the pipe, on this end's provider thread: false if this end takes nothing any more. */
+  boolean deliver(byte[] message) {
+    return inbox.deliver(message);
   }
 
   @Override
-  public synchronized CompletableFuture<byte[]> recv() {
-    byte[] ready = inbox.poll();
-    if (ready != null) {
-      return CompletableFuture.completedFuture(ready);
-    }
-    if (state == ConnectionState.CLOSED) {
-      if (fault == Fault.EVENT_AFTER_CLOSED) {
-        fire(ConnectionState.CLOSED, ConnectionState.CLOSED, "closed again");
+  public CompletableFuture<byte[]> recv() {
+    CompletableFuture<byte[]> next = inbox.recv();
+    if (fault == Fault.EVENT_AFTER_CLOSED && next.isCompletedExceptionally()) {
+      synchronized (this) {
+        if (state == ConnectionState.CLOSED) {
+          fire(ConnectionState.CLOSED, ConnectionState.CLOSED, "closed again");
+        }
       }
-      return CompletableFuture.failedFuture(new ConnectionClosedException("connection closed"));
     }
-    CompletableFuture<byte[]> taker = new CompletableFuture<>();
-    waiting.add(taker);
-    return taker;
+    return next;
+  }
+
+  @Override
+  public Flow.Publisher<byte[]> messages() {
+    return inbox::subscribe;
+  }
+
+  @Override
+  public CompletableFuture<Void> closeFuture() {
+    return closeFuture.copy();
   }
 
   @Override
@@ -209,15 +222,28 @@ final class InMemoryConnection implements P2PConnection {
   }
 
   @Override
-  public synchronized ConnectionStats stats() {
-    return new ConnectionStats(
-        Duration.ZERO,
-        bytesSent,
-        bytesReceived,
-        messagesSent,
-        messagesReceived,
-        0,
-        PathType.DIRECT);
+  public Path path() {
+    return Path.direct();
+  }
+
+  @Override
+  public ConnectionStats stats() {
+    long rtt = out.rttNanos() > 0 ? out.rttNanos() : in.rttNanos();
+    if (fault == Fault.RTT_INFLATED) {
+      rtt += 300_000_000L;
+    } else if (fault == Fault.RTT_NOT_MEASURED) {
+      rtt = 0;
+    }
+    synchronized (this) {
+      return new ConnectionStats(
+          Duration.ofNanos(rtt),
+          bytesSent,
+          inbox.bytesReceived(),
+          messagesSent,
+          inbox.messagesReceived(),
+          0,
+          PathType.DIRECT);
+    }
   }
 
   @Override
@@ -225,29 +251,53 @@ final class InMemoryConnection implements P2PConnection {
     listeners.add(listener);
   }
 
+  /** Graceful: what was sent still goes, then the close marker; closeFuture says when it is in. */
   @Override
   public void close() {
-    if (closeHere("closed by the application") && fault != Fault.NO_CLOSE_NOTIFY) {
-      InMemoryConnection to = remote;
-      to.owner.execute(to::remoteClosed);
-    }
-  }
-
-  private void remoteClosed() {
-    if (fault == Fault.DROP_INBOX_ON_REMOTE_CLOSE) {
-      synchronized (this) {
-        inbox.clear();
+    synchronized (sendLock) {
+      if (closeHere("closed by the application", End.LOCAL)) {
+        if (fault == Fault.CLOSE_FUTURE_BEFORE_DELIVERY) {
+          closeFuture.complete(null);
+        }
+        if (fault != Fault.NO_CLOSE_NOTIFY) {
+          out.finish();
+        }
       }
     }
-    closeHere("the peer closed the connection");
   }
 
-  private boolean closeHere(String reason) {
-    List<CompletableFuture<byte[]>> takers;
+  /** The close marker arrived, after every message the peer sent before closing. */
+  void remoteClosed() {
+    if (fault == Fault.DROP_INBOX_ON_REMOTE_CLOSE) {
+      inbox.clear();
+    }
+    closeHere("the peer closed the connection", End.PEER);
+  }
+
+  /** Drops whatever has not arrived, both ways, and tells the peer at once. */
+  void reset(String reason) {
+    closeHere(reason, End.RESET);
+    out.abort();
+    in.abort();
+    InMemoryConnection to = remote;
+    to.owner.execute(() -> to.closeHere("the peer reset the connection", End.RESET));
+  }
+
+  /** Everything this end sent arrived, or what did not is known ({@code lost} messages). */
+  void outgoingSettled(long lost) {
+    synchronized (this) {
+      outgoingSettled = true;
+      outgoingLost = lost;
+    }
+    settleCloseFuture();
+  }
+
+  private boolean closeHere(String reason, End how) {
     synchronized (this) {
       if (state == ConnectionState.CLOSED) {
         return false;
       }
+      closeReason = reason;
       state = ConnectionState.DISCONNECTING;
       fire(ConnectionState.CONNECTED, ConnectionState.DISCONNECTING, reason);
       state = ConnectionState.CLOSED;
@@ -256,12 +306,40 @@ final class InMemoryConnection implements P2PConnection {
               ? ConnectionState.CONNECTED
               : ConnectionState.DISCONNECTING;
       fire(previous, ConnectionState.CLOSED, reason);
-      takers = new ArrayList<>(waiting);
-      waiting.clear();
     }
-    owner.forget(this);
-    takers.forEach(t -> t.completeExceptionally(new ConnectionClosedException(reason)));
+    ConnectionClosedException closed = new ConnectionClosedException(reason);
+    Throwable pushEnd =
+        switch (how) {
+          case PEER -> fault == Fault.NO_ON_COMPLETE ? closed : null;
+          case LOCAL -> fault == Fault.ON_COMPLETE_ON_LOCAL_CLOSE ? null : closed;
+          case RESET -> closed;
+        };
+    inbox.close(closed, pushEnd);
+    in.abort(); // this end takes nothing more
+    if (how != End.LOCAL) {
+      out.abort(); // the peer takes nothing more either
+    }
+    settleCloseFuture();
     return true;
+  }
+
+  private void settleCloseFuture() {
+    long lost;
+    String reason;
+    synchronized (this) {
+      if (state != ConnectionState.CLOSED || !outgoingSettled) {
+        return;
+      }
+      lost = outgoingLost;
+      reason = closeReason;
+    }
+    if (lost == 0 || fault == Fault.CLOSE_FUTURE_IGNORES_LOSS) {
+      closeFuture.complete(null);
+    } else {
+      closeFuture.completeExceptionally(
+          new ConnectionClosedException(
+              reason + "; " + lost + " message(s) sent before close() never reached the peer"));
+    }
   }
 
   // Under this end's lock, so listeners see events in order.
@@ -270,21 +348,5 @@ final class InMemoryConnection implements P2PConnection {
     for (ConnectionListener listener : listeners) {
       listener.stateChanged(event);
     }
-  }
-
-  // TODO(issue 10): placeholders until the in-memory provider implements the new contract.
-  @Override
-  public dev.p2p.api.Path path() {
-    return dev.p2p.api.Path.direct();
-  }
-
-  @Override
-  public CompletableFuture<Void> closeFuture() {
-    throw new UnsupportedOperationException("not yet");
-  }
-
-  @Override
-  public java.util.concurrent.Flow.Publisher<byte[]> messages() {
-    throw new UnsupportedOperationException("not yet");
   }
 }

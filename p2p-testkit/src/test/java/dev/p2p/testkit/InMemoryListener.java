@@ -28,14 +28,50 @@ final class InMemoryListener implements P2PListener {
       if (closed && provider.network.fault != Fault.LISTENER_CLOSE_KEEPS_ACCEPTING) {
         return false;
       }
-      taker = waiting.poll();
+      taker = nextTaker();
       if (taker == null) {
         backlog.add(connection);
         return true;
       }
     }
-    provider.execute(() -> taker.complete(connection));
+    provider.execute(() -> handTo(taker, connection));
     return true;
+  }
+
+  // An accept() the caller timed out or cancelled is skipped, never handed a connection.
+  private CompletableFuture<P2PConnection> nextTaker() {
+    CompletableFuture<P2PConnection> taker = waiting.poll();
+    while (taker != null
+        && taker.isDone()
+        && provider.network.fault != Fault.ACCEPT_COMPLETES_TIMED_OUT_FUTURE) {
+      taker = waiting.poll();
+    }
+    return taker;
+  }
+
+  // The caller may time the future out between nextTaker() and here: then the next one gets it.
+  private void handTo(CompletableFuture<P2PConnection> taker, InMemoryConnection connection) {
+    if (taker.complete(connection)
+        || provider.network.fault == Fault.ACCEPT_COMPLETES_TIMED_OUT_FUTURE) {
+      return;
+    }
+    CompletableFuture<P2PConnection> next;
+    synchronized (this) {
+      if (closed) {
+        next = null;
+      } else {
+        next = nextTaker();
+        if (next == null) {
+          backlog.addFirst(connection);
+          return;
+        }
+      }
+    }
+    if (next == null) {
+      connection.close();
+    } else {
+      handTo(next, connection);
+    }
   }
 
   @Override

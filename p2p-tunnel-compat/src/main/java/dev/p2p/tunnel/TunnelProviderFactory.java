@@ -11,10 +11,11 @@ import dev.p2p.tunnel.internal.TunnelProvider;
  *
  * <p>Settings: {@code P2P_KEY_FILE} (identity, created owner-only when missing), {@code
  * P2P_TUNNEL_TOKEN} (the server's access token), {@code P2P_TUNNEL_APP_ID}, {@code
- * P2P_MAX_MESSAGE_SIZE} (default 16 MiB), {@code P2P_TUNNEL_CONNECT_TIMEOUT_MS} (10 s), {@code
  * P2P_TUNNEL_RECONNECT_TIMEOUT_MS} (how long connections wait in RECONNECTING for the server, 30
- * s), {@code P2P_TUNNEL_RECEIVE_BUFFER}, {@code P2P_TUNNEL_PING_INTERVAL_MS}, {@code
- * P2P_TUNNEL_TLS} and {@code P2P_TUNNEL_TLS_TRUST}.
+ * s), {@code P2P_TUNNEL_RECEIVE_BUFFER}, {@code P2P_TUNNEL_TLS} and {@code P2P_TUNNEL_TLS_TRUST};
+ * and the shared keys of {@link dev.p2p.core.TransportSettings} ({@code P2P_CONNECT_TIMEOUT_MS},
+ * {@code P2P_KEEPALIVE_MS}, {@code P2P_IDLE_TIMEOUT_MS}, {@code P2P_CLOSE_LINGER_MS}, {@code
+ * P2P_MAX_MESSAGE_SIZE}).
  *
  * <p>UNRELIABLE messages are carried reliably and in order: the tunnel is a TCP stream.
  */

@@ -16,7 +16,6 @@ import dev.p2p.api.ConnectionState;
 import dev.p2p.api.ConnectionStateEvent;
 import dev.p2p.api.Delivery;
 import dev.p2p.api.MessageTooLargeException;
-import dev.p2p.api.NetworkException;
 import dev.p2p.api.P2P;
 import dev.p2p.api.P2PConfig;
 import dev.p2p.api.P2PConnection;
@@ -194,17 +193,18 @@ class TunnelProviderTest {
     assertEquals(p.localPeerId(), own.peerId());
     assertEquals("tunnel://127.0.0.1:" + server.port(), own.relay().orElseThrow().toString());
     assertTrue(server.isRegistered(p.localPeerId()));
-    assertThrows(ConfigurationException.class, () -> await(p.listen("")), "one listener at once");
+    assertThrows(IllegalStateException.class, () -> await(p.listen("")), "one listener at once");
   }
 
   @Test
-  void anUnreachableServerIsANetworkError() throws Exception {
+  void anUnreachableServerIsAConnectionFailure() throws Exception {
     int deadPort;
     try (ServerSocket s = new ServerSocket(0)) {
       deadPort = s.getLocalPort();
     }
     P2PProvider p = open(config().set("P2P_TUNNEL_SERVER", "127.0.0.1:" + deadPort).build());
-    NetworkException e = assertThrows(NetworkException.class, () -> await(p.listen("")));
+    ConnectionFailedException e =
+        assertThrows(ConnectionFailedException.class, () -> await(p.listen("")));
     assertTrue(e.getMessage().contains("P2P_TUNNEL_SERVER"), e.getMessage());
   }
 

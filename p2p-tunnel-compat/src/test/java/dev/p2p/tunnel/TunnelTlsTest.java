@@ -44,7 +44,7 @@ class TunnelTlsTest {
           P2PConfig.builder()
               .implementation("tunnel")
               .set("P2P_TUNNEL_SERVER", "localhost:" + server.port())
-              .set("P2P_TUNNEL_CONNECT_TIMEOUT_MS", "2000")
+              .set("P2P_CONNECT_TIMEOUT_MS", "2000")
               .build();
       try (P2PProvider c = P2P.open(plain)) {
         assertThrows(P2PException.class, () -> await(c.listen("")));

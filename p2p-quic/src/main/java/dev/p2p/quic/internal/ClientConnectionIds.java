@@ -28,6 +28,21 @@ final class ClientConnectionIds {
     paths.remove(ByteBuffer.wrap(id));
   }
 
+  boolean isEmpty() {
+    return paths.isEmpty();
+  }
+
+  /** The ids of the connections dialled over {@code path}. */
+  java.util.List<byte[]> idsOf(PeerPath path) {
+    java.util.List<byte[]> ids = new java.util.ArrayList<>(1);
+    for (Map.Entry<ByteBuffer, PeerPath> e : paths.entrySet()) {
+      if (e.getValue() == path) {
+        ids.add(e.getKey().array());
+      }
+    }
+    return ids;
+  }
+
   /** The path of the dialled connection with this id, or null if the id is not ours. */
   PeerPath path(ByteBuffer id) {
     return paths.get(id);

@@ -38,7 +38,14 @@ final class PathLayerHandler extends ChannelDuplexHandler {
   /** A path nobody uses is forgotten after this long without a packet. */
   private static final long IDLE_PATH_NANOS = TimeUnit.SECONDS.toNanos(60);
 
+  /** Stateless resets answered per second at most, so a flood of junk cannot make us a cannon. */
+  private static final int RESETS_PER_SECOND = 64;
+
   private final ClientConnectionIds clientIds;
+  private final StatelessResets resets;
+  private long resetWindowStart;
+  private int resetsInWindow;
+  private long resetsSent;
   private final Map<InetSocketAddress, PeerPath> byVirtual = new HashMap<>();
   private final Map<InetSocketAddress, PeerPath> byReal = new HashMap<>();
   private final Map<PeerId, PeerPath> byPeer = new HashMap<>();
@@ -47,8 +54,9 @@ final class PathLayerHandler extends ChannelDuplexHandler {
   private long droppedUnknown;
   private volatile boolean outage;
 
-  PathLayerHandler(ClientConnectionIds clientIds) {
+  PathLayerHandler(ClientConnectionIds clientIds, StatelessResets resets) {
     this.clientIds = clientIds;
+    this.resets = resets;
   }
 
   /**
@@ -156,6 +164,9 @@ final class PathLayerHandler extends ChannelDuplexHandler {
         path = newPath(List.of(sender));
         byReal.put(sender, path);
       } else {
+        if (dcid != null && QuicPacketHeaders.isShort(content)) {
+          answerWithReset(ctx, content.readableBytes(), sender);
+        }
         droppedUnknown++;
         log.debug("dropped a packet from unknown sender {}", sender);
         packet.release();
@@ -171,6 +182,32 @@ final class PathLayerHandler extends ChannelDuplexHandler {
       path.select(sender);
     }
     ctx.fireChannelRead(new DatagramPacket(content, packet.recipient(), path.virtualAddress));
+  }
+
+  /**
+   * A packet of a connection we do not know (we restarted, or forgot it): answer with a stateless
+   * reset, so the peer's connection fails now instead of at its idle timeout.
+   */
+  private void answerWithReset(ChannelHandlerContext ctx, int length, InetSocketAddress to) {
+    long now = System.nanoTime();
+    if (now - resetWindowStart > TimeUnit.SECONDS.toNanos(1)) {
+      resetWindowStart = now;
+      resetsInWindow = 0;
+    }
+    if (resetsInWindow >= RESETS_PER_SECOND) {
+      return;
+    }
+    ByteBuf reset = resets.resetFor(ctx.alloc(), length);
+    log.debug("unknown connection from {}: {}", to, reset == null ? "too short to reset" : "reset");
+    if (reset != null) {
+      resetsInWindow++;
+      resetsSent++;
+      ctx.writeAndFlush(new DatagramPacket(reset, to), ctx.voidPromise());
+    }
+  }
+
+  long resetsSent() {
+    return resetsSent;
   }
 
   @Override

@@ -21,6 +21,12 @@ final class PeerPath {
   private final CopyOnWriteArrayList<Observer> observers = new CopyOnWriteArrayList<>();
   final AtomicInteger users = new AtomicInteger();
 
+  /** Connections this peer dialled to us over this path (their packets go to the server codec). */
+  final AtomicInteger accepted = new AtomicInteger();
+
+  private volatile long resetCandidateNanos;
+  private volatile long initialSeenNanos;
+
   /** Null until a candidate answers: until then every candidate gets each packet. */
   private volatile InetSocketAddress current;
 
@@ -72,6 +78,31 @@ final class PeerPath {
     for (Observer o : observers) {
       o.pathChanged(this, previous, address);
     }
+  }
+
+  /** The peer opened a connection to our server codec (an Initial packet arrived). */
+  void initialSeen() {
+    initialSeenNanos = System.nanoTime() | 1;
+  }
+
+  /**
+   * True while the peer may be setting up a connection to our server codec, whose first short
+   * packets arrive before that connection counts as {@link #accepted}.
+   */
+  boolean serverHandshakeRecent() {
+    long at = initialSeenNanos;
+    return at != 0 && System.nanoTime() - at < java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+  }
+
+  /** A packet that may be a stateless reset for our dialled connections arrived. */
+  void resetCandidate() {
+    resetCandidateNanos = System.nanoTime() | 1;
+  }
+
+  /** True if a possible stateless reset arrived within the last second. */
+  boolean resetSeen() {
+    long at = resetCandidateNanos;
+    return at != 0 && System.nanoTime() - at < java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
   }
 
   void addObserver(Observer observer) {

@@ -7,23 +7,35 @@ import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicConnectionCloseEvent;
 import io.netty.handler.codec.quic.QuicDatagramExtensionEvent;
 import io.netty.util.AttributeKey;
+import java.nio.charset.StandardCharsets;
 
 /**
- * Sits on each QUIC connection's pipeline and forwards its events to the {@link QuicPeerChannel}.
+ * Sits on each QUIC connection's pipeline and forwards its events to the {@link QuicPeerChannel};
+ * turns the peer's CONNECTION_CLOSE into words.
  */
 final class QuicConnectionHandler extends ChannelInboundHandlerAdapter {
   static final AttributeKey<QuicPeerChannel> CONNECTION = AttributeKey.valueOf("p2p.connection");
 
-  private final QuicP2PProvider provider;
-  private int datagramLimit = 0;
-  private String closeReason;
-  private boolean peerRejectedUs;
+  /** Where the provider hears of connections coming and going. */
+  interface Owner {
+    /** A connection we did not dial finished its TLS handshake. */
+    void incomingUp(QuicChannel quic, QuicConnectionHandler handler);
 
-  QuicConnectionHandler(QuicP2PProvider provider) {
-    this.provider = provider;
+    void connectionGone(QuicChannel quic);
   }
 
+  private final Owner owner;
+  private final boolean dialled;
+  private int datagramLimit = 0;
+  private String closeReason;
+  private boolean peerClosedNormally;
+  private boolean peerRejectedUs;
   private volatile io.netty.channel.Channel channel;
+
+  QuicConnectionHandler(Owner owner, boolean dialled) {
+    this.owner = owner;
+    this.dialled = dialled;
+  }
 
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
@@ -43,15 +55,15 @@ final class QuicConnectionHandler extends ChannelInboundHandlerAdapter {
     return peerRejectedUs;
   }
 
+  /** Why the peer closed the connection, if it said; null otherwise. */
   String closeReason() {
     return closeReason;
   }
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
-    QuicChannel quic = (QuicChannel) ctx.channel();
-    if (!provider.isDialled(quic)) {
-      provider.incoming(quic, this);
+    if (!dialled) {
+      owner.incomingUp((QuicChannel) ctx.channel(), this);
     }
     ctx.fireChannelActive();
   }
@@ -82,51 +94,54 @@ final class QuicConnectionHandler extends ChannelInboundHandlerAdapter {
         c.onDatagramLimit(e.maxLength());
       }
     } else if (evt instanceof QuicConnectionCloseEvent e) {
-      // reason() threw NullPointerException when the peer sent none: read the fields defensively.
-      String reason;
-      try {
-        byte[] r = e.reason();
-        reason =
-            r == null || r.length == 0
-                ? ""
-                : ": " + new String(r, java.nio.charset.StandardCharsets.UTF_8);
-      } catch (RuntimeException ex) {
-        reason = "";
-      }
-      if (e.isTlsError()) {
-        peerRejectedUs = true;
-        closeReason = "TLS error " + QuicConnectionCloseEvent.extractTlsError(e.error()) + reason;
-      } else if (e.isApplicationClose() && e.error() == QuicPeerChannel.CLOSE_NOT_LISTENING) {
-        closeReason = "the peer does not accept connections (not listening)";
-      } else {
-        closeReason =
-            (e.isApplicationClose() ? "closed by the peer, code " : "transport error ")
-                + e.error()
-                + reason;
-      }
+      peerClosed(e);
     }
     ctx.fireUserEventTriggered(evt);
+  }
+
+  private void peerClosed(QuicConnectionCloseEvent e) {
+    // reason() threw NullPointerException when the peer sent none: read it defensively.
+    String text;
+    try {
+      byte[] r = e.reason();
+      text = r == null || r.length == 0 ? "" : new String(r, StandardCharsets.UTF_8);
+    } catch (RuntimeException ex) {
+      text = "";
+    }
+    String detail = text.isEmpty() ? "" : ": " + text;
+    if (e.isTlsError()) {
+      peerRejectedUs = true;
+      closeReason = "TLS error " + QuicConnectionCloseEvent.extractTlsError(e.error()) + detail;
+    } else if (!e.isApplicationClose()) {
+      closeReason = "the peer ended the connection with QUIC transport error " + e.error() + detail;
+    } else if (e.error() == CloseHandshake.CLOSE_NORMAL) {
+      peerClosedNormally = true;
+      closeReason = "the peer closed the connection";
+    } else if (e.error() == CloseHandshake.CLOSE_NOT_LISTENING) {
+      closeReason = "the peer does not accept connections (not listening)";
+    } else if (e.error() == CloseHandshake.CLOSE_RESET) {
+      closeReason = "the peer reset the connection" + (text.isEmpty() ? "" : " (" + text + ")");
+    } else if (e.error() == CloseHandshake.CLOSE_PROTOCOL_ERROR) {
+      closeReason = "the peer reported a protocol error" + detail;
+    } else {
+      closeReason = "closed by the peer, code " + e.error() + detail;
+    }
   }
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     QuicChannel quic = (QuicChannel) ctx.channel();
     QuicPeerChannel c = quic.attr(CONNECTION).get();
-    String reason =
-        closeReason != null
-            ? closeReason
-            : quic.isTimedOut()
-                ? "no packets from the peer within the idle timeout"
-                : "connection closed";
     if (c != null) {
-      c.onQuicClosed(reason);
+      c.onQuicClosed(closeReason, peerClosedNormally);
     }
-    provider.quicClosed(quic);
+    owner.connectionGone(quic);
     ctx.fireChannelInactive();
   }
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    provider.logConnectionError(ctx.channel(), cause);
+    org.slf4j.LoggerFactory.getLogger(QuicConnectionHandler.class)
+        .debug("QUIC connection {} failed", ctx.channel(), cause);
   }
 }

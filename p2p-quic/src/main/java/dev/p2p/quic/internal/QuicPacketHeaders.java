@@ -41,6 +41,11 @@ final class QuicPacketHeaders {
     return ByteBuffer.wrap(scratch, 0, length);
   }
 
+  /** True for a short-header (1-RTT) packet, the only kind a stateless reset imitates. */
+  static boolean isShort(ByteBuf buf) {
+    return buf.isReadable() && (buf.getByte(buf.readerIndex()) & 0x80) == 0;
+  }
+
   /** True for a long-header Initial packet (the only kind that may open a connection). */
   static boolean isInitial(ByteBuf buf) {
     if (!buf.isReadable()) {

@@ -4,9 +4,8 @@ import dev.p2p.api.ConnectionClosedException;
 import dev.p2p.api.P2PConnection;
 import dev.p2p.api.P2PListener;
 import dev.p2p.api.PeerAddress;
+import dev.p2p.core.AcceptQueue;
 import java.net.InetSocketAddress;
-import java.util.ArrayDeque;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /** Hands out the provider's authenticated incoming connections. */
@@ -16,60 +15,26 @@ final class QuicPeerListener implements P2PListener {
 
   private final QuicP2PProvider provider;
   private final InetSocketAddress bound;
-  private final ArrayDeque<QuicPeerChannel> ready = new ArrayDeque<>();
-  private final ArrayDeque<CompletableFuture<P2PConnection>> waiting = new ArrayDeque<>();
-  private boolean closed;
+  private final AcceptQueue<P2PConnection> queue = new AcceptQueue<>(BACKLOG);
+  private volatile boolean closed;
 
   QuicPeerListener(QuicP2PProvider provider, InetSocketAddress bound) {
     this.provider = provider;
     this.bound = bound;
   }
 
-  InetSocketAddress boundAddress() {
-    return bound;
-  }
-
   /** False if the connection cannot be taken (closed or backlog full). */
   boolean offer(QuicPeerChannel connection) {
-    CompletableFuture<P2PConnection> receiver;
-    synchronized (this) {
-      if (closed) {
-        return false;
-      }
-      receiver = waiting.poll();
-      if (receiver == null) {
-        if (ready.size() >= BACKLOG) {
-          return false;
-        }
-        ready.add(connection);
-        return true;
-      }
-    }
-    if (!receiver.complete(connection)) {
-      return offer(connection); // the waiter gave up; keep the connection for the next one
-    }
-    return true;
+    return queue.offer(connection);
   }
 
-  synchronized boolean isClosed() {
+  boolean isClosed() {
     return closed;
   }
 
   @Override
   public CompletableFuture<P2PConnection> accept() {
-    synchronized (this) {
-      QuicPeerChannel c = ready.poll();
-      if (c != null) {
-        return CompletableFuture.completedFuture(c);
-      }
-      if (closed) {
-        return CompletableFuture.failedFuture(
-            new ConnectionClosedException("listener on " + localAddr() + " is closed"));
-      }
-      CompletableFuture<P2PConnection> f = new CompletableFuture<>();
-      waiting.add(f);
-      return f;
-    }
+    return queue.accept();
   }
 
   @Override
@@ -86,22 +51,10 @@ final class QuicPeerListener implements P2PListener {
 
   @Override
   public void close() {
-    List<CompletableFuture<P2PConnection>> toFail;
-    List<QuicPeerChannel> unaccepted;
-    synchronized (this) {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      toFail = List.copyOf(waiting);
-      waiting.clear();
-      unaccepted = List.copyOf(ready);
-      ready.clear();
-    }
-    ConnectionClosedException ex =
-        new ConnectionClosedException("listener on " + localAddr() + " was closed");
-    toFail.forEach(f -> f.completeExceptionally(ex));
-    unaccepted.forEach(QuicPeerChannel::close);
+    closed = true;
+    queue
+        .close(() -> new ConnectionClosedException("listener on " + localAddr() + " is closed"))
+        .forEach(P2PConnection::close);
     provider.listenerClosed(this);
   }
 

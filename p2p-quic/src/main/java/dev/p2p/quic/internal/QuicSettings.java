@@ -3,16 +3,17 @@ package dev.p2p.quic.internal;
 import dev.p2p.api.ConfigurationException;
 import dev.p2p.api.P2PConfig;
 import dev.p2p.api.PeerAddress;
+import dev.p2p.core.TransportSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The QUIC provider's configuration, read and range-checked once. */
+/**
+ * The QUIC provider's configuration, read and range-checked once: the settings every provider
+ * shares ({@link TransportSettings}) and the ones only QUIC has.
+ */
 record QuicSettings(
-    Duration keepAlive,
-    Duration idleTimeout,
-    Duration connectTimeout,
-    int maxMessageSize,
+    TransportSettings transport,
     List<PeerAddress> bootstrapPeers,
     int maxUdpPayload,
     long streamWindow,
@@ -22,9 +23,6 @@ record QuicSettings(
     java.net.InetSocketAddress bindAddress,
     Duration busyPoll) {
 
-  static final String KEEPALIVE_MS = "P2P_KEEPALIVE_MS";
-  static final String IDLE_TIMEOUT_MS = "P2P_IDLE_TIMEOUT_MS";
-  static final String CONNECT_TIMEOUT_MS = "P2P_CONNECT_TIMEOUT_MS";
   static final String BOOTSTRAP_PEERS = "P2P_BOOTSTRAP_PEERS";
   static final String QUIC_MAX_UDP_PAYLOAD = "P2P_QUIC_MAX_UDP_PAYLOAD";
   static final String QUIC_STREAM_WINDOW = "P2P_QUIC_STREAM_WINDOW";
@@ -50,24 +48,9 @@ record QuicSettings(
    * @throws ConfigurationException naming the key and the accepted range
    */
   static QuicSettings from(P2PConfig config) {
-    Duration idle =
-        config.getMillis(
-            IDLE_TIMEOUT_MS, Duration.ofSeconds(30), Duration.ofMillis(100), Duration.ofHours(1));
-    Duration keepAlive =
-        config.getMillis(
-            KEEPALIVE_MS, Duration.ofSeconds(15), Duration.ofMillis(10), Duration.ofHours(1));
-    Duration connect =
-        config.getMillis(
-            CONNECT_TIMEOUT_MS,
-            Duration.ofSeconds(10),
-            Duration.ofMillis(50),
-            Duration.ofMinutes(5));
     long streamWindow = config.getLong(QUIC_STREAM_WINDOW, 8L << 20, 64 << 10, 1L << 30);
     return new QuicSettings(
-        keepAlive,
-        idle,
-        connect,
-        config.maxMessageSize(),
+        TransportSettings.from(config),
         parseTickets(config),
         // 0 = automatic: see udpPayloadFor.
         config.getInt(QUIC_MAX_UDP_PAYLOAD, 0, 0, 65_527),
@@ -77,6 +60,26 @@ record QuicSettings(
         config.getInt(QUIC_DATAGRAM_QUEUE, 4096, 16, 1 << 20),
         bindAddress(config),
         Duration.ofNanos(1000 * config.getLong(QUIC_BUSY_POLL_US, 50, 0, 10_000)));
+  }
+
+  Duration keepAlive() {
+    return transport.keepAlive();
+  }
+
+  Duration idleTimeout() {
+    return transport.idleTimeout();
+  }
+
+  Duration connectTimeout() {
+    return transport.connectTimeout();
+  }
+
+  Duration closeLinger() {
+    return transport.closeLinger();
+  }
+
+  int maxMessageSize() {
+    return transport.maxMessageSize();
   }
 
   /**

@@ -19,6 +19,12 @@ final class StreamFrameReader extends ChannelInboundHandlerAdapter {
 
     void onControl(int frame);
 
+    /** The peer has read this many messages and payload bytes of ours. */
+    void onReceipt(long messages, long bytes);
+
+    /** The end of one read batch: a good moment to answer with a receipt. */
+    void onReadComplete();
+
     void onStreamError(Throwable cause);
 
     void onStreamEnd();
@@ -29,6 +35,7 @@ final class StreamFrameReader extends ChannelInboundHandlerAdapter {
   private int header;
   private int headerBytes;
   private byte[] message;
+  private boolean receipt; // message holds a receipt body, not an application message
   private int filled;
 
   StreamFrameReader(Sink sink, int maxMessageSize) {
@@ -63,6 +70,12 @@ final class StreamFrameReader extends ChannelInboundHandlerAdapter {
           return;
         }
         headerBytes = 0;
+        if (header == StreamFrames.RECEIPT) {
+          message = new byte[StreamFrames.RECEIPT_LENGTH];
+          receipt = true;
+          filled = 0;
+          continue;
+        }
         if (StreamFrames.isControl(header)) {
           sink.onControl(header);
           continue;
@@ -84,23 +97,34 @@ final class StreamFrameReader extends ChannelInboundHandlerAdapter {
       if (filled == message.length) {
         byte[] done = message;
         message = null;
-        sink.onMessage(done);
+        if (receipt) {
+          receipt = false;
+          java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(done);
+          sink.onReceipt(b.getLong(), b.getLong());
+        } else {
+          sink.onMessage(done);
+        }
       }
     }
   }
 
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    sink.onReadComplete();
+    ctx.fireChannelReadComplete();
+  }
+
+  /**
+   * Only a FIN from the peer ends the stream here. The stream going inactive because its QUIC
+   * connection closed is reported by the connection, with the connection's reason (an idle timeout
+   * is not "the peer ended the stream").
+   */
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt instanceof ChannelInputShutdownReadComplete) {
       sink.onStreamEnd();
     }
     ctx.fireUserEventTriggered(evt);
-  }
-
-  @Override
-  public void channelInactive(ChannelHandlerContext ctx) {
-    sink.onStreamEnd();
-    ctx.fireChannelInactive();
   }
 
   @Override

@@ -18,8 +18,26 @@ final class StreamFrames {
   /** Keeps an idle connection (and NAT mappings) alive. */
   static final int PING = CONTROL_BIT | 3;
 
-  /** Sent last before closing: everything before it is to be delivered. */
+  /**
+   * Sent last by the side that closes: everything before it is to be delivered. The peer answers
+   * {@link #CLOSE_ACK} once it has read up to here.
+   */
   static final int CLOSE = CONTROL_BIT | 4;
+
+  /**
+   * The answer to {@link #CLOSE}: the peer read every frame before it, and its own last frames come
+   * before this one. The closing side then ends the QUIC connection.
+   */
+  static final int CLOSE_ACK = CONTROL_BIT | 5;
+
+  /**
+   * A read receipt, followed by {@link #RECEIPT_LENGTH} bytes: how many messages and payload bytes
+   * the sender of the receipt has read from this stream so far (two big-endian longs). It lets the
+   * other side say how much was lost when a connection dies.
+   */
+  static final int RECEIPT = CONTROL_BIT | 6;
+
+  static final int RECEIPT_LENGTH = 16;
 
   private StreamFrames() {}
 

@@ -42,7 +42,7 @@ class PathLayerSwitchTest {
           new ConnectionListener() {
             @Override
             public void pathChanged(PathChangeEvent e) {
-              assertEquals(PathType.DIRECT, e.current());
+              assertEquals(PathType.DIRECT, e.current().type());
               events.incrementAndGet();
             }
           });

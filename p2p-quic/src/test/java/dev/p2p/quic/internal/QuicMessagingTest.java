@@ -89,7 +89,7 @@ class QuicMessagingTest {
       assertEquals(1, stalled.size(), "the sender must stall while nobody reads");
       // Reader queue + connection window (2x stream window) + one message in the stream queue
       // + what send accepts ahead of the stream.
-      long bound = queue + 2L * window + 2L * window + 2L * size + QuicPeerChannel.OUTBOX_BYTES;
+      long bound = queue + 2L * window + 2L * window + 2L * size + StreamOutbox.OUTBOX_BYTES;
       assertTrue(accepted <= bound, "accepted " + accepted + " bytes, bound " + bound);
 
       for (int i = 0; i < sent; i++) {

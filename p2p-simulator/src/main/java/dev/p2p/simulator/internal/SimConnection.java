@@ -15,7 +15,7 @@ import dev.p2p.api.Path;
 import dev.p2p.api.PathChangeEvent;
 import dev.p2p.api.PathType;
 import dev.p2p.api.PeerId;
-import dev.p2p.api.internal.ConnectionListeners;
+import dev.p2p.core.ConnectionListeners;
 import dev.p2p.simulator.SimCounters;
 import java.net.URI;
 import java.time.Duration;

@@ -13,6 +13,8 @@ public enum ErrorCode {
   REPLACED(9),
   IDLE_TIMEOUT(10),
   SERVER_SHUTDOWN(11),
+  /** A client sent more on a connection than its receiver granted (flow-control extension). */
+  FLOW_CONTROL(12),
   /** A code this version does not know, received from a newer peer. */
   UNKNOWN(255);
 

@@ -11,6 +11,12 @@ public enum FrameType {
   FAILED_CONNECT(0x12),
   DATA(0x20),
   CONNECTION_END(0x21),
+  /** Extension {@link TunnelProtocol#FEATURE_FLOW_CONTROL}. */
+  WINDOW_UPDATE(0x22),
+  /** Extension {@link TunnelProtocol#FEATURE_FLOW_CONTROL}. */
+  END_ACK(0x23),
+  /** Extension {@link TunnelProtocol#FEATURE_FLOW_CONTROL}. */
+  RESET(0x24),
   PING(0x30),
   PONG(0x31),
   ERROR(0x3F);

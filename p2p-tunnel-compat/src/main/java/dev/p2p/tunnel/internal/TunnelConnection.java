@@ -3,25 +3,26 @@ package dev.p2p.tunnel.internal;
 import dev.p2p.api.ConnectionClosedException;
 import dev.p2p.api.ConnectionListener;
 import dev.p2p.api.ConnectionState;
-import dev.p2p.api.ConnectionStateEvent;
 import dev.p2p.api.ConnectionStats;
 import dev.p2p.api.Delivery;
 import dev.p2p.api.MessageTooLargeException;
 import dev.p2p.api.NetworkException;
 import dev.p2p.api.P2PConnection;
+import dev.p2p.api.Path;
 import dev.p2p.api.PathType;
 import dev.p2p.api.PeerId;
-import dev.p2p.api.internal.ConnectionListeners;
+import dev.p2p.core.ConnectionLifecycle;
+import dev.p2p.core.Inbox;
+import dev.p2p.core.TrafficCounters;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.LongAdder;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.util.concurrent.Flow;
 
 /**
  * A connection to one peer through the tunnel server.
@@ -29,12 +30,15 @@ import org.slf4j.LoggerFactory;
  * <p>Both {@link Delivery} modes travel the same ordered TCP path, so UNRELIABLE messages are in
  * fact delivered reliably and in order; they are only tagged with another channel number.
  *
- * <p>Sends take a short lock so message numbers and frames go out in the same order; everything the
- * server sends is handled on the provider's event loop.
+ * <p>Flow control is per connection ({@link SendWindow}, {@link ReceiveWindow}): a receiver that
+ * stops reading withholds its grants and only this connection's sender waits. Closing is a
+ * handshake: each side's END travels behind its data and the other side answers END_ACK once it has
+ * read up to it; the close future completes when both ENDs are acknowledged.
+ *
+ * <p>Sends take the connection's lock so message numbers, credit and frames go out in one order;
+ * everything the server sends is handled on the provider's event loop.
  */
-final class TunnelConnection implements P2PConnection {
-  private static final Logger log = LoggerFactory.getLogger(TunnelConnection.class);
-
+final class TunnelConnection implements P2PConnection, Inbox.Transport {
   static final int CHANNEL_RELIABLE = 0;
   static final int CHANNEL_UNRELIABLE = 1;
 
@@ -43,38 +47,37 @@ final class TunnelConnection implements P2PConnection {
   private final boolean initiator;
   private final int virtualPort;
   private final int maxMessageSize;
-  private final long receiveBuffer;
-  private final MessageInbox inbox = new MessageInbox();
-  private final ConnectionListeners listeners =
-      new ConnectionListeners((event, e) -> log.warn("connection listener failed on {}", event, e));
-  private final ArrayDeque<ConnectionStateEvent> events = new ArrayDeque<>(); // guarded by this
-  private final LongAdder bytesSent = new LongAdder();
-  private final LongAdder bytesReceived = new LongAdder();
-  private final LongAdder messagesSent = new LongAdder();
-  private final LongAdder messagesReceived = new LongAdder();
+  private final ConnectionLifecycle lifecycle;
+  private final Inbox inbox;
+  private final TrafficCounters counters = new TrafficCounters();
+  private final MessageAssembler assembler;
 
-  private volatile ConnectionState state = ConnectionState.CONNECTING;
   private volatile long connectionId;
   private volatile OutboundQueue outbound;
-  private volatile String closeReason = "";
 
-  // Guarded by this: the next number to send, so numbers and frames stay in one order.
+  // Guarded by this.
+  private final SendWindow sendWindow = new SendWindow();
   private long sendSeq;
+  private boolean endQueued;
 
   // Event loop only.
+  private final ReceiveWindow receiveWindow = new ReceiveWindow();
   private long recvExpected;
-  private byte[] partial;
-  private int partialLength;
-  private boolean readPaused;
+  private boolean peerEnded;
+  private boolean endAcknowledged;
   private ScheduledFuture<?> reconnectDeadline;
 
-  TunnelConnection(TunnelSession session, PeerId peer, boolean initiator, int virtualPort) {
+  TunnelConnection(
+      TunnelSession session, PeerId peer, boolean initiator, int virtualPort, Path path) {
     this.session = session;
     this.peer = peer;
     this.initiator = initiator;
     this.virtualPort = virtualPort;
     this.maxMessageSize = session.settings().maxMessageSize();
-    this.receiveBuffer = session.settings().receiveBufferBytes();
+    this.lifecycle =
+        new ConnectionLifecycle(peer, ConnectionState.CONNECTING, path, session::execute);
+    this.inbox = new Inbox(session.settings().receiveBufferBytes(), this);
+    this.assembler = new MessageAssembler(maxMessageSize);
   }
 
   @Override
@@ -104,7 +107,12 @@ final class TunnelConnection implements P2PConnection {
 
   @Override
   public ConnectionState state() {
-    return state;
+    return lifecycle.state();
+  }
+
+  @Override
+  public Path path() {
+    return lifecycle.path();
   }
 
   @Override
@@ -116,10 +124,13 @@ final class TunnelConnection implements P2PConnection {
           new MessageTooLargeException(message.length, maxMessageSize, "tunnel message"));
     }
     int channelNumber = delivery == Delivery.RELIABLE ? CHANNEL_RELIABLE : CHANNEL_UNRELIABLE;
+    CompletableFuture<Void> leftWindow = new CompletableFuture<>();
+    List<ByteBuf> out = SendWindow.newFrames();
+    List<CompletableFuture<Void>> released = new ArrayList<>(1);
     OutboundQueue queue;
     synchronized (this) {
-      ConnectionState s = state;
-      if (s != ConnectionState.CONNECTED) {
+      ConnectionState s = lifecycle.state();
+      if (s != ConnectionState.CONNECTED || endQueued) {
         return CompletableFuture.failedFuture(notSendable(s));
       }
       queue = outbound;
@@ -131,26 +142,43 @@ final class TunnelConnection implements P2PConnection {
       long id = connectionId;
       int chunk = session.maxPayloadPerFrame();
       int offset = 0;
+      sendWindow.messageSent(message.length);
       do {
         int length = Math.min(chunk, message.length - offset);
         boolean last = offset + length == message.length;
-        queue.add(
+        ByteBuf frame =
             TunnelFrameCodec.encodeData(
-                ch.alloc(), id, channelNumber, number, last, message, offset, length));
+                ch.alloc(), id, channelNumber, number, last, message, offset, length);
+        sendWindow.add(
+            frame, length, number, message.length, last ? leftWindow : null, out, released);
         offset += length;
       } while (offset < message.length);
+      toQueue(queue, out);
     }
-    bytesSent.add(message.length);
-    messagesSent.increment();
+    counters.sent(message.length);
     queue.schedule();
-    return session.whenWritable(queue, this);
+    for (CompletableFuture<Void> f : released) {
+      f.complete(null);
+    }
+    // Accepted once its frames passed the window and the queue toward the server has room.
+    if (leftWindow.isDone()) {
+      return session.whenWritable(queue, this);
+    }
+    return leftWindow.thenCompose(v -> session.whenWritable(queue, this));
+  }
+
+  private static void toQueue(OutboundQueue queue, List<ByteBuf> frames) {
+    for (ByteBuf f : frames) {
+      queue.add(f);
+    }
+    frames.clear();
   }
 
   private RuntimeException notSendable(ConnectionState s) {
     if (s == ConnectionState.RECONNECTING) {
       return serverDown();
     }
-    return closedError();
+    return lifecycle.closedError("send to " + peer.shortString());
   }
 
   private NetworkException serverDown() {
@@ -161,64 +189,59 @@ final class TunnelConnection implements P2PConnection {
   }
 
   ConnectionClosedException closedError() {
-    return new ConnectionClosedException(
-        "the connection to "
-            + peer.shortString()
-            + " is closed"
-            + (closeReason.isEmpty() ? "" : " (" + closeReason + ")")
-            + "; open a new one");
+    return lifecycle.closedError("receive from " + peer.shortString());
   }
 
   @Override
   public CompletableFuture<byte[]> recv() {
-    CompletableFuture<byte[]> next = inbox.recv();
-    if (readPausedVolatile && inbox.unreadBytes() <= receiveBuffer / 2) {
-      session.execute(this::maybeResumeReading);
-    }
-    return next;
+    return inbox.recv();
   }
 
-  private volatile boolean readPausedVolatile;
+  @Override
+  public Flow.Publisher<byte[]> messages() {
+    return inbox;
+  }
 
-  private void maybeResumeReading() {
-    if (readPaused && inbox.unreadBytes() <= receiveBuffer / 2) {
-      readPaused = false;
-      readPausedVolatile = false;
-      session.resumeReading(this);
-    }
+  @Override
+  public CompletableFuture<Void> closeFuture() {
+    return lifecycle.closeFuture();
   }
 
   @Override
   public ConnectionStats stats() {
-    return new ConnectionStats(
-        Duration.ofNanos(session.rttNanos()),
-        bytesSent.sum(),
-        bytesReceived.sum(),
-        messagesSent.sum(),
-        messagesReceived.sum(),
-        0.0,
-        PathType.RELAYED);
+    return counters.stats(Duration.ofNanos(session.rttNanos()), 0.0, PathType.RELAYED);
   }
 
   @Override
   public void addListener(ConnectionListener listener) {
-    listeners.add(listener);
+    lifecycle.addListener(listener);
   }
 
-  /** Returns at once: sends fail from now on, the end frame follows the messages already sent. */
+  /** Returns at once: sends fail from now on, the END frame follows the messages already sent. */
   @Override
   public void close() {
-    disconnecting("closed by the application");
-    session.execute(
-        () ->
-            session
-                .provider()
-                .closeConnection(this, "closed by the application", "closed by the peer"));
+    beginClose("closed by the application");
   }
 
-  // ---- called on the event loop by the provider ----
+  // ---- Inbox.Transport: the application's reading pace ----
 
-  /** The queue of the server channel this connection currently uses; null before it opens. */
+  @Override
+  public void readabilityChanged() {
+    session.execute(
+        () -> {
+          if (inbox.wantsMore()) {
+            grant(receiveWindow.resumed());
+          }
+        });
+  }
+
+  @Override
+  public void consumerCancelled() {
+    close();
+  }
+
+  // ---- on the event loop, called by the provider ----
+
   OutboundQueue outbound() {
     return outbound;
   }
@@ -226,96 +249,224 @@ final class TunnelConnection implements P2PConnection {
   void opened(long id) {
     connectionId = id;
     outbound = session.outbound();
-    transition(ConnectionState.CONNECTED, "connected through the tunnel server");
+    lifecycle.transition(ConnectionState.CONNECTED, "connected through the tunnel server");
   }
 
   /** Handles one DATA frame; releases it. */
   void onData(DataFrame frame) {
     try {
-      if (state != ConnectionState.CONNECTED) {
+      ConnectionState s = lifecycle.state();
+      if (s != ConnectionState.CONNECTED && s != ConnectionState.DISCONNECTING) {
         return;
       }
       if (frame.messageNumber() != recvExpected) {
-        session
-            .provider()
-            .failConnection(
-                this,
-                "protocol error: message "
-                    + frame.messageNumber()
-                    + " arrived where "
-                    + recvExpected
-                    + " was expected");
+        fail(
+            "protocol error: message "
+                + frame.messageNumber()
+                + " arrived where "
+                + recvExpected
+                + " was expected");
         return;
       }
       int length = frame.payloadLength();
-      if ((long) partialLength + length > maxMessageSize) {
-        session
-            .provider()
-            .failConnection(
-                this,
-                "the peer sent a message larger than this side's limit of "
-                    + maxMessageSize
-                    + " bytes (P2P_MAX_MESSAGE_SIZE)");
+      byte[] message;
+      try {
+        message = assembler.add(frame);
+      } catch (MessageAssembler.TooLarge e) {
+        fail(
+            "the peer sent a message larger than this side's limit of "
+                + maxMessageSize
+                + " bytes (P2P_MAX_MESSAGE_SIZE)");
         return;
       }
-      byte[] message;
-      if (partial == null && frame.last()) {
-        message = new byte[length];
-        frame.copyPayload(message, 0);
-      } else {
-        if (partial == null) {
-          partial = new byte[Math.max(length * 2, 1024)];
-        } else if (partial.length < partialLength + length) {
-          partial =
-              Arrays.copyOf(
-                  partial,
-                  (int)
-                      Math.min(
-                          maxMessageSize, Math.max(partial.length * 2L, partialLength + length)));
+      // After a local close the bytes are discarded, and granted back so the peer's END gets out.
+      boolean discarding = lifecycle.isClosing() && !peerEnded;
+      if (message != null) {
+        recvExpected++;
+        counters.received(message.length);
+        if (!discarding) {
+          inbox.offer(message, true); // the tunnel carries UNRELIABLE reliably too
         }
-        frame.copyPayload(partial, partialLength);
-        partialLength += length;
-        if (!frame.last()) {
-          return;
-        }
-        message = partial.length == partialLength ? partial : Arrays.copyOf(partial, partialLength);
-        partial = null;
-        partialLength = 0;
       }
-      recvExpected++;
-      bytesReceived.add(message.length);
-      messagesReceived.increment();
-      long unread = inbox.add(message);
-      if (unread > receiveBuffer) {
-        readPaused = true;
-        readPausedVolatile = true;
-        session.pauseReading(this); // idempotent; again after a reconnect
-      }
+      grant(receiveWindow.received(length, discarding || inbox.wantsMore()));
     } finally {
       frame.release();
     }
   }
 
-  /** The server connection dropped: wait for it to come back, but not forever. */
-  void serverLost(String reason, Duration timeout) {
-    if (state != ConnectionState.CONNECTED) {
+  private void grant(int increment) {
+    if (increment > 0 && connectionId != 0) {
+      session.send(new TunnelFrame.WindowUpdate(connectionId, increment));
+    }
+  }
+
+  /** The receiver granted more: frames waiting for credit go out. */
+  void onWindowUpdate(int increment) {
+    List<ByteBuf> out = SendWindow.newFrames();
+    List<CompletableFuture<Void>> released = new ArrayList<>();
+    OutboundQueue queue;
+    synchronized (this) {
+      sendWindow.granted(increment, out, released);
+      queue = outbound;
+      toQueue(queue, out);
+    }
+    queue.schedule();
+    for (CompletableFuture<Void> f : released) {
+      f.complete(null);
+    }
+    maybeClosed();
+  }
+
+  /** Begins the close handshake from this side: sends fail, END goes behind the queued data. */
+  void beginClose(String reason) {
+    if (!lifecycle.transition(ConnectionState.DISCONNECTING, reason)) {
+      return; // already closing or closed
+    }
+    if (!peerEnded) {
+      inbox.fail(this::closedError);
+    }
+    session.execute(this::queueEnd);
+  }
+
+  private void queueEnd() {
+    if (lifecycle.state() == ConnectionState.CLOSED || connectionId == 0) {
+      if (lifecycle.state() != ConnectionState.CLOSED) {
+        reset("closed while the tunnel server was unreachable", false);
+      }
       return;
     }
-    connectionId = 0;
-    partial = null;
-    partialLength = 0;
-    transition(ConnectionState.RECONNECTING, reason);
+    List<ByteBuf> out = SendWindow.newFrames();
+    List<CompletableFuture<Void>> released = new ArrayList<>();
+    OutboundQueue queue;
+    synchronized (this) {
+      if (endQueued) {
+        return;
+      }
+      endQueued = true;
+      queue = outbound;
+      ByteBuf end =
+          TunnelFrameCodec.encode(
+              queue.channel().alloc(),
+              new TunnelFrame.ConnectionEnd(
+                  connectionId, peerEnded ? "closed after the peer" : "closed by the peer"));
+      sendWindow.add(end, 0, -1, 0, null, out, released);
+      toQueue(queue, out);
+    }
+    queue.schedule();
+    // Whatever this side received and did not read is released: the peer's END must get out.
+    grant(receiveWindow.releaseAll());
+  }
+
+  /** The peer's END: everything it sent before it has arrived. */
+  void onPeerEnd(String reason) {
+    if (peerEnded || lifecycle.state() == ConnectionState.CLOSED) {
+      return;
+    }
+    peerEnded = true;
+    session.send(new TunnelFrame.EndAck(connectionId));
+    if (!lifecycle.isClosing()) {
+      // Messages already here can still be read; then recv fails and a subscriber completes.
+      lifecycle.transition(ConnectionState.DISCONNECTING, reason);
+      inbox.complete(this::closedError);
+      queueEnd();
+    }
+    maybeClosed();
+  }
+
+  /** The peer read up to our END. */
+  void onEndAck() {
+    synchronized (this) {
+      if (!endQueued || !sendWindow.isEmpty()) {
+        return; // not for an END we sent: ignore
+      }
+      sendWindow.allAcknowledged();
+    }
+    endAcknowledged = true;
+    maybeClosed();
+  }
+
+  private void maybeClosed() {
+    if (peerEnded && endAcknowledged && lifecycle.state() != ConnectionState.CLOSED) {
+      String reason = lifecycle.closeReason();
+      session.provider().forget(this);
+      lifecycle.closed(reason == null ? "closed" : reason);
+    }
+  }
+
+  /** The connection broke its contract (bad numbering, too large): reset it, say why. */
+  void fail(String reason) {
+    reset(reason, true);
+  }
+
+  /**
+   * Ends the connection now: what was not acknowledged may be lost, and the close future says how
+   * much.
+   *
+   * @param tellPeer whether to send RESET (false when the peer or the server reset it)
+   */
+  void reset(String reason, boolean tellPeer) {
+    if (lifecycle.state() == ConnectionState.CLOSED) {
+      return;
+    }
+    if (reconnectDeadline != null) {
+      reconnectDeadline.cancel(false);
+    }
+    lifecycle.transition(ConnectionState.DISCONNECTING, reason);
+    long id = connectionId;
+    if (tellPeer && id != 0) {
+      session.send(new TunnelFrame.Reset(id, reason));
+    }
+    List<CompletableFuture<Void>> unsent = new ArrayList<>();
+    long messages;
+    long bytes;
+    synchronized (this) {
+      sendWindow.discard(unsent);
+      messages = sendWindow.unacknowledgedMessages();
+      bytes = sendWindow.unacknowledgedBytes();
+    }
+    session.provider().forget(this);
+    inbox.fail(this::closedError);
+    lifecycle.failed(reason, lifecycle.notAcknowledged(reason, messages, bytes));
+    ConnectionClosedException error = closedError();
+    for (CompletableFuture<Void> f : unsent) {
+      f.completeExceptionally(error);
+    }
+    session.failWaiters(this, error);
+  }
+
+  /** The server connection dropped: wait for it to come back, but not forever. */
+  void serverLost(String reason, Duration timeout) {
+    if (lifecycle.state() == ConnectionState.DISCONNECTING) {
+      reset(reason + " before the close was acknowledged", false);
+      return;
+    }
+    if (lifecycle.state() != ConnectionState.CONNECTED) {
+      return;
+    }
+    List<CompletableFuture<Void>> unsent = new ArrayList<>();
+    synchronized (this) {
+      connectionId = 0;
+      long first = sendWindow.discard(unsent);
+      if (first >= 0) {
+        sendSeq = first; // they never left: the peer must not count them as lost
+      }
+      sendWindow.reset();
+    }
+    assembler.clear();
+    receiveWindow.reset();
+    lifecycle.transition(ConnectionState.RECONNECTING, reason);
+    NetworkException error = serverDown();
+    for (CompletableFuture<Void> f : unsent) {
+      f.completeExceptionally(error);
+    }
     reconnectDeadline =
         session.schedule(
             () -> {
-              if (state == ConnectionState.RECONNECTING) {
-                session
-                    .provider()
-                    .failConnection(
-                        this,
-                        "the tunnel server stayed unreachable for "
-                            + timeout.toMillis()
-                            + " ms (P2P_TUNNEL_RECONNECT_TIMEOUT_MS)");
+              if (lifecycle.state() == ConnectionState.RECONNECTING) {
+                fail(
+                    "the tunnel server stayed unreachable for "
+                        + timeout.toMillis()
+                        + " ms (P2P_TUNNEL_RECONNECT_TIMEOUT_MS)");
               }
             },
             timeout);
@@ -327,91 +478,17 @@ final class TunnelConnection implements P2PConnection {
     }
     connectionId = id;
     outbound = session.outbound();
-    transition(ConnectionState.CONNECTED, "the tunnel server is reachable again");
-  }
-
-  /** Closing from this side: sends fail from now on; {@link #closed} follows. */
-  void disconnecting(String reason) {
-    synchronized (this) {
-      if (state != ConnectionState.CONNECTED && state != ConnectionState.RECONNECTING) {
-        return;
-      }
-      closeReason = reason;
-    }
-    transition(ConnectionState.DISCONNECTING, reason);
-  }
-
-  /** Final: fails waiting calls; already received messages can still be read. */
-  void closed(String reason) {
-    if (reconnectDeadline != null) {
-      reconnectDeadline.cancel(false);
-    }
-    synchronized (this) {
-      if (state == ConnectionState.CLOSED) {
-        return;
-      }
-      closeReason = reason;
-      // First: whoever sees a failed call must see CLOSED.
-      events.add(new ConnectionStateEvent(peer, state, ConnectionState.CLOSED, reason));
-      state = ConnectionState.CLOSED;
-    }
-    inbox.close(this::closedError);
-    session.failWaiters(this, closedError());
-    if (readPaused) {
-      readPaused = false;
-      readPausedVolatile = false;
-      session.resumeReading(this);
-    }
-    session.execute(this::deliverEvents);
-  }
-
-  private void transition(ConnectionState next, String reason) {
-    synchronized (this) {
-      ConnectionState previous = state;
-      if (previous == next || previous == ConnectionState.CLOSED) {
-        return;
-      }
-      state = next;
-      events.add(new ConnectionStateEvent(peer, previous, next, reason));
-    }
-    session.execute(this::deliverEvents);
-  }
-
-  /**
-   * Runs listeners on the event loop, one event at a time, in the order the state changed (the
-   * events are queued under the same lock that orders the changes).
-   */
-  private void deliverEvents() {
-    while (true) {
-      ConnectionStateEvent event;
-      synchronized (this) {
-        event = events.poll();
-      }
-      if (event == null) {
-        return;
-      }
-      listeners.fire(event);
-    }
-  }
-
-  // TODO(issue 10): placeholders until the tunnel implements the new contract.
-  @Override
-  public dev.p2p.api.Path path() {
-    return dev.p2p.api.Path.relayed();
-  }
-
-  @Override
-  public CompletableFuture<Void> closeFuture() {
-    throw new UnsupportedOperationException("not yet");
-  }
-
-  @Override
-  public java.util.concurrent.Flow.Publisher<byte[]> messages() {
-    throw new UnsupportedOperationException("not yet");
+    lifecycle.transition(ConnectionState.CONNECTED, "the tunnel server is reachable again");
   }
 
   @Override
   public String toString() {
-    return "TunnelConnection[" + peer.shortString() + ", port " + virtualPort + ", " + state + "]";
+    return "TunnelConnection["
+        + peer.shortString()
+        + ", port "
+        + virtualPort
+        + ", "
+        + lifecycle.state()
+        + "]";
   }
 }

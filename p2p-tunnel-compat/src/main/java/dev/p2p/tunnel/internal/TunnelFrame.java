@@ -18,6 +18,9 @@ public sealed interface TunnelFrame
         TunnelFrame.ConnectAccepted,
         TunnelFrame.FailedConnect,
         TunnelFrame.ConnectionEnd,
+        TunnelFrame.WindowUpdate,
+        TunnelFrame.EndAck,
+        TunnelFrame.Reset,
         TunnelFrame.Ping,
         TunnelFrame.Pong,
         TunnelFrame.Error,
@@ -25,11 +28,20 @@ public sealed interface TunnelFrame
 
   FrameType type();
 
-  /** Client to server: who I claim to be, in which app, with which access token. */
-  record Register(PeerId peer, long appId, String token) implements TunnelFrame {
+  /**
+   * Client to server: who I claim to be, in which app, with which access token, and which protocol
+   * extensions ({@link TunnelProtocol#FEATURE_FLOW_CONTROL}) I speak. A client without extensions
+   * sends no features field (0), as version 1 clients before them did.
+   */
+  record Register(PeerId peer, long appId, String token, int features) implements TunnelFrame {
     public Register {
       Objects.requireNonNull(peer, "peer");
       Objects.requireNonNull(token, "token");
+    }
+
+    /** A client without protocol extensions. */
+    public Register(PeerId peer, long appId, String token) {
+      this(peer, appId, token, 0);
     }
 
     @Override
@@ -174,6 +186,44 @@ public sealed interface TunnelFrame
     @Override
     public FrameType type() {
       return FrameType.CONNECTION_END;
+    }
+  }
+
+  /**
+   * Flow control (extension): the sender of this frame may receive {@code increment} more payload
+   * bytes on the connection. Travels to the other end; the server checks that no sender exceeds
+   * what its receiver granted.
+   */
+  record WindowUpdate(long connectionId, int increment) implements TunnelFrame {
+    @Override
+    public FrameType type() {
+      return FrameType.WINDOW_UPDATE;
+    }
+  }
+
+  /**
+   * Graceful close (extension): the sender of this frame has received everything the other end sent
+   * before its {@link ConnectionEnd}. The closing side's close future completes on it.
+   */
+  record EndAck(long connectionId) implements TunnelFrame {
+    @Override
+    public FrameType type() {
+      return FrameType.END_ACK;
+    }
+  }
+
+  /**
+   * Abortive close (extension): the connection is gone now, and what was in flight may be lost.
+   * Sent by the server when an end left or a connection went stale, by a client past its linger.
+   */
+  record Reset(long connectionId, String reason) implements TunnelFrame {
+    public Reset {
+      Objects.requireNonNull(reason, "reason");
+    }
+
+    @Override
+    public FrameType type() {
+      return FrameType.RESET;
     }
   }
 

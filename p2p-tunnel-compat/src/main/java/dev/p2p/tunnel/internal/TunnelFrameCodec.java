@@ -60,7 +60,11 @@ public final class TunnelFrameCodec {
   private static TunnelFrame decodeBody(FrameType type, ByteBuf body, ByteBuf frame) {
     switch (type) {
       case REGISTER:
-        return new TunnelFrame.Register(readPeer(body), readLong(body), readString(body));
+        return new TunnelFrame.Register(
+            readPeer(body),
+            readLong(body),
+            readString(body),
+            body.isReadable() ? readInt(body) : 0); // no features field: a client before them
       case CHALLENGE:
         return new TunnelFrame.Challenge(readBytes(body, TunnelProtocol.NONCE_SIZE));
       case CHALLENGE_RESPONSE:
@@ -98,6 +102,19 @@ public final class TunnelFrameCodec {
         }
       case CONNECTION_END:
         return new TunnelFrame.ConnectionEnd(readLong(body), readString(body));
+      case WINDOW_UPDATE:
+        {
+          long connectionId = readLong(body);
+          int increment = readInt(body);
+          if (increment <= 0) {
+            throw malformed("a window increment must be positive, got " + increment);
+          }
+          return new TunnelFrame.WindowUpdate(connectionId, increment);
+        }
+      case END_ACK:
+        return new TunnelFrame.EndAck(readLong(body));
+      case RESET:
+        return new TunnelFrame.Reset(readLong(body), readString(body));
       case PING:
         return new TunnelFrame.Ping(readLong(body));
       case PONG:
@@ -116,6 +133,9 @@ public final class TunnelFrameCodec {
     if (frame instanceof TunnelFrame.Register f) {
       out.writeBytes(f.peer().toBytes()).writeLong(f.appId());
       writeString(out, f.token());
+      if (f.features() != 0) {
+        out.writeInt(f.features());
+      }
     } else if (frame instanceof TunnelFrame.Challenge f) {
       out.writeBytes(f.nonce());
     } else if (frame instanceof TunnelFrame.ChallengeResponse f) {
@@ -134,6 +154,13 @@ public final class TunnelFrameCodec {
       out.writeByte(f.reason().code());
       writeString(out, f.message());
     } else if (frame instanceof TunnelFrame.ConnectionEnd f) {
+      out.writeLong(f.connectionId());
+      writeString(out, f.reason());
+    } else if (frame instanceof TunnelFrame.WindowUpdate f) {
+      out.writeLong(f.connectionId()).writeInt(f.increment());
+    } else if (frame instanceof TunnelFrame.EndAck f) {
+      out.writeLong(f.connectionId());
+    } else if (frame instanceof TunnelFrame.Reset f) {
       out.writeLong(f.connectionId());
       writeString(out, f.reason());
     } else if (frame instanceof TunnelFrame.Ping f) {

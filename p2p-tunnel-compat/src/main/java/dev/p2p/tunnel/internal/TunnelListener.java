@@ -4,8 +4,7 @@ import dev.p2p.api.ConnectionClosedException;
 import dev.p2p.api.P2PConnection;
 import dev.p2p.api.P2PListener;
 import dev.p2p.api.PeerAddress;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
+import dev.p2p.core.AcceptQueue;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -17,9 +16,8 @@ final class TunnelListener implements P2PListener {
   private final TunnelProvider provider;
   private final String localAddr;
   private final PeerAddress peerAddress;
-  private final ArrayDeque<TunnelConnection> ready = new ArrayDeque<>();
-  private final ArrayDeque<CompletableFuture<P2PConnection>> waiters = new ArrayDeque<>();
-  private boolean closed;
+  private final AcceptQueue<P2PConnection> queue = new AcceptQueue<>(BACKLOG);
+  private volatile boolean closed;
 
   TunnelListener(TunnelProvider provider, String localAddr, PeerAddress peerAddress) {
     this.provider = provider;
@@ -29,41 +27,17 @@ final class TunnelListener implements P2PListener {
 
   /** Offers a new connection; false if closed or the backlog is full. */
   boolean offer(TunnelConnection connection) {
-    CompletableFuture<P2PConnection> waiter;
-    synchronized (this) {
-      if (closed) {
-        return false;
-      }
-      waiter = waiters.poll();
-      if (waiter == null) {
-        if (ready.size() >= BACKLOG) {
-          return false;
-        }
-        ready.add(connection);
-        return true;
-      }
-    }
-    waiter.complete(connection);
-    return true;
+    return queue.offer(connection);
   }
 
+  /** An accept the caller timed out is skipped: the connection goes to the next one. */
   @Override
   public CompletableFuture<P2PConnection> accept() {
-    synchronized (this) {
-      TunnelConnection next = ready.poll();
-      if (next != null) {
-        return CompletableFuture.completedFuture(next);
-      }
-      if (closed) {
-        return CompletableFuture.failedFuture(closedError());
-      }
-      CompletableFuture<P2PConnection> f = new CompletableFuture<>();
-      waiters.add(f);
-      return f;
-    }
+    // The queue's own future: a caller's orTimeout on it is what the queue sees and skips.
+    return queue.accept();
   }
 
-  synchronized boolean isOpen() {
+  boolean isOpen() {
     return !closed;
   }
 
@@ -80,25 +54,12 @@ final class TunnelListener implements P2PListener {
 
   @Override
   public void close() {
-    List<CompletableFuture<P2PConnection>> failing;
-    List<TunnelConnection> unaccepted;
-    synchronized (this) {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      failing = new ArrayList<>(waiters);
-      waiters.clear();
-      unaccepted = new ArrayList<>(ready);
-      ready.clear();
-    }
-    for (CompletableFuture<P2PConnection> f : failing) {
-      f.completeExceptionally(closedError());
-    }
+    closed = true;
+    List<P2PConnection> unaccepted =
+        queue.close(
+            () ->
+                new ConnectionClosedException(
+                    "the listener is closed; call listen() again to accept"));
     provider.listenerClosed(this, unaccepted);
-  }
-
-  private static ConnectionClosedException closedError() {
-    return new ConnectionClosedException("the listener is closed; call listen() again to accept");
   }
 }

@@ -24,6 +24,21 @@ public final class TunnelProtocol {
 
   public static final int FLAG_LAST = 0x01;
 
+  /**
+   * Extension bit in REGISTER's features: per-connection flow control (WINDOW_UPDATE), graceful
+   * close with acknowledgement (END_ACK) and RESET. Both ends of a connection must speak it; a
+   * server relays such connections without ever pausing a client's whole socket for another
+   * client's sake, so a slow receiver holds back only its own connection's sender.
+   */
+  public static final int FEATURE_FLOW_CONTROL = 0x01;
+
+  /**
+   * Payload bytes a sender may have in flight on one connection before its receiver grants more.
+   * Bounds what the server holds per connection; large enough to keep a loopback link busy while
+   * the grant travels back.
+   */
+  public static final int INITIAL_WINDOW = 1024 * 1024;
+
   public static final int NONCE_SIZE = 32;
   public static final int SIGNATURE_SIZE = 64;
 

@@ -3,37 +3,29 @@ package dev.p2p.tunnel.internal;
 import dev.p2p.api.ConfigurationException;
 import dev.p2p.api.ConnectionClosedException;
 import dev.p2p.api.ConnectionFailedException;
-import dev.p2p.api.ConnectionState;
-import dev.p2p.api.NetworkException;
 import dev.p2p.api.P2PConfig;
 import dev.p2p.api.P2PConnection;
 import dev.p2p.api.P2PException;
 import dev.p2p.api.P2PListener;
 import dev.p2p.api.P2PProvider;
-import dev.p2p.api.P2PTimeoutException;
 import dev.p2p.api.PeerAddress;
 import dev.p2p.api.PeerId;
-import dev.p2p.api.PeerNotFoundException;
+import dev.p2p.core.CloseLinger;
+import dev.p2p.core.TransportSettings;
 import dev.p2p.identity.Ed25519Identity;
-import dev.p2p.tunnel.server.ConnectionType;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -53,27 +45,6 @@ public final class TunnelProvider implements P2PProvider {
   public static final String NAME = "tunnel";
 
   private static final Logger log = LoggerFactory.getLogger(TunnelProvider.class);
-  private static final Duration RESUME_RETRY = Duration.ofMillis(200);
-
-  private record ConnKey(PeerId peer, int virtualPort) {}
-
-  private static final class PendingConnect {
-    final int requestId;
-    final TunnelConnection connection;
-    final CompletableFuture<P2PConnection> future; // null when resuming
-    ScheduledFuture<?> timer;
-
-    PendingConnect(
-        int requestId, TunnelConnection connection, CompletableFuture<P2PConnection> future) {
-      this.requestId = requestId;
-      this.connection = connection;
-      this.future = future;
-    }
-
-    boolean resume() {
-      return future == null;
-    }
-  }
 
   private final Ed25519Identity identity;
   private final TunnelClientSettings settings;
@@ -81,13 +52,8 @@ public final class TunnelProvider implements P2PProvider {
   private final EventLoopGroup group;
   private final EventLoop loop;
   private final TunnelSession session;
-
-  // Event loop only (byId is read by nothing else but kept concurrent for stats in tests).
-  private final Map<Long, TunnelConnection> byId = new ConcurrentHashMap<>();
-  private final Map<ConnKey, TunnelConnection> byKey = new HashMap<>();
-  private final Map<Integer, PendingConnect> pending = new HashMap<>();
-  private int nextRequestId = 1;
-  private int nextPort = 1;
+  private final ConnectionTable table = new ConnectionTable();
+  private final Connector connector;
 
   private final List<TunnelListener> listeners = new CopyOnWriteArrayList<>();
   private volatile boolean closed;
@@ -104,6 +70,7 @@ public final class TunnelProvider implements P2PProvider {
     this.group = new MultiThreadIoEventLoopGroup(1, threads, NioIoHandler.newFactory());
     this.loop = group.next();
     this.session = new TunnelSession(this, identity, settings, loop, ssl);
+    this.connector = new Connector(identity.peerId(), session, table, settings, this::openListener);
   }
 
   private static Optional<SslContext> buildSsl(TunnelClientSettings settings) {
@@ -173,20 +140,15 @@ public final class TunnelProvider implements P2PProvider {
             });
   }
 
-  private ConfigurationException alreadyListening() {
-    return new ConfigurationException(
+  private IllegalStateException alreadyListening() {
+    return new IllegalStateException(
         "already listening through tunnel server "
             + session.serverText()
             + "; close that listener before listening again");
   }
 
   private PeerAddress ownAddress() {
-    String host = session.serverHost();
-    if (host.contains(":")) {
-      host = "[" + host + "]";
-    }
-    URI relay = URI.create("tunnel://" + host + ":" + session.serverPort());
-    return new PeerAddress(identity.peerId(), Optional.of(relay), List.of());
+    return new PeerAddress(identity.peerId(), Optional.of(session.serverUri()), List.of());
   }
 
   @Override
@@ -240,381 +202,189 @@ public final class TunnelProvider implements P2PProvider {
       return CompletableFuture.failedFuture(
           new ConnectionClosedException("the tunnel provider is closed"));
     }
-    TunnelConnection connection = new TunnelConnection(session, peer, true, allocatePort(peer));
-    CompletableFuture<P2PConnection> future = new CompletableFuture<>();
-    PendingConnect p = new PendingConnect(nextRequestId++, connection, future);
-    p.timer =
-        session.schedule(
-            () -> {
-              if (pending.remove(p.requestId, p)) {
-                future.completeExceptionally(
-                    new P2PTimeoutException(
-                        "peer "
-                            + peer.shortString()
-                            + " did not answer within "
-                            + settings.connectTimeout().toMillis()
-                            + " ms (P2P_TUNNEL_CONNECT_TIMEOUT_MS)"));
-              }
-            },
-            settings.connectTimeout());
-    pending.put(p.requestId, p);
-    sendRequest(p, false);
-    return future;
+    return connector.open(peer);
   }
 
-  private void sendRequest(PendingConnect p, boolean resume) {
-    TunnelConnection c = p.connection;
-    session.send(
-        new TunnelFrame.ConnectRequest(
-            p.requestId,
-            0,
-            c.peerId(),
-            ConnectionType.NETWORKING_SOCKETS,
-            c.virtualPort(),
-            TunnelConnection.CHANNEL_RELIABLE,
-            resume ? c.nextSendNumber() : 0,
-            resume));
-  }
-
-  /**
-   * Virtual ports are unique per provider; the peer with the smaller id uses even ports and the
-   * other odd ones, so two peers dialling each other never pick the same port.
-   */
-  private int allocatePort(PeerId peer) {
-    int n = nextPort++ & 0x3FFF_FFFF;
-    return (n << 1) | (identity.peerId().compareTo(peer) < 0 ? 0 : 1);
+  private TunnelListener openListener() {
+    for (int i = listeners.size() - 1; i >= 0; i--) {
+      TunnelListener l = listeners.get(i);
+      if (l.isOpen()) {
+        return l;
+      }
+    }
+    return null;
   }
 
   // ---- frames from the server, on the event loop ----
 
   void onFrame(TunnelFrame frame) {
     if (frame instanceof DataFrame data) {
-      TunnelConnection c = byId.get(data.connectionId());
+      TunnelConnection c = table.byId(data.connectionId());
       if (c == null) {
         data.release();
       } else {
         c.onData(data);
       }
-    } else if (frame instanceof TunnelFrame.ConnectRequest r) {
-      if (r.resume()) {
-        onResumeRequest(r);
-      } else {
-        onIncoming(r);
+    } else if (frame instanceof TunnelFrame.WindowUpdate w) {
+      TunnelConnection c = table.byId(w.connectionId());
+      if (c != null) {
+        c.onWindowUpdate(w.increment());
       }
+    } else if (frame instanceof TunnelFrame.ConnectRequest r) {
+      connector.onRequest(r, closed);
     } else if (frame instanceof TunnelFrame.ConnectAccepted a) {
-      onAccepted(a);
+      connector.onAccepted(a, closed);
     } else if (frame instanceof TunnelFrame.FailedConnect f) {
-      onFailed(f);
+      connector.onFailed(f);
     } else if (frame instanceof TunnelFrame.ConnectionEnd e) {
-      onEnd(e);
+      TunnelConnection c = table.byId(e.connectionId());
+      if (c != null) {
+        c.onPeerEnd(e.reason());
+      }
+    } else if (frame instanceof TunnelFrame.EndAck a) {
+      TunnelConnection c = table.byId(a.connectionId());
+      if (c != null) {
+        c.onEndAck();
+      }
+    } else if (frame instanceof TunnelFrame.Reset r) {
+      TunnelConnection c = table.byId(r.connectionId());
+      if (c != null) {
+        c.reset(r.reason(), false);
+      }
     } else {
       log.debug("ignoring unexpected {} from the tunnel server", frame.type());
     }
   }
 
-  private void onIncoming(TunnelFrame.ConnectRequest r) {
-    TunnelListener listener = null;
-    for (int i = listeners.size() - 1; i >= 0 && listener == null; i--) {
-      TunnelListener l = listeners.get(i);
-      if (l.isOpen()) {
-        listener = l;
-      }
-    }
-    if (listener == null || closed) {
-      session.send(
-          new TunnelFrame.FailedConnect(
-              0,
-              r.connectionId(),
-              r.peer(),
-              FailReason.REFUSED,
-              "peer " + identity.peerId() + " is not listening"));
-      return;
-    }
-    TunnelConnection c = new TunnelConnection(session, r.peer(), false, r.virtualPort());
-    c.opened(r.connectionId());
-    byId.put(r.connectionId(), c);
-    byKey.put(new ConnKey(r.peer(), r.virtualPort()), c);
-    // Accept before handing it out: the application may send at once.
-    session.send(new TunnelFrame.ConnectAccepted(0, r.connectionId(), r.peer(), 0));
-    if (!listener.offer(c)) {
-      closeConnection(
-          c, "refused: the listener's backlog of " + TunnelListener.BACKLOG + " is full");
-    }
-  }
-
-  private void onResumeRequest(TunnelFrame.ConnectRequest r) {
-    TunnelConnection c = byKey.get(new ConnKey(r.peer(), r.virtualPort()));
-    String refusal = null;
-    if (c == null || c.isInitiator() || c.state() != ConnectionState.RECONNECTING) {
-      refusal = "the connection no longer exists on peer " + identity.peerId().shortString();
-    } else if (r.nextMessageNumber() != c.nextReceiveNumber()) {
-      refusal = lostMessages(r.nextMessageNumber() - c.nextReceiveNumber());
-    }
-    if (refusal != null) {
-      session.send(
-          new TunnelFrame.FailedConnect(
-              0, r.connectionId(), r.peer(), FailReason.REFUSED, refusal));
-      if (c != null && !c.isInitiator() && c.state() == ConnectionState.RECONNECTING) {
-        closeConnection(c, refusal);
-      }
-      return;
-    }
-    byId.put(r.connectionId(), c);
-    session.send(
-        new TunnelFrame.ConnectAccepted(0, r.connectionId(), r.peer(), c.nextSendNumber()));
-    c.resumed(r.connectionId());
-  }
-
-  private static String lostMessages(long count) {
-    return count
-        + " message(s) sent before the tunnel server went away were lost; the connection is"
-        + " closed so that no message is skipped silently";
-  }
-
-  private void onAccepted(TunnelFrame.ConnectAccepted a) {
-    PendingConnect p = pending.remove(a.requestId());
-    if (p == null) {
-      session.send(
-          new TunnelFrame.ConnectionEnd(a.connectionId(), "the connect request timed out"));
-      return;
-    }
-    p.timer.cancel(false);
-    TunnelConnection c = p.connection;
-    if (p.resume()) {
-      if (c.state() != ConnectionState.RECONNECTING) {
-        session.send(new TunnelFrame.ConnectionEnd(a.connectionId(), "closed while resuming"));
-        return;
-      }
-      byId.put(a.connectionId(), c);
-      if (a.nextMessageNumber() != c.nextReceiveNumber()) {
-        c.resumed(a.connectionId());
-        closeConnection(c, lostMessages(a.nextMessageNumber() - c.nextReceiveNumber()));
-        return;
-      }
-      c.resumed(a.connectionId());
-      return;
-    }
-    if (closed) {
-      session.send(new TunnelFrame.ConnectionEnd(a.connectionId(), "the provider was closed"));
-      return;
-    }
-    byId.put(a.connectionId(), c);
-    byKey.put(new ConnKey(c.peerId(), c.virtualPort()), c);
-    c.opened(a.connectionId());
-    p.future.complete(c);
-  }
-
-  private void onFailed(TunnelFrame.FailedConnect f) {
-    PendingConnect p = pending.remove(f.requestId());
-    if (p == null) {
-      return;
-    }
-    p.timer.cancel(false);
-    if (p.resume()) {
-      TunnelConnection c = p.connection;
-      if (c.state() != ConnectionState.RECONNECTING) {
-        return;
-      }
-      if (f.reason() == FailReason.UNKNOWN_DESTINATION) {
-        // The peer has not re-registered yet; its RECONNECTING deadline bounds the retries.
-        session.schedule(() -> resume(c), RESUME_RETRY);
-      } else {
-        closeConnection(c, "could not resume: " + f.message());
-      }
-      return;
-    }
-    p.future.completeExceptionally(connectFailure(f));
-  }
-
-  private P2PException connectFailure(TunnelFrame.FailedConnect f) {
-    String peer = f.peer().shortString();
-    switch (f.reason()) {
-      case UNKNOWN_DESTINATION:
-        return new PeerNotFoundException(
-            f.message()
-                + "; peer "
-                + peer
-                + " must call listen() with the same tunnel server and app id");
-      case REFUSED:
-        return new ConnectionFailedException("peer " + peer + " refused: " + f.message());
-      case LIMIT_REACHED:
-        return new ConnectionFailedException("the tunnel server refused: " + f.message());
-      default:
-        return new ConnectionFailedException("connecting to " + peer + " failed: " + f.message());
-    }
-  }
-
-  private void onEnd(TunnelFrame.ConnectionEnd e) {
-    TunnelConnection c = byId.remove(e.connectionId());
-    if (c == null) {
-      return;
-    }
-    byKey.remove(new ConnKey(c.peerId(), c.virtualPort()));
-    session.send(new TunnelFrame.ConnectionEnd(e.connectionId(), "end acknowledged"));
-    c.disconnecting(e.reason());
-    c.closed(e.reason());
-  }
-
-  /** Closes a connection from this side and tells the peer why. Event loop only. */
-  /** Ends a connection with one reason for both sides. */
-  void closeConnection(TunnelConnection c, String reason) {
-    closeConnection(c, reason, reason);
-  }
-
-  /**
-   * Ends a connection: {@code reason} is what this side's listeners see, {@code peerReason} what
-   * the end frame tells the peer (a local close reads "closed by the peer" over there).
-   */
-  void closeConnection(TunnelConnection c, String reason, String peerReason) {
-    if (c.state() == ConnectionState.CLOSED) {
-      return;
-    }
-    long id = c.connectionId();
-    boolean tellPeer =
-        (c.state() == ConnectionState.CONNECTED || c.state() == ConnectionState.DISCONNECTING)
-            && id != 0
-            && byId.get(id) == c;
-    c.disconnecting(reason); // no send can slip in after this
-    byKey.remove(new ConnKey(c.peerId(), c.virtualPort()), c);
-    if (tellPeer) {
-      byId.remove(id, c);
-      session.sendOrdered(c.outbound(), new TunnelFrame.ConnectionEnd(id, peerReason));
-    }
-    // The end frame is queued behind every accepted message: nothing is left to do for us.
-    c.closed(reason);
-  }
-
-  /** A connection broke its contract (bad numbering, too large): close it, say why. */
-  void failConnection(TunnelConnection c, String reason) {
-    log.debug("closing {}: {}", c, reason);
-    closeConnection(c, reason);
+  /** A connection is closed (or reset): its id and port are free. Event loop only. */
+  void forget(TunnelConnection c) {
+    table.remove(c);
   }
 
   // ---- session events, on the event loop ----
 
   void sessionRegistered(boolean reconnect) {
-    if (!reconnect) {
-      return;
+    if (reconnect) {
+      connector.resumeAll();
     }
-    for (TunnelConnection c : List.copyOf(byKey.values())) {
-      if (c.isInitiator() && c.state() == ConnectionState.RECONNECTING) {
-        resume(c);
-      }
-    }
-  }
-
-  private void resume(TunnelConnection c) {
-    if (c.state() != ConnectionState.RECONNECTING || !session.isRegistered()) {
-      return;
-    }
-    PendingConnect p = new PendingConnect(nextRequestId++, c, null);
-    p.timer =
-        session.schedule(
-            () -> {
-              if (pending.remove(p.requestId, p)) {
-                resume(c);
-              }
-            },
-            settings.connectTimeout());
-    pending.put(p.requestId, p);
-    sendRequest(p, true);
   }
 
   void sessionLost(String reason) {
-    for (PendingConnect p : List.copyOf(pending.values())) {
-      if (!p.resume()) {
-        pending.remove(p.requestId);
-        p.timer.cancel(false);
-        p.future.completeExceptionally(
-            new NetworkException(
-                reason
-                    + " while connecting to "
-                    + p.connection.peerId().shortString()
-                    + "; retry"));
-      }
-    }
-    byId.clear();
-    for (TunnelConnection c : List.copyOf(byKey.values())) {
+    connector.sessionLost(reason);
+    table.clearIds();
+    for (TunnelConnection c : table.snapshot()) {
       c.serverLost(reason, settings.reconnectTimeout());
     }
   }
 
   void sessionFailed(P2PException error) {
-    for (PendingConnect p : List.copyOf(pending.values())) {
-      pending.remove(p.requestId);
-      p.timer.cancel(false);
-      if (p.future != null) {
-        p.future.completeExceptionally(error);
-      }
-    }
-    for (TunnelConnection c : List.copyOf(byKey.values())) {
-      closeConnection(c, error.getMessage());
+    connector.failAll(error);
+    for (TunnelConnection c : table.snapshot()) {
+      c.reset(error.getMessage(), true);
     }
     for (TunnelListener l : listeners) {
       l.close();
     }
   }
 
-  void listenerClosed(TunnelListener listener, List<TunnelConnection> unaccepted) {
+  void listenerClosed(TunnelListener listener, List<P2PConnection> unaccepted) {
     synchronized (listeners) {
       listeners.remove(listener);
     }
     if (!unaccepted.isEmpty()) {
       session.execute(
           () -> {
-            for (TunnelConnection c : unaccepted) {
-              closeConnection(c, "the listener was closed before the connection was accepted");
+            for (P2PConnection c : unaccepted) {
+              ((TunnelConnection) c)
+                  .fail("the listener was closed before the connection was accepted");
             }
           });
     }
   }
 
-  /** Closes listeners and connections (telling peers), leaves the server, ends the thread. */
+  /**
+   * Closes listeners, then every connection gracefully, waits for their close futures up to the
+   * linger ({@code P2P_CLOSE_LINGER_MS}), resets what is left, leaves the server and ends the
+   * thread. Called on the provider's own thread (from a callback) it cannot wait: it resets at
+   * once.
+   */
   @Override
   public void close() {
     if (closed) {
       return;
     }
     closed = true;
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    Runnable shutdown =
-        () -> {
-          try {
-            for (TunnelListener l : List.copyOf(listeners)) {
-              l.close();
-            }
-            ConnectionClosedException error =
-                new ConnectionClosedException("the tunnel provider is closed");
-            for (PendingConnect p : List.copyOf(pending.values())) {
-              p.timer.cancel(false);
-              if (p.future != null) {
-                p.future.completeExceptionally(error);
+    Duration linger = loop.inEventLoop() ? Duration.ZERO : settings.transport().closeLinger();
+    CompletableFuture<List<CompletableFuture<Void>>> closing =
+        onLoopValue(() -> beginShutdown(!linger.isZero()));
+    List<CompletableFuture<Void>> closeFutures = awaitLoop(closing, List.of());
+    if (!CloseLinger.await(closeFutures, linger) && !linger.isZero()) {
+      log.debug("connections still closing after {} ms; resetting them", linger.toMillis());
+    }
+    String reset =
+        "the provider was closed before the peer acknowledged everything ("
+            + TransportSettings.CLOSE_LINGER_MS
+            + "="
+            + linger.toMillis()
+            + ")";
+    awaitLoop(
+        onLoopValue(
+            () -> {
+              for (TunnelConnection c : table.snapshot()) {
+                c.reset(reset, true);
               }
-            }
-            pending.clear();
-            for (TunnelConnection c : List.copyOf(byKey.values())) {
-              closeConnection(c, "the peer's provider was closed");
-            }
-            session.close();
-          } finally {
-            done.complete(null);
-          }
-        };
+              session.close();
+              return null;
+            }),
+        null);
     if (loop.inEventLoop()) {
-      shutdown.run();
       group.shutdownGracefully(0, 2, TimeUnit.SECONDS);
       return;
     }
-    try {
-      loop.execute(shutdown);
-      done.get(5, TimeUnit.SECONDS);
-    } catch (RejectedExecutionException e) {
-      // never started or already shut down
-    } catch (Exception e) {
-      log.warn("closing the tunnel provider took too long", e);
-    }
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     threads.joinAll(Duration.ofSeconds(2));
+  }
+
+  /** Closes listeners, fails pending connects, begins closing every connection. Event loop. */
+  private List<CompletableFuture<Void>> beginShutdown(boolean graceful) {
+    for (TunnelListener l : List.copyOf(listeners)) {
+      l.close();
+    }
+    connector.failAll(new ConnectionClosedException("the tunnel provider is closed"));
+    List<CompletableFuture<Void>> futures = new ArrayList<>();
+    if (graceful) {
+      for (TunnelConnection c : table.snapshot()) {
+        c.beginClose("the provider was closed");
+        futures.add(c.closeFuture());
+      }
+    }
+    return futures;
+  }
+
+  /** A bounded wait for work on the loop; {@code fallback} if the loop is gone or stuck. */
+  private static <T> T awaitLoop(CompletableFuture<T> f, T fallback) {
+    try {
+      T v = f.get(5, TimeUnit.SECONDS);
+      return v == null ? fallback : v;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return fallback;
+    } catch (Exception e) {
+      log.warn("closing the tunnel provider took too long", e);
+      return fallback;
+    }
+  }
+
+  /** Runs {@code action} on the loop (inline if already there); null once the loop is gone. */
+  private <T> CompletableFuture<T> onLoopValue(Supplier<T> action) {
+    if (loop.inEventLoop()) {
+      return CompletableFuture.completedFuture(action.get());
+    }
+    try {
+      return CompletableFuture.supplyAsync(action, loop);
+    } catch (RejectedExecutionException e) {
+      return CompletableFuture.completedFuture(null);
+    }
   }
 
   @Override
@@ -622,12 +392,8 @@ public final class TunnelProvider implements P2PProvider {
     return "TunnelProvider[" + identity.peerId().shortString() + "]";
   }
 
-  /** For tests: connections currently open or resuming. */
+  /** For tests: connections currently open, closing or resuming. */
   int openConnectionCount() {
-    return byKey.size();
-  }
-
-  List<TunnelConnection> connectionsSnapshot() {
-    return new ArrayList<>(byKey.values());
+    return table.size();
   }
 }

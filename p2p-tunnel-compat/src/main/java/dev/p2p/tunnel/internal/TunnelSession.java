@@ -4,9 +4,11 @@ import dev.p2p.api.AuthenticationFailedException;
 import dev.p2p.api.ConfigurationException;
 import dev.p2p.api.ConnectionClosedException;
 import dev.p2p.api.ConnectionFailedException;
-import dev.p2p.api.NetworkException;
 import dev.p2p.api.P2PException;
 import dev.p2p.api.P2PTimeoutException;
+import dev.p2p.api.Path;
+import dev.p2p.core.Timeouts;
+import dev.p2p.core.TransportSettings;
 import dev.p2p.identity.Ed25519Identity;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -24,14 +26,9 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.Iterator;
-import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -67,15 +64,13 @@ final class TunnelSession {
     CLOSED
   }
 
-  private record Waiter(TunnelConnection connection, CompletableFuture<Void> future) {}
-
   private final TunnelProvider provider;
   private final Ed25519Identity identity;
   private final TunnelClientSettings settings;
   private final EventLoop loop;
   private final Optional<SslContext> ssl;
-  private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
-  private final Set<TunnelConnection> readPausedBy = new HashSet<>();
+  private final WritableWaiters writable =
+      new WritableWaiters(() -> this.outbound, this::serverText);
 
   private volatile Phase phase = Phase.IDLE;
   private volatile Channel channel;
@@ -128,12 +123,17 @@ final class TunnelSession {
     return phase == Phase.REGISTERED;
   }
 
-  String serverHost() {
-    return server.getHostString();
+  /** The server as {@code tunnel://host:port}: the relay of every connection's path. */
+  URI serverUri() {
+    String host = server.getHostString();
+    if (host.contains(":")) {
+      host = "[" + host + "]";
+    }
+    return URI.create("tunnel://" + host + ":" + server.getPort());
   }
 
-  int serverPort() {
-    return server.getPort();
+  Path path() {
+    return Path.relayed(serverUri());
   }
 
   /** The server this session uses, as {@code host:port}. */
@@ -208,30 +208,22 @@ final class TunnelSession {
   }
 
   /** A copy of {@code f} that fails with a timeout on the event loop (no extra threads). */
-  <T> CompletableFuture<T> withTimeout(CompletableFuture<T> f, Duration timeout, String what) {
-    CompletableFuture<T> result = new CompletableFuture<>();
-    ScheduledFuture<?> timer =
-        schedule(
-            () ->
-                result.completeExceptionally(
-                    new P2PTimeoutException(
-                        what
-                            + " took longer than "
-                            + timeout.toMillis()
-                            + " ms; check that the server at "
-                            + serverText()
-                            + " runs (P2P_TUNNEL_CONNECT_TIMEOUT_MS)")),
-            timeout);
-    f.whenComplete(
-        (v, e) -> {
-          timer.cancel(false);
-          if (e != null) {
-            result.completeExceptionally(e);
-          } else {
-            result.complete(v);
-          }
-        });
-    return result;
+  private <T> CompletableFuture<T> withTimeout(
+      CompletableFuture<T> f, Duration timeout, String what) {
+    return Timeouts.failAfter(
+        f.copy(),
+        timeout,
+        loop,
+        () ->
+            new P2PTimeoutException(
+                what
+                    + " took longer than "
+                    + timeout.toMillis()
+                    + " ms; check that the server at "
+                    + serverText()
+                    + " runs ("
+                    + TransportSettings.CONNECT_TIMEOUT_MS
+                    + ")"));
   }
 
   private void startAttempt() {
@@ -243,7 +235,9 @@ final class TunnelSession {
     }
     InetSocketAddress target = new InetSocketAddress(server.getHostString(), server.getPort());
     if (target.isUnresolved()) {
-      attemptFailed(new NetworkException("cannot resolve tunnel server host " + serverText()));
+      attemptFailed(
+          new ConnectionFailedException(
+              "cannot resolve tunnel server host " + serverText() + "; check P2P_TUNNEL_SERVER"));
       return;
     }
     Bootstrap bootstrap =
@@ -277,7 +271,7 @@ final class TunnelSession {
         f -> {
           if (!f.isSuccess()) {
             attemptFailed(
-                new NetworkException(
+                new ConnectionFailedException(
                     "cannot reach the tunnel server at "
                         + serverText()
                         + ": "
@@ -342,32 +336,31 @@ final class TunnelSession {
     TunnelFrameDecoder decoder = ch.pipeline().get(TunnelFrameDecoder.class);
     decoder.maxFrameSize(Math.max(frame.maxFrameSize(), 64 * 1024));
     phase = Phase.REGISTERED;
-    // A new channel starts reading even if a connection still has too much unread: the resume
-    // frames must get through. That connection pauses the channel again on its next data frame.
-    readPausedBy.clear();
-    long interval = settings.pingInterval().toNanos();
+    long interval = settings.transport().keepAlive().toNanos();
     if (frame.idleTimeoutMillis() > 0) {
       interval = Math.min(interval, TimeUnit.MILLISECONDS.toNanos(frame.idleTimeoutMillis()) / 3);
     }
     long every = Math.max(interval, TimeUnit.MILLISECONDS.toNanos(10));
     // The first ping goes at once, so stats().rtt() has a sample one round trip after registering.
-    pingTask = loop.scheduleAtFixedRate(() -> ping(ch, every), 0, every, TimeUnit.NANOSECONDS);
+    pingTask = loop.scheduleAtFixedRate(() -> ping(ch), 0, every, TimeUnit.NANOSECONDS);
     log.debug("registered {} with {}", identity.peerId().shortString(), serverText());
     registered.complete(null);
     provider.sessionRegistered(reconnect);
   }
 
-  private void ping(Channel ch, long intervalNanos) {
+  private void ping(Channel ch) {
     if (!ch.isActive()) {
       return;
     }
     long now = System.nanoTime();
-    if (!readPausedBy.isEmpty()) {
-      // Paused because the application reads slowly: still take one read per interval, so a
-      // closed server, an end frame or a resume request is noticed (overshoot: one socket read).
-      ch.read();
-    } else if (now - lastReadNanos > 3 * intervalNanos) {
-      log.debug("tunnel server {} silent for 3 ping intervals; reconnecting", serverText());
+    // The channel is always read (flow control is per connection), so silence means the server.
+    long idle = settings.transport().idleTimeout().toNanos();
+    if (now - lastReadNanos > idle) {
+      log.info(
+          "no frame from tunnel server {} for {} ms ({}); reconnecting",
+          serverText(),
+          TimeUnit.NANOSECONDS.toMillis(now - lastReadNanos),
+          TransportSettings.IDLE_TIMEOUT_MS);
       ch.close();
       return;
     }
@@ -404,84 +397,16 @@ final class TunnelSession {
 
   /** Completes when the queue toward the server has room: a send is then accepted. */
   CompletableFuture<Void> whenWritable(OutboundQueue queue, TunnelConnection connection) {
-    if (queue.hasRoom()) {
-      return CompletableFuture.completedFuture(null);
-    }
-    CompletableFuture<Void> f = new CompletableFuture<>();
-    synchronized (waiters) {
-      waiters.add(new Waiter(connection, f));
-    }
-    try {
-      queue.channel().eventLoop().execute(this::drainWaiters);
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      failWaiters(connection, new ConnectionClosedException("the tunnel provider is closed"));
-    }
-    return f;
+    return writable.whenWritable(queue, connection);
   }
 
   private void drainWaiters() {
-    OutboundQueue queue = outbound;
-    boolean active = queue != null && queue.channel().isActive();
-    while (true) {
-      Waiter w;
-      synchronized (waiters) {
-        if (active && !queue.hasRoom()) {
-          return;
-        }
-        w = waiters.poll();
-      }
-      if (w == null) {
-        return;
-      }
-      if (active) {
-        w.future().complete(null);
-      } else {
-        w.future()
-            .completeExceptionally(
-                new NetworkException(
-                    "the connection to the tunnel server "
-                        + serverText()
-                        + " was lost before the message was accepted; if it did not reach the"
-                        + " peer, the connection closes when it resumes and says so"));
-      }
-    }
+    writable.drain();
   }
 
   /** Fails the sends of one connection still waiting for room. */
   void failWaiters(TunnelConnection connection, RuntimeException error) {
-    List<CompletableFuture<Void>> failing = new ArrayList<>();
-    synchronized (waiters) {
-      for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
-        Waiter w = it.next();
-        if (w.connection() == connection) {
-          it.remove();
-          failing.add(w.future());
-        }
-      }
-    }
-    for (CompletableFuture<Void> f : failing) {
-      f.completeExceptionally(error);
-    }
-  }
-
-  /** Stops reading from the server while {@code connection} has too much unread. */
-  void pauseReading(TunnelConnection connection) {
-    if (!readPausedBy.add(connection)) {
-      return;
-    }
-    Channel ch = channel;
-    if (ch != null) {
-      ch.config().setAutoRead(false);
-    }
-  }
-
-  void resumeReading(TunnelConnection connection) {
-    if (readPausedBy.remove(connection) && readPausedBy.isEmpty()) {
-      Channel ch = channel;
-      if (ch != null && phase == Phase.REGISTERED) {
-        ch.config().setAutoRead(true);
-      }
-    }
+    writable.fail(connection, error);
   }
 
   void close() {
@@ -513,7 +438,11 @@ final class TunnelSession {
       lastReadNanos = System.nanoTime();
       send(
           ctx.channel(),
-          new TunnelFrame.Register(identity.peerId(), settings.appId(), settings.token()));
+          new TunnelFrame.Register(
+              identity.peerId(),
+              settings.appId(),
+              settings.token(),
+              TunnelProtocol.FEATURE_FLOW_CONTROL));
       ctx.fireChannelActive();
     }
 
@@ -544,6 +473,10 @@ final class TunnelSession {
 
     private void onError(TunnelFrame.Error error, ChannelHandlerContext ctx) {
       String text = "tunnel server " + serverText() + " closed the session: " + error.message();
+      if (phase != Phase.REGISTERED && error.code() == ErrorCode.MALFORMED_FRAME) {
+        // A server older than flow control cannot read this client's REGISTER.
+        text += " (a server without flow control? upgrade the tunnel server before its clients)";
+      }
       log.debug("{} ({})", text, error.code());
       if (error.code().isPermanent()) {
         permanentError =
@@ -577,7 +510,7 @@ final class TunnelSession {
           provider.sessionLost("the connection to the tunnel server " + serverText() + " was lost");
         }
         attemptFailed(
-            new NetworkException(
+            new ConnectionFailedException(
                 "the tunnel server "
                     + serverText()
                     + " closed the connection before registration completed"));

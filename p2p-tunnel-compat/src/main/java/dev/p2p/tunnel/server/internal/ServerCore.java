@@ -38,6 +38,7 @@ public final class ServerCore {
   private final Set<PeerId> banned = ConcurrentHashMap.newKeySet();
   private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
   private final Map<Long, PeerId> endedBy = new ConcurrentHashMap<>();
+  private final RateLimitedLog events;
   private boolean shuttingDown; // guarded by this
 
   private record Pending(ServerSession requester, int requestId) {}
@@ -46,6 +47,12 @@ public final class ServerCore {
     this.settings = settings;
     this.relay = relay;
     this.banned.addAll(banned);
+    this.events = RateLimitedLog.of(log, settings.ticker());
+  }
+
+  /** Rejections, timeouts and kicks, logged at INFO and rate-limited per reason. */
+  public RateLimitedLog events() {
+    return events;
   }
 
   public ServerSettings settings() {
@@ -149,25 +156,24 @@ public final class ServerCore {
   }
 
   private static void link(long id, ServerSession a, ServerSession b) {
-    a.routes.put(id, b);
-    b.routes.put(id, a);
+    Route[] pair = Route.pair(a, b);
+    a.routes.put(id, pair[0]);
+    b.routes.put(id, pair[1]);
   }
 
-  private static void unlink(long id, ServerSession a, ServerSession b) {
-    if (a != null) {
-      a.routes.remove(id);
-    }
-    if (b != null) {
-      b.routes.remove(id);
+  private static void unlink(long id, ServerSession a, Route toB) {
+    a.routes.remove(id);
+    if (toB != null) {
+      toB.target.routes.remove(id);
     }
   }
 
   /** Closes a connection and tells the other end (if it is still there) why. */
   private void endConnection(long id, ServerSession from, String reason) {
     from.connectionIds.remove(id);
-    ServerSession routed = from.routes.remove(id);
+    Route routed = from.routes.remove(id);
     if (routed != null) {
-      routed.routes.remove(id);
+      routed.target.routes.remove(id);
     }
     Optional<RelayConnection> rc = relay.getConnection(id);
     relay.closeConnection(id);
@@ -186,7 +192,7 @@ public final class ServerCore {
           new TunnelFrame.FailedConnect(
               p.requestId(), id, from.peer(), FailReason.DESTINATION_GONE, reason));
     } else {
-      otherSession.send(new TunnelFrame.ConnectionEnd(id, reason));
+      otherSession.sendEnd(id, reason);
     }
   }
 
@@ -208,6 +214,18 @@ public final class ServerCore {
               + " is not registered with this tunnel server (app "
               + from.appId()
               + ")");
+      return;
+    }
+    if (from.flowControl() != target.flowControl()) {
+      ServerSession older = from.flowControl() ? target : from;
+      fail(
+          from,
+          request,
+          FailReason.REFUSED,
+          "peer "
+              + older.peer().shortString()
+              + " uses a tunnel client without flow control; both ends of a connection must"
+              + " speak it: upgrade that client");
       return;
     }
     RelayConnection rc;
@@ -276,8 +294,16 @@ public final class ServerCore {
         request.channel());
   }
 
-  private static void fail(
+  private void fail(
       ServerSession from, TunnelFrame.ConnectRequest request, FailReason reason, String message) {
+    events.info(
+        "connect-" + reason.name(),
+        "refused a connect from "
+            + from.describe()
+            + " to "
+            + request.peer().shortString()
+            + ": "
+            + message);
     from.send(
         new TunnelFrame.FailedConnect(request.requestId(), 0, request.peer(), reason, message));
   }
@@ -290,7 +316,7 @@ public final class ServerCore {
         || rc.isEmpty()
         || !rc.get().target().equals(from.peer())
         || !from.connectionIds.contains(id)) {
-      from.send(new TunnelFrame.ConnectionEnd(id, "no such connection request on the server"));
+      from.sendEnd(id, "no such connection request on the server");
       return;
     }
     pending.remove(id);
@@ -323,13 +349,25 @@ public final class ServerCore {
     if (!from.connectionIds.contains(id)) {
       return; // already gone: both ends know
     }
+    Route toOther = from.routes.get(id);
+    if (toOther != null && toOther.flowControlled) {
+      // Graceful close with acknowledgement: the END goes behind the data (same channel, same
+      // order), the route stays up for the other end's data and END, and the connection is gone
+      // once both ENDs are acknowledged.
+      if (!toOther.endSent) {
+        toOther.endSent = true;
+        relay.updateState(id, RelayConnectionState.DISCONNECTING);
+        toOther.target.send(end);
+      }
+      return;
+    }
     RelayConnectionState state = relay.getState(id);
     PeerId first = endedBy.get(id);
     if (state == RelayConnectionState.CONNECTED) {
       relay.updateState(id, RelayConnectionState.DISCONNECTING);
       endedBy.put(id, from.peer());
       from.connectionIds.remove(id);
-      unlink(id, from, from.routes.get(id));
+      unlink(id, from, toOther);
       PeerId other = relay.getDestinationPeer(id, from.peer()).orElse(null);
       ServerSession otherSession = other == null ? null : sessions.get(other);
       if (otherSession != null && otherSession.connectionIds.contains(id)) {
@@ -348,8 +386,33 @@ public final class ServerCore {
     }
   }
 
+  /** The other end has read up to this session's peer's END. */
+  synchronized void onEndAck(ServerSession from, long id) {
+    Route toOther = from.routes.get(id);
+    if (toOther == null || !toOther.flowControlled || !toOther.reverse.endSent || toOther.ackSent) {
+      return; // not for an END that passed here: nothing to acknowledge
+    }
+    toOther.ackSent = true;
+    toOther.target.send(new TunnelFrame.EndAck(id));
+    if (toOther.reverse.ackSent) {
+      from.connectionIds.remove(id);
+      toOther.target.connectionIds.remove(id);
+      unlink(id, from, toOther);
+      relay.closeConnection(id);
+      endedBy.remove(id);
+    }
+  }
+
+  /** A client reset a connection: gone at once, and the other end is told. */
+  synchronized void onReset(ServerSession from, long id, String reason) {
+    if (from.connectionIds.contains(id)) {
+      endConnection(id, from, reason);
+    }
+  }
+
   /** Removes stale relay connections and tells their ends. */
   public synchronized void cleanupStale() {
+    events.flush();
     for (RelayConnection rc : relay.cleanupStaleConnections()) {
       endedBy.remove(rc.id());
       Pending p = pending.remove(rc.id());
@@ -365,7 +428,7 @@ public final class ServerCore {
                 new TunnelFrame.FailedConnect(
                     p.requestId(), rc.id(), rc.target(), FailReason.DESTINATION_GONE, reason));
           } else {
-            s.send(new TunnelFrame.ConnectionEnd(rc.id(), reason));
+            s.sendEnd(rc.id(), reason);
           }
         }
       }

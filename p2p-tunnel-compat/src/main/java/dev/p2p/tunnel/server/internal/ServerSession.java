@@ -57,7 +57,7 @@ public final class ServerSession extends ChannelInboundHandlerAdapter {
    * For each CONNECTED connection, the session at its other end: the data path's only lookup. Kept
    * by {@link ServerCore} under its lock, together with {@link #connectionIds}.
    */
-  final Map<Long, ServerSession> routes = new ConcurrentHashMap<>();
+  final Map<Long, Route> routes = new ConcurrentHashMap<>();
 
   /** Sessions paused because this session's queue was full; woken when it drains. */
   private final Set<ServerSession> waiters = ConcurrentHashMap.newKeySet();
@@ -66,6 +66,7 @@ public final class ServerSession extends ChannelInboundHandlerAdapter {
   private volatile Phase phase = Phase.AWAITING_REGISTER;
   private volatile PeerId peer;
   private volatile long appId;
+  private volatile int features;
   private String token = "";
   private byte[] nonce;
   private ScheduledFuture<?> registrationTimer;
@@ -87,6 +88,11 @@ public final class ServerSession extends ChannelInboundHandlerAdapter {
 
   Channel channel() {
     return channel;
+  }
+
+  /** True if the client speaks the flow-control extension. */
+  boolean flowControl() {
+    return (features & TunnelProtocol.FEATURE_FLOW_CONTROL) != 0;
   }
 
   boolean isRegistered() {
@@ -154,6 +160,16 @@ public final class ServerSession extends ChannelInboundHandlerAdapter {
           requireRegistered(frame);
           core.onConnectionEnd(this, (TunnelFrame.ConnectionEnd) frame);
         }
+        case WINDOW_UPDATE -> onWindowUpdate((TunnelFrame.WindowUpdate) frame);
+        case END_ACK -> {
+          requireFlowControl(frame);
+          core.onEndAck(this, ((TunnelFrame.EndAck) frame).connectionId());
+        }
+        case RESET -> {
+          requireFlowControl(frame);
+          TunnelFrame.Reset reset = (TunnelFrame.Reset) frame;
+          core.onReset(this, reset.connectionId(), reset.reason());
+        }
         case ERROR -> {
           TunnelFrame.Error error = (TunnelFrame.Error) frame;
           log.debug("client {} reported {}: {}", describe(), error.code(), error.message());
@@ -176,6 +192,25 @@ public final class ServerSession extends ChannelInboundHandlerAdapter {
     }
   }
 
+  private void requireFlowControl(TunnelFrame frame) {
+    requireRegistered(frame);
+    if (!flowControl()) {
+      throw new TunnelProtocolException(
+          ErrorCode.UNEXPECTED_FRAME, frame.type() + " from a client without flow control");
+    }
+  }
+
+  /** The receiver lets its sender send more: credit the sender's route, pass the grant on. */
+  private void onWindowUpdate(TunnelFrame.WindowUpdate update) {
+    requireFlowControl(update);
+    Route toSender = routes.get(update.connectionId());
+    if (toSender == null || !toSender.flowControlled) {
+      return; // ending: nothing more to send
+    }
+    toSender.reverse.credit.addAndGet(update.increment());
+    toSender.target.send(update);
+  }
+
   private static void release(TunnelFrame frame) {
     if (frame instanceof DataFrame data) {
       data.release();
@@ -188,6 +223,7 @@ public final class ServerSession extends ChannelInboundHandlerAdapter {
     }
     peer = register.peer();
     appId = register.appId();
+    features = register.features();
     token = register.token();
     if (core.isBanned(peer)) {
       kick(ErrorCode.BANNED, "peer " + peer + " is banned from this tunnel server");
@@ -238,20 +274,31 @@ public final class ServerSession extends ChannelInboundHandlerAdapter {
   private void relay(DataFrame data) {
     requireRegistered(data);
     long id = data.connectionId();
-    ServerSession target = routes.get(id);
-    if (target == null) {
+    Route route = routes.get(id);
+    if (route == null) {
       data.release();
       if (!connectionIds.contains(id)) {
-        send(new TunnelFrame.ConnectionEnd(id, "no such connection on the tunnel server"));
+        sendEnd(id, "no such connection on the tunnel server");
       } // else: connecting or ending; both ends are told by the connect and end frames
       return;
+    }
+    ServerSession target = route.target;
+    if (route.flowControlled && route.credit.addAndGet(-data.payloadLength()) < 0) {
+      throw new TunnelProtocolException(
+          ErrorCode.FLOW_CONTROL,
+          "connection "
+              + id
+              + ": sent more than the receiver granted; a client must wait for"
+              + " WINDOW_UPDATE");
     }
     core.relay().recordPacketRelayed(id, data.payloadLength());
     target.channel.write(data.frame(), target.channel.voidPromise());
     if (!toFlush.contains(target)) {
       toFlush.add(target);
     }
-    if (!target.channel.isWritable()) {
+    // Flow-controlled senders are bounded by their windows: their socket is never paused for a
+    // slow receiver, so their other connections and their pings go on.
+    if (!route.flowControlled && !target.channel.isWritable()) {
       blockOn(target);
     }
   }
@@ -328,6 +375,17 @@ public final class ServerSession extends ChannelInboundHandlerAdapter {
     channel.writeAndFlush(TunnelFrameCodec.encode(channel.alloc(), frame), channel.voidPromise());
   }
 
+  /**
+   * Tells this client that a connection ended without a graceful close (the other end left, the
+   * connection went stale): RESET for a client with flow control, the older CONNECTION_END else.
+   */
+  void sendEnd(long id, String reason) {
+    send(
+        flowControl()
+            ? new TunnelFrame.Reset(id, reason)
+            : new TunnelFrame.ConnectionEnd(id, reason));
+  }
+
   /** Tells the client why, then closes its session. Safe from any thread. */
   void kick(ErrorCode code, String message) {
     if (!channel.eventLoop().inEventLoop()) {
@@ -338,7 +396,8 @@ public final class ServerSession extends ChannelInboundHandlerAdapter {
       return;
     }
     phase = Phase.CLOSED;
-    log.debug("closing session of {}: {} {}", describe(), code, message);
+    core.events()
+        .info(code.name(), "closing session of " + describe() + ": " + code + " " + message);
     channel
         .writeAndFlush(
             TunnelFrameCodec.encode(channel.alloc(), new TunnelFrame.Error(code, message)))

@@ -1,8 +1,13 @@
-package dev.p2p.api;
+package dev.p2p.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.p2p.api.internal.ConnectionListeners;
+import dev.p2p.api.ConnectionListener;
+import dev.p2p.api.ConnectionState;
+import dev.p2p.api.ConnectionStateEvent;
+import dev.p2p.api.Path;
+import dev.p2p.api.PathChangeEvent;
+import dev.p2p.api.PeerId;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,0 +1,136 @@
+package dev.p2p.tunnel;
+
+import static dev.p2p.tunnel.Futures.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.p2p.api.ConnectionClosedException;
+import dev.p2p.api.P2P;
+import dev.p2p.api.P2PConfig;
+import dev.p2p.api.P2PConnection;
+import dev.p2p.api.P2PListener;
+import dev.p2p.api.P2PProvider;
+import dev.p2p.tunnel.server.TunnelServer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Issue 10, findings 1 and 5 on the tunnel: close() and provider.close() lose nothing. */
+class TunnelCloseDeliveryTest {
+  private final TunnelServer server = TunnelServer.builder().port(0).start();
+  private final List<AutoCloseable> closing = new ArrayList<>();
+
+  @AfterEach
+  void stop() throws Exception {
+    for (int i = closing.size() - 1; i >= 0; i--) {
+      closing.get(i).close();
+    }
+    server.close();
+  }
+
+  private P2PProvider open(String linger) {
+    return open(linger, "16777216");
+  }
+
+  private P2PProvider open(String linger, String receiveBuffer) {
+    P2PProvider p =
+        P2P.open(
+            P2PConfig.builder()
+                .implementation("tunnel")
+                .set("P2P_TUNNEL_SERVER", "127.0.0.1:" + server.port())
+                .set("P2P_CLOSE_LINGER_MS", linger)
+                .set("P2P_TUNNEL_RECEIVE_BUFFER", receiveBuffer)
+                .build());
+    closing.add(p);
+    return p;
+  }
+
+  /**
+   * 1,000 sends, all accepted, then close(), provider.close() and exit, in another JVM: the
+   * receiver gets all 1,000 in order, then the graceful end.
+   */
+  @Test
+  void aSenderThatExitsRightAfterProviderCloseDeliversEverything() throws Exception {
+    int count = 1000;
+    int size = 16 * 1024; // 16 MB: far more than the window, so the close overtakes nothing
+    P2PProvider receiver = open("5000");
+    P2PListener listener = await(receiver.listen(""));
+    CompletableFuture<P2PConnection> in = listener.accept();
+    Process sender =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                CloseSenderMain.class.getName(),
+                Integer.toString(server.port()),
+                receiver.localPeerId().toString(),
+                Integer.toString(count),
+                Integer.toString(size))
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    try {
+      P2PConnection conn = in.get(30, TimeUnit.SECONDS);
+      for (int i = 0; i < count; i++) {
+        byte[] m = conn.recv().get(30, TimeUnit.SECONDS);
+        assertEquals(size, m.length);
+        assertEquals((byte) i, m[0], "message " + i);
+        assertEquals((byte) (i >> 8), m[1], "message " + i);
+      }
+      assertThrows(ConnectionClosedException.class, () -> await(conn.recv()));
+      assertTrue(sender.waitFor(30, TimeUnit.SECONDS), "the sender exits");
+      assertEquals(0, sender.exitValue(), "the sender's close future completed normally");
+      await(conn.closeFuture());
+    } finally {
+      sender.destroyForcibly();
+    }
+  }
+
+  @Test
+  void closeFutureCompletesOnceThePeerHasEverything() throws Exception {
+    P2PProvider a = open("5000");
+    P2PProvider b = open("5000");
+    P2PListener listener = await(b.listen(""));
+    CompletableFuture<P2PConnection> in = listener.accept();
+    P2PConnection out = await(a.connect(b.localPeerId()));
+    P2PConnection peer = await(in);
+    for (int i = 0; i < 100; i++) {
+      out.send(new byte[32 * 1024]);
+    }
+    out.close();
+    await(out.closeFuture());
+    for (int i = 0; i < 100; i++) {
+      assertEquals(32 * 1024, await(peer.recv()).length);
+    }
+    await(peer.closeFuture());
+  }
+
+  /** The receiver's provider goes away without a linger: the sender's close future says so. */
+  @Test
+  void closeFutureFailsWhenThePeerVanishesMidTransfer() throws Exception {
+    P2PProvider a = open("5000");
+    P2PProvider b = open("0", "65536");
+    P2PListener listener = await(b.listen(""));
+    CompletableFuture<P2PConnection> in = listener.accept();
+    P2PConnection out = await(a.connect(b.localPeerId()));
+    await(in); // never read: the window fills and the sends wait
+    for (int i = 0; i < 200; i++) {
+      out.send(new byte[32 * 1024]);
+    }
+    out.close();
+    Thread.sleep(200); // real sockets: let the window fill
+    assertFalse(out.closeFuture().isDone(), "nothing was read, so nothing is acknowledged");
+    b.close();
+    ExecutionException e =
+        assertThrows(ExecutionException.class, () -> out.closeFuture().get(10, TimeUnit.SECONDS));
+    assertTrue(e.getCause() instanceof ConnectionClosedException, e.getCause().toString());
+    assertTrue(e.getCause().getMessage().contains("not acknowledged"), e.getCause().getMessage());
+  }
+}
