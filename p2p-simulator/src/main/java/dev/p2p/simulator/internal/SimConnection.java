@@ -147,7 +147,7 @@ final class SimConnection extends AppInbox implements P2PConnection {
     schedulePunch();
   }
 
-  private void onSynAck() {
+  private void onSynAck(Packet synAck) {
     if (state != ConnectionState.CONNECTING) {
       return;
     }
@@ -157,6 +157,9 @@ final class SimConnection extends AppInbox implements P2PConnection {
     cancelSynRetry();
     setState(ConnectionState.AUTHENTICATING, "peer answered");
     setState(ConnectionState.CONNECTED, "peer key verified");
+    Packet confirm = packet(Packet.CONFIRM);
+    confirm.echo = synAck.sentAt;
+    emit(confirm);
     schedulePunch();
     connected.complete(this);
   }
@@ -450,7 +453,12 @@ final class SimConnection extends AppInbox implements P2PConnection {
           emit(packet(Packet.SYN_ACK)); // our SYN-ACK was lost; the dialer asked again
         }
       }
-      case Packet.SYN_ACK -> onSynAck();
+      case Packet.SYN_ACK -> onSynAck(p);
+      case Packet.CONFIRM -> {
+        if (!dialer && p.echo >= 0) {
+          sampleRtt(core.now() - p.echo); // the echo names the SYN-ACK answered, lost ones or not
+        }
+      }
       case Packet.RESET -> {
         if (closeRequested && p.fin) {
           // The peer had our FIN, so everything before it, and forgot the connection; only the
