@@ -151,6 +151,12 @@ public final class SimCore {
       this.action = action;
     }
 
+    /** Loads the action's header, so its first fields, an application's own cold state at scale. */
+    @Override
+    long prefetch() {
+      return action.getClass().getModifiers();
+    }
+
     @Override
     protected void run() {
       action.run();
