@@ -1,34 +1,27 @@
 package dev.p2p.quic.internal;
 
-import dev.p2p.api.ConnectionClosedException;
 import dev.p2p.api.MessageTooLargeException;
 import dev.p2p.api.ProtocolException;
-import dev.p2p.core.TrafficCounters;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.quic.QuicChannel;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 
 /**
  * UNRELIABLE messages as QUIC DATAGRAM frames, each with a sequence number (see {@link
  * DatagramFrames}) so the receiver counts the ones that never arrived, including those a full send
- * queue dropped while their write futures reported success.
+ * queue dropped while their write futures reported success. They are queued in send order with the
+ * reliable messages ({@link StreamOutbox}), which writes them here.
  */
 final class DatagramLane {
   private final QuicChannel quic;
-  private final TrafficCounters counters;
-  private final Supplier<ConnectionClosedException> closedError;
   private volatile int maxFrameLength = -1;
   private int nextSequence; // loop
   private int expectedSequence; // loop
   private final AtomicLong gaps = new AtomicLong();
 
-  DatagramLane(
-      QuicChannel quic, TrafficCounters counters, Supplier<ConnectionClosedException> closedError) {
+  DatagramLane(QuicChannel quic) {
     this.quic = quic;
-    this.counters = counters;
-    this.closedError = closedError;
   }
 
   /** The largest DATAGRAM frame the peer takes, from QUIC's datagram extension event. */
@@ -42,7 +35,10 @@ final class DatagramLane {
     return limit <= DatagramFrames.HEADER_LENGTH ? limit : limit - DatagramFrames.HEADER_LENGTH;
   }
 
-  CompletableFuture<Void> send(byte[] message) {
+  /**
+   * Why {@code message} cannot go as a datagram, as a failed future; null if it can. Any thread.
+   */
+  CompletableFuture<Void> refuse(byte[] message) {
     int limit = limit();
     if (limit <= 0) {
       return CompletableFuture.failedFuture(
@@ -52,22 +48,23 @@ final class DatagramLane {
       return CompletableFuture.failedFuture(
           new MessageTooLargeException(message.length, limit, "QUIC datagram"));
     }
-    CompletableFuture<Void> f = new CompletableFuture<>();
-    quic.eventLoop()
-        .execute(
-            () -> {
-              if (!quic.isActive()) {
-                f.completeExceptionally(closedError.get());
-                return;
-              }
-              ByteBuf buf =
-                  quic.alloc().directBuffer(DatagramFrames.HEADER_LENGTH + message.length);
-              buf.writeInt(nextSequence++).writeBytes(message);
-              quic.writeAndFlush(buf, quic.voidPromise());
-              counters.sent(message.length);
-              f.complete(null);
-            });
-    return f;
+    return null;
+  }
+
+  /**
+   * Hands a datagram to QUIC and flushes it, so it leaves ahead of the stream data queued after it;
+   * false if the connection is gone. One flush each: QUIC's datagram send queue holds only {@code
+   * P2P_QUIC_DATAGRAM_QUEUE} entries, and a whole burst handed over before one flush would overflow
+   * it (QUIC drops the excess while the write still reports success). Loop.
+   */
+  boolean write(byte[] message) {
+    if (!quic.isActive()) {
+      return false;
+    }
+    ByteBuf buf = quic.alloc().directBuffer(DatagramFrames.HEADER_LENGTH + message.length);
+    buf.writeInt(nextSequence++).writeBytes(message);
+    quic.writeAndFlush(buf, quic.voidPromise());
+    return true;
   }
 
   /** A DATAGRAM frame arrived: its message, or null if malformed. Loop. */
