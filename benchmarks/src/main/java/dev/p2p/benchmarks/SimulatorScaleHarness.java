@@ -34,6 +34,7 @@ import java.util.concurrent.Flow;
  */
 public final class SimulatorScaleHarness {
   static final int BATCH = 64;
+  private static final Duration ONE_SECOND = Duration.ofSeconds(1);
   private final SimNetwork net;
   private final List<Peer> peers = new ArrayList<>();
   private final Random random = new Random(7); // the harness's own choices, seeded
@@ -60,17 +61,26 @@ public final class SimulatorScaleHarness {
     }
   }
 
-  private final class Peer {
+  /**
+   * One simulated application. It is its own tick and holds its neighbours and their connections in
+   * arrays made with it, so a tick walks few objects, which at 10,000 peers are out of cache.
+   */
+  private final class Peer implements Runnable {
     final P2PProvider provider;
     final PeerId id;
     final Map<PeerId, CompletableFuture<P2PConnection>> cache;
-    final List<Peer> neighbours = new ArrayList<>();
-    P2PConnection[] links;
-    CompletableFuture<P2PConnection>[] dials;
+    final Peer[] neighbours;
+    final P2PConnection[] links;
+    final CompletableFuture<P2PConnection>[] dials;
+    boolean neighboursChosen;
 
+    @SuppressWarnings("unchecked")
     Peer(P2PProvider provider) {
       this.provider = provider;
       this.id = provider.localPeerId();
+      this.neighbours = new Peer[cacheSize];
+      this.links = new P2PConnection[cacheSize];
+      this.dials = new CompletableFuture[cacheSize];
       this.cache =
           new LinkedHashMap<>(16, 0.75f, true) {
             @Override
@@ -88,7 +98,7 @@ public final class SimulatorScaleHarness {
     void start() {
       P2PListener listener = net.await(provider.listen("any"));
       acceptLoop(listener);
-      net.schedule(Duration.ofMillis(random.nextInt(1000)), this::tick);
+      net.schedule(Duration.ofMillis(random.nextInt(1000)), this);
     }
 
     void acceptLoop(P2PListener listener) {
@@ -105,13 +115,15 @@ public final class SimulatorScaleHarness {
       c.messages().subscribe(new Reader());
     }
 
-    void tick() {
+    /** The tick. */
+    @Override
+    public void run() {
       if (uniform) {
         sendTo(peers.get(random.nextInt(peers.size())));
       } else {
         sendToNeighbour();
       }
-      net.schedule(Duration.ofSeconds(1), this::tick);
+      net.schedule(ONE_SECOND, this);
     }
 
     /** Through the LRU cache: a connection per recent destination. */
@@ -130,25 +142,25 @@ public final class SimulatorScaleHarness {
     }
 
     /** Over a persistent connection per neighbour, held as an application would hold it. */
-    @SuppressWarnings("unchecked")
     private void sendToNeighbour() {
-      if (neighbours.isEmpty()) {
-        while (neighbours.size() < cacheSize) {
-          neighbours.add(peers.get(random.nextInt(peers.size())));
+      if (!neighboursChosen) {
+        neighboursChosen = true; // on the first tick, as before: the same random draws
+        for (int j = 0; j < neighbours.length; j++) {
+          neighbours[j] = peers.get(random.nextInt(peers.size()));
         }
-        links = new P2PConnection[cacheSize];
-        dials = new CompletableFuture[cacheSize];
       }
       int i = random.nextInt(cacheSize);
-      Peer target = neighbours.get(i);
+      P2PConnection link = links[i];
+      if (link != null) {
+        sent++;
+        link.send(new byte[64]);
+        return;
+      }
+      Peer target = neighbours[i];
       if (target == this) {
         return;
       }
       sent++;
-      if (links[i] != null) {
-        links[i].send(new byte[64]);
-        return;
-      }
       if (dials[i] == null) {
         connects++;
         dials[i] = provider.connect(target.id);

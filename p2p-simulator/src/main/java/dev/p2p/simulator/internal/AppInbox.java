@@ -196,6 +196,12 @@ abstract class AppInbox extends ReliableStream {
     return f;
   }
 
+  /** See {@link Event#prefetch}. */
+  final long prefetchSubscription() {
+    SimSubscription s = subscription;
+    return s == null ? 0 : s.time;
+  }
+
   final void wakeSubscriber() {
     if (subscription != null) {
       subscription.wake();

@@ -14,6 +14,13 @@ final class Packet extends Event {
   static final int PING = 6;
   static final int PROBE = 7;
 
+  /**
+   * The dialler's answer to the SYN-ACK, as TCP's third handshake segment or QUIC's acknowledgement
+   * of the server's handshake: it echoes the SYN-ACK's sentAt, so the accepting end has an RTT
+   * sample before any data, as the dialler has one from its SYN.
+   */
+  static final int CONFIRM = 8;
+
   /** Bytes of header a real transport would add; only bandwidth accounting uses it. */
   private static final int HEADER_BYTES = 48;
 
@@ -75,6 +82,12 @@ final class Packet extends Event {
   }
 
   @Override
+  long prefetch() {
+    SimConnection t = target;
+    return t == null ? 0 : t.prefetchState();
+  }
+
+  @Override
   protected void run() {
     SimConnection t = target;
     if (t != null && t.open()) {
@@ -99,6 +112,7 @@ final class Packet extends Event {
       case ACK -> "ACK";
       case PING -> "PING";
       case PROBE -> "PROBE";
+      case CONFIRM -> "CONFIRM";
       default -> "KIND" + kind;
     };
   }

@@ -43,6 +43,7 @@ final class SimConnection extends AppInbox implements P2PConnection {
 
   final SimPeer peer;
   final PeerSlot local;
+  private final int localIndex; // local.index, kept here: the slot is cold at scale
   final PeerSlot remote;
   final long id;
   final boolean dialer;
@@ -89,6 +90,7 @@ final class SimConnection extends AppInbox implements P2PConnection {
         core.nominalRtt(peer.slot, remote, path));
     this.peer = peer;
     this.local = peer.slot;
+    this.localIndex = local.index;
     this.remote = remote;
     this.id = id;
     this.dialer = dialer;
@@ -145,7 +147,7 @@ final class SimConnection extends AppInbox implements P2PConnection {
     schedulePunch();
   }
 
-  private void onSynAck() {
+  private void onSynAck(Packet synAck) {
     if (state != ConnectionState.CONNECTING) {
       return;
     }
@@ -155,6 +157,9 @@ final class SimConnection extends AppInbox implements P2PConnection {
     cancelSynRetry();
     setState(ConnectionState.AUTHENTICATING, "peer answered");
     setState(ConnectionState.CONNECTED, "peer key verified");
+    Packet confirm = packet(Packet.CONFIRM);
+    confirm.echo = synAck.sentAt;
+    emit(confirm);
     schedulePunch();
     connected.complete(this);
   }
@@ -448,7 +453,12 @@ final class SimConnection extends AppInbox implements P2PConnection {
           emit(packet(Packet.SYN_ACK)); // our SYN-ACK was lost; the dialer asked again
         }
       }
-      case Packet.SYN_ACK -> onSynAck();
+      case Packet.SYN_ACK -> onSynAck(p);
+      case Packet.CONFIRM -> {
+        if (!dialer && p.echo >= 0) {
+          sampleRtt(core.now() - p.echo); // the echo names the SYN-ACK answered, lost ones or not
+        }
+      }
       case Packet.RESET -> {
         if (closeRequested && p.fin) {
           // The peer had our FIN, so everything before it, and forgot the connection; only the
@@ -478,7 +488,7 @@ final class SimConnection extends AppInbox implements P2PConnection {
   void deliver(byte[] message, long seq) {
     messagesReceived++;
     bytesReceived += message.length;
-    core.recordDelivery(local, id, seq, message.length);
+    core.recordDelivery(local, localIndex, id, seq, message.length);
     toApplication(message);
   }
 
@@ -512,6 +522,16 @@ final class SimConnection extends AppInbox implements P2PConnection {
   @Override
   boolean open() {
     return state != ConnectionState.CLOSED;
+  }
+
+  /**
+   * Touches every cache line of this end (fields about 56 bytes apart in HotSpot's layout) and its
+   * subscription; see {@link Event#prefetch}.
+   */
+  long prefetchState() {
+    long sum = time + messagesReceived + lastHeard + bytesSent + synAttempts;
+    sum += smoothedRtt() + bufferedBytes() + unacknowledgedBytes() + (remoteEnd == null ? 0 : 1);
+    return sum + prefetchSubscription();
   }
 
   /** A fault appeared somewhere; see {@link KeepAlive}. */

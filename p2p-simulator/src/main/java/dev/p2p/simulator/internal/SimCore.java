@@ -151,6 +151,12 @@ public final class SimCore {
       this.action = action;
     }
 
+    /** Loads the action's header, so its first fields, an application's own cold state at scale. */
+    @Override
+    long prefetch() {
+      return action.getClass().getModifiers();
+    }
+
     @Override
     protected void run() {
       action.run();
@@ -660,8 +666,8 @@ public final class SimCore {
   }
 
   /** Records a message handed to the application. */
-  void recordDelivery(PeerSlot at, long connectionId, long seq, int size) {
-    trace.delivery(now, at, connectionId, seq, size);
+  void recordDelivery(PeerSlot at, int atIndex, long connectionId, long seq, int size) {
+    trace.delivery(now, at, atIndex, connectionId, seq, size);
   }
 
   boolean logging() {

@@ -50,9 +50,12 @@ final class TraceRecorder {
     }
   }
 
-  /** A message handed to the application. */
-  void delivery(long now, PeerSlot at, long connectionId, long seq, int size) {
-    record(now, 99, connectionId, seq, size, SimCore.FATE_APP, at.index);
+  /**
+   * A message handed to the application; {@code atIndex} is {@code at.index}, passed on so the
+   * digest does not load the peer's slot, cold at scale, for each message.
+   */
+  void delivery(long now, PeerSlot at, int atIndex, long connectionId, long seq, int size) {
+    record(now, 99, connectionId, seq, size, SimCore.FATE_APP, atIndex);
     if (capacity > 0) {
       log(
           SimCore.format(now)
