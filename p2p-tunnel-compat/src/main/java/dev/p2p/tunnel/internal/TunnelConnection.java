@@ -33,7 +33,10 @@ import java.util.concurrent.Flow;
  * <p>Flow control is per connection ({@link SendWindow}, {@link ReceiveWindow}): a receiver that
  * stops reading withholds its grants and only this connection's sender waits. Closing is a
  * handshake: each side's END travels behind its data and the other side answers END_ACK once it has
- * read up to it; the close future completes when both ENDs are acknowledged.
+ * received everything up to it; the close future completes when both ENDs are acknowledged. A side
+ * that closed reads nothing new, so data reaching it after its close is lost: it does not
+ * acknowledge the peer's END but resets the connection once its own END is acknowledged, and the
+ * peer's close future fails. The peer's graceful close never makes ours succeed.
  *
  * <p>Sends take the connection's lock so message numbers, credit and frames go out in one order;
  * everything the server sends is handled on the provider's event loop.
@@ -65,6 +68,11 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
   private long recvExpected;
   private boolean peerEnded;
   private boolean endAcknowledged;
+  // Data that arrived after the local close, before the peer's END: never delivered, so the
+  // peer's END must not be acknowledged (its close future fails).
+  private long discardedMessages;
+  private long discardedBytes;
+  private boolean discarded;
   private ScheduledFuture<?> reconnectDeadline;
 
   TunnelConnection(
@@ -279,16 +287,25 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
                 + " bytes (P2P_MAX_MESSAGE_SIZE)");
         return;
       }
-      // After a local close the bytes are discarded, and granted back so the peer's END gets out.
-      boolean discarding = lifecycle.isClosing() && !peerEnded;
+      if (lifecycle.isClosing() && !peerEnded) {
+        // Closed locally: the application reads nothing new, so this is lost. Not granted back
+        // (a grant acknowledges), and the connection ends as soon as our own END is acknowledged.
+        discarded = true;
+        discardedBytes += length;
+        if (message != null) {
+          recvExpected++;
+          discardedMessages++;
+          counters.received(message.length);
+        }
+        maybeClosed();
+        return;
+      }
       if (message != null) {
         recvExpected++;
         counters.received(message.length);
-        if (!discarding) {
-          inbox.offer(message, true); // the tunnel carries UNRELIABLE reliably too
-        }
+        inbox.offer(message, true); // the tunnel carries UNRELIABLE reliably too
       }
-      grant(receiveWindow.received(length, discarding || inbox.wantsMore()));
+      grant(receiveWindow.received(length, inbox.wantsMore()));
     } finally {
       frame.release();
     }
@@ -363,7 +380,9 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
       return;
     }
     peerEnded = true;
-    session.send(new TunnelFrame.EndAck(connectionId));
+    if (!discarded) {
+      session.send(new TunnelFrame.EndAck(connectionId));
+    } // else maybeClosed resets: what we discarded was sent before this END
     if (!lifecycle.isClosing()) {
       // Messages already here can still be read; then recv fails and a subscriber completes.
       lifecycle.transition(ConnectionState.DISCONNECTING, reason);
@@ -385,12 +404,30 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
     maybeClosed();
   }
 
+  /**
+   * Our side is done once our END is acknowledged. The connection is gone then if the peer's END
+   * was acknowledged too; if we discarded data the peer sent, its END can never be acknowledged, so
+   * we reset it and its close future says what was lost.
+   */
   private void maybeClosed() {
-    if (peerEnded && endAcknowledged && lifecycle.state() != ConnectionState.CLOSED) {
-      String reason = lifecycle.closeReason();
-      session.provider().forget(this);
-      lifecycle.closed(reason == null ? "closed" : reason);
+    if (!endAcknowledged || lifecycle.state() == ConnectionState.CLOSED) {
+      return;
     }
+    if (discarded) {
+      session.send(
+          new TunnelFrame.Reset(
+              connectionId,
+              "the peer closed the connection before reading everything sent to it: "
+                  + discardedMessages
+                  + " messages, "
+                  + discardedBytes
+                  + " bytes that arrived after its close were discarded"));
+    } else if (!peerEnded) {
+      return;
+    }
+    String reason = lifecycle.closeReason();
+    session.provider().forget(this);
+    lifecycle.closed(reason == null ? "closed" : reason);
   }
 
   /** The connection broke its contract (bad numbering, too large): reset it, say why. */
