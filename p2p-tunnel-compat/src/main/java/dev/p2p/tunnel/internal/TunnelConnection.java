@@ -288,14 +288,20 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
         return;
       }
       if (lifecycle.isClosing() && !peerEnded) {
-        // Closed locally: the application reads nothing new, so this is lost. Not granted back
-        // (a grant acknowledges), and the connection ends as soon as our own END is acknowledged.
+        // Closed locally: the application reads nothing new, so this is lost, and the connection
+        // resets once our own END is acknowledged. Not granted back (a grant acknowledges, and
+        // the sender would push all it has only to have it discarded), unless our END still
+        // waits for credit: then the peer may have closed and be discarding ours too, and its
+        // END, behind its data, is the only way either side learns the other is done.
         discarded = true;
         discardedBytes += length;
         if (message != null) {
           recvExpected++;
           discardedMessages++;
           counters.received(message.length);
+        }
+        if (endWaitsForCredit()) {
+          grant(receiveWindow.received(length, true));
         }
         maybeClosed();
         return;
@@ -309,6 +315,10 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
     } finally {
       frame.release();
     }
+  }
+
+  private synchronized boolean endWaitsForCredit() {
+    return endQueued && !sendWindow.isEmpty();
   }
 
   private void grant(int increment) {
@@ -405,24 +415,31 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
   }
 
   /**
-   * Our side is done once our END is acknowledged. The connection is gone then if the peer's END
-   * was acknowledged too; if we discarded data the peer sent, its END can never be acknowledged, so
-   * we reset it and its close future says what was lost.
+   * Our side is done once our END is acknowledged; the connection is gone once the peer's END was
+   * acknowledged too. If we discarded data the peer sent, its END can never be acknowledged: we
+   * reset once our own END is acknowledged or the peer's END is here (both sides may have
+   * discarded, and neither would ever acknowledge the other), and the peer's close future fails.
    */
   private void maybeClosed() {
-    if (!endAcknowledged || lifecycle.state() == ConnectionState.CLOSED) {
+    if (lifecycle.state() == ConnectionState.CLOSED) {
       return;
     }
-    if (discarded) {
-      session.send(
-          new TunnelFrame.Reset(
-              connectionId,
-              "the peer closed the connection before reading everything sent to it: "
-                  + discardedMessages
-                  + " messages, "
-                  + discardedBytes
-                  + " bytes that arrived after its close were discarded"));
-    } else if (!peerEnded) {
+    if (discarded && (endAcknowledged || peerEnded)) {
+      String toPeer =
+          "the peer closed the connection before reading everything sent to it: "
+              + discardedMessages
+              + " messages, "
+              + discardedBytes
+              + " bytes that arrived after its close were discarded";
+      if (!endAcknowledged) {
+        reset(
+            "closed without reading what the peer sent after this side's close, and the peer's"
+                + " END arrived before ours was acknowledged",
+            toPeer);
+        return;
+      }
+      session.send(new TunnelFrame.Reset(connectionId, toPeer));
+    } else if (!endAcknowledged || !peerEnded) {
       return;
     }
     String reason = lifecycle.closeReason();
@@ -442,6 +459,11 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
    * @param tellPeer whether to send RESET (false when the peer or the server reset it)
    */
   void reset(String reason, boolean tellPeer) {
+    reset(reason, tellPeer ? reason : null);
+  }
+
+  /** As {@link #reset(String, boolean)}, telling the peer {@code toPeer} unless it is null. */
+  private void reset(String reason, String toPeer) {
     if (lifecycle.state() == ConnectionState.CLOSED) {
       return;
     }
@@ -450,8 +472,8 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
     }
     lifecycle.transition(ConnectionState.DISCONNECTING, reason);
     long id = connectionId;
-    if (tellPeer && id != 0) {
-      session.send(new TunnelFrame.Reset(id, reason));
+    if (toPeer != null && id != 0) {
+      session.send(new TunnelFrame.Reset(id, toPeer));
     }
     List<CompletableFuture<Void>> unsent = new ArrayList<>();
     long messages;
