@@ -132,10 +132,9 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
           new MessageTooLargeException(message.length, maxMessageSize, "tunnel message"));
     }
     int channelNumber = delivery == Delivery.RELIABLE ? CHANNEL_RELIABLE : CHANNEL_UNRELIABLE;
-    CompletableFuture<Void> leftWindow = new CompletableFuture<>();
-    List<ByteBuf> out = SendWindow.newFrames();
-    List<CompletableFuture<Void>> released = new ArrayList<>(1);
     OutboundQueue queue;
+    CompletableFuture<Void> leftWindow = null;
+    List<CompletableFuture<Void>> released = null;
     synchronized (this) {
       ConnectionState s = lifecycle.state();
       if (s != ConnectionState.CONNECTED || endQueued) {
@@ -147,32 +146,70 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
         return CompletableFuture.failedFuture(serverDown());
       }
       long number = sendSeq++;
-      long id = connectionId;
-      int chunk = session.maxPayloadPerFrame();
-      int offset = 0;
       sendWindow.messageSent(message.length);
-      do {
-        int length = Math.min(chunk, message.length - offset);
-        boolean last = offset + length == message.length;
-        ByteBuf frame =
-            TunnelFrameCodec.encodeData(
-                ch.alloc(), id, channelNumber, number, last, message, offset, length);
-        sendWindow.add(
-            frame, length, number, message.length, last ? leftWindow : null, out, released);
-        offset += length;
-      } while (offset < message.length);
-      toQueue(queue, out);
+      if (sendWindow.tryTake(message.length)) {
+        queueFrames(ch, queue, channelNumber, number, message); // the common case
+      } else {
+        leftWindow = new CompletableFuture<>();
+        released = new ArrayList<>(1);
+        waitForCredit(ch, queue, channelNumber, number, message, leftWindow, released);
+      }
     }
     counters.sent(message.length);
     queue.schedule();
-    for (CompletableFuture<Void> f : released) {
-      f.complete(null);
+    if (released != null) {
+      for (CompletableFuture<Void> f : released) {
+        f.complete(null);
+      }
     }
     // Accepted once its frames passed the window and the queue toward the server has room.
-    if (leftWindow.isDone()) {
+    if (leftWindow == null || leftWindow.isDone()) {
       return session.whenWritable(queue, this);
     }
     return leftWindow.thenCompose(v -> session.whenWritable(queue, this));
+  }
+
+  /** Frames of one message straight to the queue: its credit is taken. Holds the lock. */
+  private void queueFrames(
+      Channel ch, OutboundQueue queue, int channelNumber, long number, byte[] message) {
+    int chunk = session.maxPayloadPerFrame();
+    int offset = 0;
+    do {
+      int length = Math.min(chunk, message.length - offset);
+      boolean last = offset + length == message.length;
+      queue.add(
+          TunnelFrameCodec.encodeData(
+              ch.alloc(), connectionId, channelNumber, number, last, message, offset, length));
+      offset += length;
+    } while (offset < message.length);
+  }
+
+  /**
+   * Frames of one message through the window: what fits goes out, the rest waits for grants, and
+   * {@code leftWindow} completes when the last frame has left. Holds the lock.
+   */
+  private void waitForCredit(
+      Channel ch,
+      OutboundQueue queue,
+      int channelNumber,
+      long number,
+      byte[] message,
+      CompletableFuture<Void> leftWindow,
+      List<CompletableFuture<Void>> released) {
+    List<ByteBuf> out = SendWindow.newFrames();
+    int chunk = session.maxPayloadPerFrame();
+    int offset = 0;
+    do {
+      int length = Math.min(chunk, message.length - offset);
+      boolean last = offset + length == message.length;
+      ByteBuf frame =
+          TunnelFrameCodec.encodeData(
+              ch.alloc(), connectionId, channelNumber, number, last, message, offset, length);
+      sendWindow.add(
+          frame, length, number, message.length, last ? leftWindow : null, out, released);
+      offset += length;
+    } while (offset < message.length);
+    toQueue(queue, out);
   }
 
   private static void toQueue(OutboundQueue queue, List<ByteBuf> frames) {
