@@ -14,8 +14,6 @@ import dev.p2p.api.PeerId;
 import dev.p2p.core.ConnectionLifecycle;
 import dev.p2p.core.Inbox;
 import dev.p2p.core.TrafficCounters;
-import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,8 +36,8 @@ import java.util.concurrent.Flow;
  * acknowledge the peer's END but resets the connection once its own END is acknowledged, and the
  * peer's close future fails. The peer's graceful close never makes ours succeed.
  *
- * <p>Sends take the connection's lock so message numbers, credit and frames go out in one order;
- * everything the server sends is handled on the provider's event loop.
+ * <p>The sending half is a {@link MessageSender}; everything the server sends is handled on the
+ * provider's event loop.
  */
 final class TunnelConnection implements P2PConnection, Inbox.Transport {
   static final int CHANNEL_RELIABLE = 0;
@@ -55,13 +53,7 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
   private final TrafficCounters counters = new TrafficCounters();
   private final MessageAssembler assembler;
 
-  private volatile long connectionId;
-  private volatile OutboundQueue outbound;
-
-  // Guarded by this.
-  private final SendWindow sendWindow = new SendWindow();
-  private long sendSeq;
-  private boolean endQueued;
+  private final MessageSender sender;
 
   // Event loop only.
   private final ReceiveWindow receiveWindow = new ReceiveWindow();
@@ -86,6 +78,7 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
         new ConnectionLifecycle(peer, ConnectionState.CONNECTING, path, session::execute);
     this.inbox = new Inbox(session.settings().receiveBufferBytes(), this);
     this.assembler = new MessageAssembler(maxMessageSize);
+    this.sender = new MessageSender(session, this, counters, this::sendRefusal, this::serverDown);
   }
 
   @Override
@@ -102,11 +95,11 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
   }
 
   long connectionId() {
-    return connectionId;
+    return sender.connectionId();
   }
 
-  synchronized long nextSendNumber() {
-    return sendSeq;
+  long nextSendNumber() {
+    return sender.nextNumber();
   }
 
   long nextReceiveNumber() {
@@ -131,92 +124,14 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
       return CompletableFuture.failedFuture(
           new MessageTooLargeException(message.length, maxMessageSize, "tunnel message"));
     }
-    int channelNumber = delivery == Delivery.RELIABLE ? CHANNEL_RELIABLE : CHANNEL_UNRELIABLE;
-    OutboundQueue queue;
-    CompletableFuture<Void> leftWindow = null;
-    List<CompletableFuture<Void>> released = null;
-    synchronized (this) {
-      ConnectionState s = lifecycle.state();
-      if (s != ConnectionState.CONNECTED || endQueued) {
-        return CompletableFuture.failedFuture(notSendable(s));
-      }
-      queue = outbound;
-      Channel ch = queue.channel();
-      if (!ch.isActive()) {
-        return CompletableFuture.failedFuture(serverDown());
-      }
-      long number = sendSeq++;
-      sendWindow.messageSent(message.length);
-      if (sendWindow.tryTake(message.length)) {
-        queueFrames(ch, queue, channelNumber, number, message); // the common case
-      } else {
-        leftWindow = new CompletableFuture<>();
-        released = new ArrayList<>(1);
-        waitForCredit(ch, queue, channelNumber, number, message, leftWindow, released);
-      }
-    }
-    counters.sent(message.length);
-    queue.schedule();
-    if (released != null) {
-      for (CompletableFuture<Void> f : released) {
-        f.complete(null);
-      }
-    }
-    // Accepted once its frames passed the window and the queue toward the server has room.
-    if (leftWindow == null || leftWindow.isDone()) {
-      return session.whenWritable(queue, this);
-    }
-    return leftWindow.thenCompose(v -> session.whenWritable(queue, this));
+    return sender.send(
+        message, delivery == Delivery.RELIABLE ? CHANNEL_RELIABLE : CHANNEL_UNRELIABLE);
   }
 
-  /** Frames of one message straight to the queue: its credit is taken. Holds the lock. */
-  private void queueFrames(
-      Channel ch, OutboundQueue queue, int channelNumber, long number, byte[] message) {
-    int chunk = session.maxPayloadPerFrame();
-    int offset = 0;
-    do {
-      int length = Math.min(chunk, message.length - offset);
-      boolean last = offset + length == message.length;
-      queue.add(
-          TunnelFrameCodec.encodeData(
-              ch.alloc(), connectionId, channelNumber, number, last, message, offset, length));
-      offset += length;
-    } while (offset < message.length);
-  }
-
-  /**
-   * Frames of one message through the window: what fits goes out, the rest waits for grants, and
-   * {@code leftWindow} completes when the last frame has left. Holds the lock.
-   */
-  private void waitForCredit(
-      Channel ch,
-      OutboundQueue queue,
-      int channelNumber,
-      long number,
-      byte[] message,
-      CompletableFuture<Void> leftWindow,
-      List<CompletableFuture<Void>> released) {
-    List<ByteBuf> out = SendWindow.newFrames();
-    int chunk = session.maxPayloadPerFrame();
-    int offset = 0;
-    do {
-      int length = Math.min(chunk, message.length - offset);
-      boolean last = offset + length == message.length;
-      ByteBuf frame =
-          TunnelFrameCodec.encodeData(
-              ch.alloc(), connectionId, channelNumber, number, last, message, offset, length);
-      sendWindow.add(
-          frame, length, number, message.length, last ? leftWindow : null, out, released);
-      offset += length;
-    } while (offset < message.length);
-    toQueue(queue, out);
-  }
-
-  private static void toQueue(OutboundQueue queue, List<ByteBuf> frames) {
-    for (ByteBuf f : frames) {
-      queue.add(f);
-    }
-    frames.clear();
+  /** Why a send is refused now, or null: asked under the sender's lock. */
+  private RuntimeException sendRefusal() {
+    ConnectionState s = lifecycle.state();
+    return s == ConnectionState.CONNECTED ? null : notSendable(s);
   }
 
   private RuntimeException notSendable(ConnectionState s) {
@@ -288,12 +203,11 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
   // ---- on the event loop, called by the provider ----
 
   OutboundQueue outbound() {
-    return outbound;
+    return sender.queue();
   }
 
   void opened(long id) {
-    connectionId = id;
-    outbound = session.outbound();
+    sender.bind(id);
     lifecycle.transition(ConnectionState.CONNECTED, "connected through the tunnel server");
   }
 
@@ -337,7 +251,7 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
           discardedMessages++;
           counters.received(message.length);
         }
-        if (endWaitsForCredit()) {
+        if (sender.endWaitsForCredit()) {
           grant(receiveWindow.received(length, true));
         }
         maybeClosed();
@@ -354,30 +268,16 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
     }
   }
 
-  private synchronized boolean endWaitsForCredit() {
-    return endQueued && !sendWindow.isEmpty();
-  }
-
   private void grant(int increment) {
-    if (increment > 0 && connectionId != 0) {
-      session.send(new TunnelFrame.WindowUpdate(connectionId, increment));
+    long id = sender.connectionId();
+    if (increment > 0 && id != 0) {
+      session.send(new TunnelFrame.WindowUpdate(id, increment));
     }
   }
 
   /** The receiver granted more: frames waiting for credit go out. */
   void onWindowUpdate(int increment) {
-    List<ByteBuf> out = SendWindow.newFrames();
-    List<CompletableFuture<Void>> released = new ArrayList<>();
-    OutboundQueue queue;
-    synchronized (this) {
-      sendWindow.granted(increment, out, released);
-      queue = outbound;
-      toQueue(queue, out);
-    }
-    queue.schedule();
-    for (CompletableFuture<Void> f : released) {
-      f.complete(null);
-    }
+    sender.granted(increment);
     maybeClosed();
   }
 
@@ -393,30 +293,15 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
   }
 
   private void queueEnd() {
-    if (lifecycle.state() == ConnectionState.CLOSED || connectionId == 0) {
+    if (lifecycle.state() == ConnectionState.CLOSED || sender.connectionId() == 0) {
       if (lifecycle.state() != ConnectionState.CLOSED) {
         reset("closed while the tunnel server was unreachable", false);
       }
       return;
     }
-    List<ByteBuf> out = SendWindow.newFrames();
-    List<CompletableFuture<Void>> released = new ArrayList<>();
-    OutboundQueue queue;
-    synchronized (this) {
-      if (endQueued) {
-        return;
-      }
-      endQueued = true;
-      queue = outbound;
-      ByteBuf end =
-          TunnelFrameCodec.encode(
-              queue.channel().alloc(),
-              new TunnelFrame.ConnectionEnd(
-                  connectionId, peerEnded ? "closed after the peer" : "closed by the peer"));
-      sendWindow.add(end, 0, -1, 0, null, out, released);
-      toQueue(queue, out);
+    if (!sender.queueEnd(peerEnded ? "closed after the peer" : "closed by the peer")) {
+      return;
     }
-    queue.schedule();
     // Whatever this side received and did not read is released: the peer's END must get out.
     grant(receiveWindow.releaseAll());
   }
@@ -428,7 +313,7 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
     }
     peerEnded = true;
     if (!discarded) {
-      session.send(new TunnelFrame.EndAck(connectionId));
+      session.send(new TunnelFrame.EndAck(sender.connectionId()));
     } // else maybeClosed resets: what we discarded was sent before this END
     if (!lifecycle.isClosing()) {
       // Messages already here can still be read; then recv fails and a subscriber completes.
@@ -441,11 +326,8 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
 
   /** The peer read up to our END. */
   void onEndAck() {
-    synchronized (this) {
-      if (!endQueued || !sendWindow.isEmpty()) {
-        return; // not for an END we sent: ignore
-      }
-      sendWindow.allAcknowledged();
+    if (!sender.endAcknowledged()) {
+      return; // not for an END we sent: ignore
     }
     endAcknowledged = true;
     maybeClosed();
@@ -475,7 +357,7 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
             toPeer);
         return;
       }
-      session.send(new TunnelFrame.Reset(connectionId, toPeer));
+      session.send(new TunnelFrame.Reset(sender.connectionId(), toPeer));
     } else if (!endAcknowledged || !peerEnded) {
       return;
     }
@@ -508,21 +390,15 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
       reconnectDeadline.cancel(false);
     }
     lifecycle.transition(ConnectionState.DISCONNECTING, reason);
-    long id = connectionId;
+    long id = sender.connectionId();
     if (toPeer != null && id != 0) {
       session.send(new TunnelFrame.Reset(id, toPeer));
     }
     List<CompletableFuture<Void>> unsent = new ArrayList<>();
-    long messages;
-    long bytes;
-    synchronized (this) {
-      sendWindow.discard(unsent);
-      messages = sendWindow.unacknowledgedMessages();
-      bytes = sendWindow.unacknowledgedBytes();
-    }
+    MessageSender.Unacknowledged left = sender.discard(unsent);
     session.provider().forget(this);
     inbox.fail(this::closedError);
-    lifecycle.failed(reason, lifecycle.notAcknowledged(reason, messages, bytes));
+    lifecycle.failed(reason, lifecycle.notAcknowledged(reason, left.messages(), left.bytes()));
     ConnectionClosedException error = closedError();
     for (CompletableFuture<Void> f : unsent) {
       f.completeExceptionally(error);
@@ -540,14 +416,7 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
       return;
     }
     List<CompletableFuture<Void>> unsent = new ArrayList<>();
-    synchronized (this) {
-      connectionId = 0;
-      long first = sendWindow.discard(unsent);
-      if (first >= 0) {
-        sendSeq = first; // they never left: the peer must not count them as lost
-      }
-      sendWindow.reset();
-    }
+    sender.channelLost(unsent);
     assembler.clear();
     receiveWindow.reset();
     lifecycle.transition(ConnectionState.RECONNECTING, reason);
@@ -572,8 +441,7 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
     if (reconnectDeadline != null) {
       reconnectDeadline.cancel(false);
     }
-    connectionId = id;
-    outbound = session.outbound();
+    sender.bind(id);
     lifecycle.transition(ConnectionState.CONNECTED, "the tunnel server is reachable again");
   }
 
