@@ -36,8 +36,9 @@ import java.util.concurrent.Flow;
  * acknowledge the peer's END but resets the connection once its own END is acknowledged, and the
  * peer's close future fails. The peer's graceful close never makes ours succeed.
  *
- * <p>The sending half is a {@link MessageSender}; everything the server sends is handled on the
- * provider's event loop.
+ * <p>The halves are a {@link MessageSender} and a {@link MessageReceiver}; this class holds the
+ * state and the close handshake. Everything the server sends is handled on the provider's event
+ * loop.
  */
 final class TunnelConnection implements P2PConnection, Inbox.Transport {
   static final int CHANNEL_RELIABLE = 0;
@@ -51,20 +52,12 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
   private final ConnectionLifecycle lifecycle;
   private final Inbox inbox;
   private final TrafficCounters counters = new TrafficCounters();
-  private final MessageAssembler assembler;
-
   private final MessageSender sender;
+  private final MessageReceiver receiver;
 
   // Event loop only.
-  private final ReceiveWindow receiveWindow = new ReceiveWindow();
-  private long recvExpected;
   private boolean peerEnded;
   private boolean endAcknowledged;
-  // Data that arrived after the local close, before the peer's END: never delivered, so the
-  // peer's END must not be acknowledged (its close future fails).
-  private long discardedMessages;
-  private long discardedBytes;
-  private boolean discarded;
   private ScheduledFuture<?> reconnectDeadline;
 
   TunnelConnection(
@@ -77,8 +70,8 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
     this.lifecycle =
         new ConnectionLifecycle(peer, ConnectionState.CONNECTING, path, session::execute);
     this.inbox = new Inbox(session.settings().receiveBufferBytes(), this);
-    this.assembler = new MessageAssembler(maxMessageSize);
     this.sender = new MessageSender(session, this, counters, this::sendRefusal, this::serverDown);
+    this.receiver = new MessageReceiver(session, sender, inbox, counters, maxMessageSize);
   }
 
   @Override
@@ -103,7 +96,7 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
   }
 
   long nextReceiveNumber() {
-    return recvExpected;
+    return receiver.nextNumber();
   }
 
   @Override
@@ -187,12 +180,7 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
 
   @Override
   public void readabilityChanged() {
-    session.execute(
-        () -> {
-          if (inbox.wantsMore()) {
-            grant(receiveWindow.resumed());
-          }
-        });
+    session.execute(receiver::readabilityChanged);
   }
 
   @Override
@@ -213,65 +201,19 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
 
   /** Handles one DATA frame; releases it. */
   void onData(DataFrame frame) {
-    try {
-      ConnectionState s = lifecycle.state();
-      if (s != ConnectionState.CONNECTED && s != ConnectionState.DISCONNECTING) {
-        return;
-      }
-      if (frame.messageNumber() != recvExpected) {
-        fail(
-            "protocol error: message "
-                + frame.messageNumber()
-                + " arrived where "
-                + recvExpected
-                + " was expected");
-        return;
-      }
-      int length = frame.payloadLength();
-      byte[] message;
-      try {
-        message = assembler.add(frame);
-      } catch (MessageAssembler.TooLarge e) {
-        fail(
-            "the peer sent a message larger than this side's limit of "
-                + maxMessageSize
-                + " bytes (P2P_MAX_MESSAGE_SIZE)");
-        return;
-      }
-      if (lifecycle.isClosing() && !peerEnded) {
-        // Closed locally: the application reads nothing new, so this is lost, and the connection
-        // resets once our own END is acknowledged. Not granted back (a grant acknowledges, and
-        // the sender would push all it has only to have it discarded), unless our END still
-        // waits for credit: then the peer may have closed and be discarding ours too, and its
-        // END, behind its data, is the only way either side learns the other is done.
-        discarded = true;
-        discardedBytes += length;
-        if (message != null) {
-          recvExpected++;
-          discardedMessages++;
-          counters.received(message.length);
-        }
-        if (sender.endWaitsForCredit()) {
-          grant(receiveWindow.received(length, true));
-        }
-        maybeClosed();
-        return;
-      }
-      if (message != null) {
-        recvExpected++;
-        counters.received(message.length);
-        inbox.offer(message, true); // the tunnel carries UNRELIABLE reliably too
-      }
-      grant(receiveWindow.received(length, inbox.wantsMore()));
-    } finally {
+    ConnectionState s = lifecycle.state();
+    if (s != ConnectionState.CONNECTED && s != ConnectionState.DISCONNECTING) {
       frame.release();
+      return;
     }
-  }
-
-  private void grant(int increment) {
-    long id = sender.connectionId();
-    if (increment > 0 && id != 0) {
-      session.send(new TunnelFrame.WindowUpdate(id, increment));
+    // After our close the application reads nothing new: what arrives is lost, and the
+    // connection resets once our own END is acknowledged (maybeClosed).
+    boolean discard = lifecycle.isClosing() && !peerEnded;
+    String violation = receiver.onData(frame, discard);
+    if (violation != null) {
+      fail(violation);
+    } else if (discard) {
+      maybeClosed();
     }
   }
 
@@ -303,7 +245,7 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
       return;
     }
     // Whatever this side received and did not read is released: the peer's END must get out.
-    grant(receiveWindow.releaseAll());
+    receiver.releaseAll();
   }
 
   /** The peer's END: everything it sent before it has arrived. */
@@ -312,7 +254,7 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
       return;
     }
     peerEnded = true;
-    if (!discarded) {
+    if (!receiver.discarded()) {
       session.send(new TunnelFrame.EndAck(sender.connectionId()));
     } // else maybeClosed resets: what we discarded was sent before this END
     if (!lifecycle.isClosing()) {
@@ -343,13 +285,8 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
     if (lifecycle.state() == ConnectionState.CLOSED) {
       return;
     }
-    if (discarded && (endAcknowledged || peerEnded)) {
-      String toPeer =
-          "the peer closed the connection before reading everything sent to it: "
-              + discardedMessages
-              + " messages, "
-              + discardedBytes
-              + " bytes that arrived after its close were discarded";
+    if (receiver.discarded() && (endAcknowledged || peerEnded)) {
+      String toPeer = receiver.discardedSummary();
       if (!endAcknowledged) {
         reset(
             "closed without reading what the peer sent after this side's close, and the peer's"
@@ -417,8 +354,7 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
     }
     List<CompletableFuture<Void>> unsent = new ArrayList<>();
     sender.channelLost(unsent);
-    assembler.clear();
-    receiveWindow.reset();
+    receiver.channelLost();
     lifecycle.transition(ConnectionState.RECONNECTING, reason);
     NetworkException error = serverDown();
     for (CompletableFuture<Void> f : unsent) {
