@@ -133,4 +133,94 @@ class TunnelCloseDeliveryTest {
     assertTrue(e.getCause() instanceof ConnectionClosedException, e.getCause().toString());
     assertTrue(e.getCause().getMessage().contains("not acknowledged"), e.getCause().getMessage());
   }
+
+  private P2PConnection[] pair(P2PProvider a, P2PProvider b) throws Exception {
+    P2PListener listener = await(b.listen(""));
+    CompletableFuture<P2PConnection> in = listener.accept();
+    P2PConnection out = await(a.connect(b.localPeerId()));
+    return new P2PConnection[] {out, await(in)};
+  }
+
+  private static ConnectionClosedException closeFailure(P2PConnection c) {
+    ExecutionException e =
+        assertThrows(ExecutionException.class, () -> c.closeFuture().get(10, TimeUnit.SECONDS));
+    assertTrue(e.getCause() instanceof ConnectionClosedException, e.getCause().toString());
+    return (ConnectionClosedException) e.getCause();
+  }
+
+  /** Every send settles: accepted, or failed with ConnectionClosedException. */
+  private static void assertSettled(List<CompletableFuture<Void>> sends) throws Exception {
+    for (CompletableFuture<Void> f : sends) {
+      try {
+        f.get(10, TimeUnit.SECONDS);
+      } catch (ExecutionException e) {
+        assertTrue(e.getCause() instanceof ConnectionClosedException, e.getCause().toString());
+      }
+    }
+  }
+
+  /**
+   * The receiver closes its connection (its provider stays) without reading: what arrives after its
+   * close is discarded, so the sender's close future fails and says so, instead of waiting forever
+   * for an acknowledgement that cannot come. The receiver sent nothing: its close is fine.
+   */
+  @Test
+  void aReceiverThatClosesWithoutReadingFailsTheSendersCloseFuture() throws Exception {
+    P2PConnection[] c = pair(open("5000"), open("5000", "65536"));
+    List<CompletableFuture<Void>> sends = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      sends.add(c[0].send(new byte[32 * 1024])); // 6.4 MB: beyond the window and the inbox
+    }
+    c[0].close();
+    c[1].close();
+    ConnectionClosedException e = closeFailure(c[0]);
+    assertTrue(e.getMessage().contains("discarded"), e.getMessage());
+    assertTrue(e.getMessage().contains("not acknowledged"), e.getMessage());
+    assertSettled(sends);
+    await(c[1].closeFuture());
+  }
+
+  /** Both ends read everything, then close at once: the ENDs cross and both close futures hold. */
+  @Test
+  void simultaneousCloseAfterReadingEverythingSucceedsAtBothEnds() throws Exception {
+    P2PConnection[] c = pair(open("5000"), open("5000"));
+    int count = 50;
+    for (int i = 0; i < count; i++) {
+      c[0].send(new byte[] {(byte) i});
+      c[1].send(new byte[] {(byte) -i});
+    }
+    for (int i = 0; i < count; i++) {
+      assertEquals((byte) -i, await(c[0].recv())[0]);
+      assertEquals((byte) i, await(c[1].recv())[0]);
+    }
+    CompletableFuture<Void> closeA = CompletableFuture.runAsync(c[0]::close);
+    c[1].close();
+    await(closeA);
+    await(c[0].closeFuture());
+    await(c[1].closeFuture());
+    assertThrows(ConnectionClosedException.class, () -> await(c[0].recv()));
+    assertThrows(ConnectionClosedException.class, () -> await(c[1].recv()));
+  }
+
+  /**
+   * Both ends send more than a window and close at once without reading: each discards what the
+   * other sent after its close, so neither END can be acknowledged. Both close futures fail, and
+   * neither waits for an acknowledgement that would never come.
+   */
+  @Test
+  void simultaneousCloseWithDataCrossingFailsBothAndHangsNeither() throws Exception {
+    P2PConnection[] c = pair(open("5000", "65536"), open("5000", "65536"));
+    List<CompletableFuture<Void>> sends = new ArrayList<>();
+    for (int i = 0; i < 80; i++) {
+      sends.add(c[0].send(new byte[32 * 1024]));
+      sends.add(c[1].send(new byte[32 * 1024]));
+    }
+    c[0].close();
+    c[1].close();
+    for (P2PConnection end : c) {
+      ConnectionClosedException e = closeFailure(end);
+      assertTrue(e.getMessage().contains("not acknowledged"), e.getMessage());
+    }
+    assertSettled(sends);
+  }
 }

@@ -2,14 +2,20 @@ package dev.p2p.tunnel;
 
 import dev.p2p.api.P2PConfig;
 import dev.p2p.api.P2PProvider;
+import dev.p2p.api.PeerAddress;
 import dev.p2p.testkit.P2PProviderContract;
 import dev.p2p.tunnel.server.TunnelServer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 
 /** The whole provider contract, against a real tunnel server on loopback. */
 class TunnelProviderContractTest extends P2PProviderContract {
   private static TunnelServer server;
+  private final List<SilentPeer> silentPeers = new ArrayList<>();
 
   @BeforeAll
   static void startServer() {
@@ -19,6 +25,11 @@ class TunnelProviderContractTest extends P2PProviderContract {
   @AfterAll
   static void stopServer() {
     server.close();
+  }
+
+  @AfterEach
+  void closeSilentPeers() {
+    silentPeers.forEach(SilentPeer::close);
   }
 
   @Override
@@ -35,5 +46,16 @@ class TunnelProviderContractTest extends P2PProviderContract {
   @Override
   protected boolean unreliableMayBeLost() {
     return false;
+  }
+
+  /**
+   * A peer registered with the same server that never answers a connect request: neither accepted
+   * nor refused, the dial can only run out of time (P2P_CONNECT_TIMEOUT_MS, 10 s by default).
+   */
+  @Override
+  protected Optional<PeerAddress> unresponsiveAddress(P2PProvider dialler) {
+    SilentPeer silent = SilentPeer.register(server.port());
+    silentPeers.add(silent);
+    return Optional.of(PeerAddress.of(silent.peerId()));
   }
 }

@@ -24,7 +24,7 @@ final class SendWindow {
       CompletableFuture<Void> done) {}
 
   private final ArrayDeque<Queued> waiting = new ArrayDeque<>();
-  private final ArrayDeque<Long> messageEnds = new ArrayDeque<>(); // cumulative byte offsets
+  private final LongQueue messageEnds = new LongQueue(); // cumulative byte offsets
   private long credit = TunnelProtocol.INITIAL_WINDOW;
   private long sentBytes;
   private long ackedBytes;
@@ -49,15 +49,27 @@ final class SendWindow {
   /** Records a message of {@code bytes} payload bytes, for the unacknowledged counts. */
   void messageSent(int bytes) {
     sentBytes += bytes;
-    messageEnds.add(sentBytes);
+    messageEnds.addLast(sentBytes);
+  }
+
+  /**
+   * The common case: nothing waits and the whole message fits the credit. Takes the credit and
+   * returns true; the caller then queues the message's frames directly, in order.
+   */
+  boolean tryTake(int bytes) {
+    if (!waiting.isEmpty() || credit < bytes) {
+      return false;
+    }
+    credit -= bytes;
+    return true;
   }
 
   /** The receiver granted {@code increment} more bytes: release what now fits. */
   void granted(int increment, List<ByteBuf> out, List<CompletableFuture<Void>> released) {
     credit += increment;
     ackedBytes += increment;
-    while (!messageEnds.isEmpty() && messageEnds.peek() <= ackedBytes) {
-      messageEnds.poll();
+    while (!messageEnds.isEmpty() && messageEnds.peekFirst() <= ackedBytes) {
+      messageEnds.removeFirst();
     }
     release(out, released);
   }
@@ -108,7 +120,7 @@ final class SendWindow {
       }
       if (q.done() != null) {
         failed.add(q.done());
-        messageEnds.pollLast(); // never sent: nothing to acknowledge
+        messageEnds.removeLast(); // never sent: nothing to acknowledge
         sentBytes -= q.messageBytes();
       }
     }

@@ -14,8 +14,6 @@ import dev.p2p.api.PeerId;
 import dev.p2p.core.ConnectionLifecycle;
 import dev.p2p.core.Inbox;
 import dev.p2p.core.TrafficCounters;
-import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,10 +31,14 @@ import java.util.concurrent.Flow;
  * <p>Flow control is per connection ({@link SendWindow}, {@link ReceiveWindow}): a receiver that
  * stops reading withholds its grants and only this connection's sender waits. Closing is a
  * handshake: each side's END travels behind its data and the other side answers END_ACK once it has
- * read up to it; the close future completes when both ENDs are acknowledged.
+ * received everything up to it; the close future completes when both ENDs are acknowledged. A side
+ * that closed reads nothing new, so data reaching it after its close is lost: it does not
+ * acknowledge the peer's END but resets the connection once its own END is acknowledged, and the
+ * peer's close future fails. The peer's graceful close never makes ours succeed.
  *
- * <p>Sends take the connection's lock so message numbers, credit and frames go out in one order;
- * everything the server sends is handled on the provider's event loop.
+ * <p>The halves are a {@link MessageSender} and a {@link MessageReceiver}; this class holds the
+ * state and the close handshake. Everything the server sends is handled on the provider's event
+ * loop.
  */
 final class TunnelConnection implements P2PConnection, Inbox.Transport {
   static final int CHANNEL_RELIABLE = 0;
@@ -50,19 +52,10 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
   private final ConnectionLifecycle lifecycle;
   private final Inbox inbox;
   private final TrafficCounters counters = new TrafficCounters();
-  private final MessageAssembler assembler;
-
-  private volatile long connectionId;
-  private volatile OutboundQueue outbound;
-
-  // Guarded by this.
-  private final SendWindow sendWindow = new SendWindow();
-  private long sendSeq;
-  private boolean endQueued;
+  private final MessageSender sender;
+  private final MessageReceiver receiver;
 
   // Event loop only.
-  private final ReceiveWindow receiveWindow = new ReceiveWindow();
-  private long recvExpected;
   private boolean peerEnded;
   private boolean endAcknowledged;
   private ScheduledFuture<?> reconnectDeadline;
@@ -77,7 +70,8 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
     this.lifecycle =
         new ConnectionLifecycle(peer, ConnectionState.CONNECTING, path, session::execute);
     this.inbox = new Inbox(session.settings().receiveBufferBytes(), this);
-    this.assembler = new MessageAssembler(maxMessageSize);
+    this.sender = new MessageSender(session, this, counters, this::sendRefusal, this::serverDown);
+    this.receiver = new MessageReceiver(session, sender, inbox, counters, maxMessageSize);
   }
 
   @Override
@@ -94,15 +88,15 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
   }
 
   long connectionId() {
-    return connectionId;
+    return sender.connectionId();
   }
 
-  synchronized long nextSendNumber() {
-    return sendSeq;
+  long nextSendNumber() {
+    return sender.nextNumber();
   }
 
   long nextReceiveNumber() {
-    return recvExpected;
+    return receiver.nextNumber();
   }
 
   @Override
@@ -123,55 +117,14 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
       return CompletableFuture.failedFuture(
           new MessageTooLargeException(message.length, maxMessageSize, "tunnel message"));
     }
-    int channelNumber = delivery == Delivery.RELIABLE ? CHANNEL_RELIABLE : CHANNEL_UNRELIABLE;
-    CompletableFuture<Void> leftWindow = new CompletableFuture<>();
-    List<ByteBuf> out = SendWindow.newFrames();
-    List<CompletableFuture<Void>> released = new ArrayList<>(1);
-    OutboundQueue queue;
-    synchronized (this) {
-      ConnectionState s = lifecycle.state();
-      if (s != ConnectionState.CONNECTED || endQueued) {
-        return CompletableFuture.failedFuture(notSendable(s));
-      }
-      queue = outbound;
-      Channel ch = queue.channel();
-      if (!ch.isActive()) {
-        return CompletableFuture.failedFuture(serverDown());
-      }
-      long number = sendSeq++;
-      long id = connectionId;
-      int chunk = session.maxPayloadPerFrame();
-      int offset = 0;
-      sendWindow.messageSent(message.length);
-      do {
-        int length = Math.min(chunk, message.length - offset);
-        boolean last = offset + length == message.length;
-        ByteBuf frame =
-            TunnelFrameCodec.encodeData(
-                ch.alloc(), id, channelNumber, number, last, message, offset, length);
-        sendWindow.add(
-            frame, length, number, message.length, last ? leftWindow : null, out, released);
-        offset += length;
-      } while (offset < message.length);
-      toQueue(queue, out);
-    }
-    counters.sent(message.length);
-    queue.schedule();
-    for (CompletableFuture<Void> f : released) {
-      f.complete(null);
-    }
-    // Accepted once its frames passed the window and the queue toward the server has room.
-    if (leftWindow.isDone()) {
-      return session.whenWritable(queue, this);
-    }
-    return leftWindow.thenCompose(v -> session.whenWritable(queue, this));
+    return sender.send(
+        message, delivery == Delivery.RELIABLE ? CHANNEL_RELIABLE : CHANNEL_UNRELIABLE);
   }
 
-  private static void toQueue(OutboundQueue queue, List<ByteBuf> frames) {
-    for (ByteBuf f : frames) {
-      queue.add(f);
-    }
-    frames.clear();
+  /** Why a send is refused now, or null: asked under the sender's lock. */
+  private RuntimeException sendRefusal() {
+    ConnectionState s = lifecycle.state();
+    return s == ConnectionState.CONNECTED ? null : notSendable(s);
   }
 
   private RuntimeException notSendable(ConnectionState s) {
@@ -227,12 +180,7 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
 
   @Override
   public void readabilityChanged() {
-    session.execute(
-        () -> {
-          if (inbox.wantsMore()) {
-            grant(receiveWindow.resumed());
-          }
-        });
+    session.execute(receiver::readabilityChanged);
   }
 
   @Override
@@ -243,77 +191,35 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
   // ---- on the event loop, called by the provider ----
 
   OutboundQueue outbound() {
-    return outbound;
+    return sender.queue();
   }
 
   void opened(long id) {
-    connectionId = id;
-    outbound = session.outbound();
+    sender.bind(id);
     lifecycle.transition(ConnectionState.CONNECTED, "connected through the tunnel server");
   }
 
   /** Handles one DATA frame; releases it. */
   void onData(DataFrame frame) {
-    try {
-      ConnectionState s = lifecycle.state();
-      if (s != ConnectionState.CONNECTED && s != ConnectionState.DISCONNECTING) {
-        return;
-      }
-      if (frame.messageNumber() != recvExpected) {
-        fail(
-            "protocol error: message "
-                + frame.messageNumber()
-                + " arrived where "
-                + recvExpected
-                + " was expected");
-        return;
-      }
-      int length = frame.payloadLength();
-      byte[] message;
-      try {
-        message = assembler.add(frame);
-      } catch (MessageAssembler.TooLarge e) {
-        fail(
-            "the peer sent a message larger than this side's limit of "
-                + maxMessageSize
-                + " bytes (P2P_MAX_MESSAGE_SIZE)");
-        return;
-      }
-      // After a local close the bytes are discarded, and granted back so the peer's END gets out.
-      boolean discarding = lifecycle.isClosing() && !peerEnded;
-      if (message != null) {
-        recvExpected++;
-        counters.received(message.length);
-        if (!discarding) {
-          inbox.offer(message, true); // the tunnel carries UNRELIABLE reliably too
-        }
-      }
-      grant(receiveWindow.received(length, discarding || inbox.wantsMore()));
-    } finally {
+    ConnectionState s = lifecycle.state();
+    if (s != ConnectionState.CONNECTED && s != ConnectionState.DISCONNECTING) {
       frame.release();
+      return;
     }
-  }
-
-  private void grant(int increment) {
-    if (increment > 0 && connectionId != 0) {
-      session.send(new TunnelFrame.WindowUpdate(connectionId, increment));
+    // After our close the application reads nothing new: what arrives is lost, and the
+    // connection resets once our own END is acknowledged (maybeClosed).
+    boolean discard = lifecycle.isClosing() && !peerEnded;
+    String violation = receiver.onData(frame, discard);
+    if (violation != null) {
+      fail(violation);
+    } else if (discard) {
+      maybeClosed();
     }
   }
 
   /** The receiver granted more: frames waiting for credit go out. */
   void onWindowUpdate(int increment) {
-    List<ByteBuf> out = SendWindow.newFrames();
-    List<CompletableFuture<Void>> released = new ArrayList<>();
-    OutboundQueue queue;
-    synchronized (this) {
-      sendWindow.granted(increment, out, released);
-      queue = outbound;
-      toQueue(queue, out);
-    }
-    queue.schedule();
-    for (CompletableFuture<Void> f : released) {
-      f.complete(null);
-    }
+    sender.granted(increment);
     maybeClosed();
   }
 
@@ -329,32 +235,17 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
   }
 
   private void queueEnd() {
-    if (lifecycle.state() == ConnectionState.CLOSED || connectionId == 0) {
+    if (lifecycle.state() == ConnectionState.CLOSED || sender.connectionId() == 0) {
       if (lifecycle.state() != ConnectionState.CLOSED) {
         reset("closed while the tunnel server was unreachable", false);
       }
       return;
     }
-    List<ByteBuf> out = SendWindow.newFrames();
-    List<CompletableFuture<Void>> released = new ArrayList<>();
-    OutboundQueue queue;
-    synchronized (this) {
-      if (endQueued) {
-        return;
-      }
-      endQueued = true;
-      queue = outbound;
-      ByteBuf end =
-          TunnelFrameCodec.encode(
-              queue.channel().alloc(),
-              new TunnelFrame.ConnectionEnd(
-                  connectionId, peerEnded ? "closed after the peer" : "closed by the peer"));
-      sendWindow.add(end, 0, -1, 0, null, out, released);
-      toQueue(queue, out);
+    if (!sender.queueEnd(peerEnded ? "closed after the peer" : "closed by the peer")) {
+      return;
     }
-    queue.schedule();
     // Whatever this side received and did not read is released: the peer's END must get out.
-    grant(receiveWindow.releaseAll());
+    receiver.releaseAll();
   }
 
   /** The peer's END: everything it sent before it has arrived. */
@@ -363,7 +254,9 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
       return;
     }
     peerEnded = true;
-    session.send(new TunnelFrame.EndAck(connectionId));
+    if (!receiver.discarded()) {
+      session.send(new TunnelFrame.EndAck(sender.connectionId()));
+    } // else maybeClosed resets: what we discarded was sent before this END
     if (!lifecycle.isClosing()) {
       // Messages already here can still be read; then recv fails and a subscriber completes.
       lifecycle.transition(ConnectionState.DISCONNECTING, reason);
@@ -375,22 +268,39 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
 
   /** The peer read up to our END. */
   void onEndAck() {
-    synchronized (this) {
-      if (!endQueued || !sendWindow.isEmpty()) {
-        return; // not for an END we sent: ignore
-      }
-      sendWindow.allAcknowledged();
+    if (!sender.endAcknowledged()) {
+      return; // not for an END we sent: ignore
     }
     endAcknowledged = true;
     maybeClosed();
   }
 
+  /**
+   * Our side is done once our END is acknowledged; the connection is gone once the peer's END was
+   * acknowledged too. If we discarded data the peer sent, its END can never be acknowledged: we
+   * reset once our own END is acknowledged or the peer's END is here (both sides may have
+   * discarded, and neither would ever acknowledge the other), and the peer's close future fails.
+   */
   private void maybeClosed() {
-    if (peerEnded && endAcknowledged && lifecycle.state() != ConnectionState.CLOSED) {
-      String reason = lifecycle.closeReason();
-      session.provider().forget(this);
-      lifecycle.closed(reason == null ? "closed" : reason);
+    if (lifecycle.state() == ConnectionState.CLOSED) {
+      return;
     }
+    if (receiver.discarded() && (endAcknowledged || peerEnded)) {
+      String toPeer = receiver.discardedSummary();
+      if (!endAcknowledged) {
+        reset(
+            "closed without reading what the peer sent after this side's close, and the peer's"
+                + " END arrived before ours was acknowledged",
+            toPeer);
+        return;
+      }
+      session.send(new TunnelFrame.Reset(sender.connectionId(), toPeer));
+    } else if (!endAcknowledged || !peerEnded) {
+      return;
+    }
+    String reason = lifecycle.closeReason();
+    session.provider().forget(this);
+    lifecycle.closed(reason == null ? "closed" : reason);
   }
 
   /** The connection broke its contract (bad numbering, too large): reset it, say why. */
@@ -405,6 +315,11 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
    * @param tellPeer whether to send RESET (false when the peer or the server reset it)
    */
   void reset(String reason, boolean tellPeer) {
+    reset(reason, tellPeer ? reason : null);
+  }
+
+  /** As {@link #reset(String, boolean)}, telling the peer {@code toPeer} unless it is null. */
+  private void reset(String reason, String toPeer) {
     if (lifecycle.state() == ConnectionState.CLOSED) {
       return;
     }
@@ -412,21 +327,15 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
       reconnectDeadline.cancel(false);
     }
     lifecycle.transition(ConnectionState.DISCONNECTING, reason);
-    long id = connectionId;
-    if (tellPeer && id != 0) {
-      session.send(new TunnelFrame.Reset(id, reason));
+    long id = sender.connectionId();
+    if (toPeer != null && id != 0) {
+      session.send(new TunnelFrame.Reset(id, toPeer));
     }
     List<CompletableFuture<Void>> unsent = new ArrayList<>();
-    long messages;
-    long bytes;
-    synchronized (this) {
-      sendWindow.discard(unsent);
-      messages = sendWindow.unacknowledgedMessages();
-      bytes = sendWindow.unacknowledgedBytes();
-    }
+    MessageSender.Unacknowledged left = sender.discard(unsent);
     session.provider().forget(this);
     inbox.fail(this::closedError);
-    lifecycle.failed(reason, lifecycle.notAcknowledged(reason, messages, bytes));
+    lifecycle.failed(reason, lifecycle.notAcknowledged(reason, left.messages(), left.bytes()));
     ConnectionClosedException error = closedError();
     for (CompletableFuture<Void> f : unsent) {
       f.completeExceptionally(error);
@@ -444,16 +353,8 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
       return;
     }
     List<CompletableFuture<Void>> unsent = new ArrayList<>();
-    synchronized (this) {
-      connectionId = 0;
-      long first = sendWindow.discard(unsent);
-      if (first >= 0) {
-        sendSeq = first; // they never left: the peer must not count them as lost
-      }
-      sendWindow.reset();
-    }
-    assembler.clear();
-    receiveWindow.reset();
+    sender.channelLost(unsent);
+    receiver.channelLost();
     lifecycle.transition(ConnectionState.RECONNECTING, reason);
     NetworkException error = serverDown();
     for (CompletableFuture<Void> f : unsent) {
@@ -476,8 +377,7 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
     if (reconnectDeadline != null) {
       reconnectDeadline.cancel(false);
     }
-    connectionId = id;
-    outbound = session.outbound();
+    sender.bind(id);
     lifecycle.transition(ConnectionState.CONNECTED, "the tunnel server is reachable again");
   }
 

@@ -1,6 +1,5 @@
 package dev.p2p.tunnel.internal;
 
-import dev.p2p.api.AuthenticationFailedException;
 import dev.p2p.api.ConfigurationException;
 import dev.p2p.api.ConnectionClosedException;
 import dev.p2p.api.ConnectionFailedException;
@@ -13,18 +12,9 @@ import dev.p2p.identity.Ed25519Identity;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
@@ -36,9 +26,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The client's TCP session with the tunnel server: connect, register (prove the key), keep alive
- * with pings, and after a loss reconnect with exponential backoff. Frames about connections go to
- * the {@link TunnelProvider}.
+ * The client's TCP session with the tunnel server: which server, registration, and after a loss
+ * reconnecting with exponential backoff. The channel's own events come from its {@link
+ * SessionHandler}, pings from {@link KeepAlive}; frames about connections go to the {@link
+ * TunnelProvider}.
  *
  * <p>All state changes happen on the provider's single event loop.
  */
@@ -50,10 +41,6 @@ final class TunnelSession {
 
   private static final long BACKOFF_INITIAL_MS = 100;
   private static final long BACKOFF_MAX_MS = 5_000;
-
-  /** Queue toward the server; a send completes once its bytes fit under the high mark. */
-  private static final WriteBufferWaterMark WATER_MARK =
-      new WriteBufferWaterMark(512 * 1024, 1024 * 1024);
 
   private enum Phase {
     IDLE,
@@ -71,19 +58,17 @@ final class TunnelSession {
   private final Optional<SslContext> ssl;
   private final WritableWaiters writable =
       new WritableWaiters(() -> this.outbound, this::serverText);
+  private final KeepAlive keepAlive;
 
   private volatile Phase phase = Phase.IDLE;
   private volatile Channel channel;
   private volatile OutboundQueue outbound;
   private volatile int maxPayload = PREFERRED_PAYLOAD;
-  private volatile long rttNanos;
   private InetSocketAddress server;
   private CompletableFuture<Void> registered = new CompletableFuture<>();
   private P2PException permanentError;
   private boolean everRegistered;
   private long backoffMs = BACKOFF_INITIAL_MS;
-  private long lastReadNanos;
-  private ScheduledFuture<?> pingTask;
   private ScheduledFuture<?> registrationTimer;
 
   TunnelSession(
@@ -97,6 +82,7 @@ final class TunnelSession {
     this.settings = settings;
     this.loop = loop;
     this.ssl = ssl;
+    this.keepAlive = new KeepAlive(this, settings.transport());
   }
 
   TunnelProvider provider() {
@@ -107,16 +93,12 @@ final class TunnelSession {
     return settings;
   }
 
-  Channel channel() {
-    return channel;
-  }
-
   int maxPayloadPerFrame() {
     return maxPayload;
   }
 
   long rttNanos() {
-    return rttNanos;
+    return keepAlive.rttNanos();
   }
 
   boolean isRegistered() {
@@ -241,29 +223,12 @@ final class TunnelSession {
       return;
     }
     Bootstrap bootstrap =
-        new Bootstrap()
-            .group(loop)
-            .channel(NioSocketChannel.class)
-            .option(ChannelOption.TCP_NODELAY, true)
-            .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
-            .option(
-                ChannelOption.CONNECT_TIMEOUT_MILLIS,
-                (int) Math.min(Integer.MAX_VALUE, settings.connectTimeout().toMillis()))
-            .handler(
-                new ChannelInitializer<SocketChannel>() {
-                  @Override
-                  protected void initChannel(SocketChannel ch) {
-                    ssl.ifPresent(
-                        ctx ->
-                            ch.pipeline()
-                                .addLast(
-                                    ctx.newHandler(
-                                        ch.alloc(), server.getHostString(), server.getPort())));
-                    ch.pipeline()
-                        .addLast(new TunnelFrameDecoder(64 * 1024))
-                        .addLast(new ClientHandler());
-                  }
-                });
+        SessionHandler.bootstrap(
+            loop,
+            settings.connectTimeout(),
+            ssl,
+            server,
+            () -> new SessionHandler(this, identity, settings, keepAlive));
     ChannelFuture connect = bootstrap.connect(target);
     channel = connect.channel();
     outbound = new OutboundQueue(channel, this::drainWaiters);
@@ -324,7 +289,7 @@ final class TunnelSession {
         Duration.ofMillis(jittered));
   }
 
-  private void onRegistered(TunnelFrame.Registered frame, Channel ch) {
+  void onRegistered(TunnelFrame.Registered frame, Channel ch) {
     if (registrationTimer != null) {
       registrationTimer.cancel(false);
     }
@@ -336,35 +301,10 @@ final class TunnelSession {
     TunnelFrameDecoder decoder = ch.pipeline().get(TunnelFrameDecoder.class);
     decoder.maxFrameSize(Math.max(frame.maxFrameSize(), 64 * 1024));
     phase = Phase.REGISTERED;
-    long interval = settings.transport().keepAlive().toNanos();
-    if (frame.idleTimeoutMillis() > 0) {
-      interval = Math.min(interval, TimeUnit.MILLISECONDS.toNanos(frame.idleTimeoutMillis()) / 3);
-    }
-    long every = Math.max(interval, TimeUnit.MILLISECONDS.toNanos(10));
-    // The first ping goes at once, so stats().rtt() has a sample one round trip after registering.
-    pingTask = loop.scheduleAtFixedRate(() -> ping(ch), 0, every, TimeUnit.NANOSECONDS);
+    keepAlive.start(ch, frame.idleTimeoutMillis());
     log.debug("registered {} with {}", identity.peerId().shortString(), serverText());
     registered.complete(null);
     provider.sessionRegistered(reconnect);
-  }
-
-  private void ping(Channel ch) {
-    if (!ch.isActive()) {
-      return;
-    }
-    long now = System.nanoTime();
-    // The channel is always read (flow control is per connection), so silence means the server.
-    long idle = settings.transport().idleTimeout().toNanos();
-    if (now - lastReadNanos > idle) {
-      log.info(
-          "no frame from tunnel server {} for {} ms ({}); reconnecting",
-          serverText(),
-          TimeUnit.NANOSECONDS.toMillis(now - lastReadNanos),
-          TransportSettings.IDLE_TIMEOUT_MS);
-      ch.close();
-      return;
-    }
-    send(ch, new TunnelFrame.Ping(now));
   }
 
   /** Writes and flushes a control frame. */
@@ -377,17 +317,6 @@ final class TunnelSession {
   /** Writes a control frame on the current channel. */
   void send(TunnelFrame frame) {
     send(channel, frame);
-  }
-
-  /**
-   * Queues a control frame behind the data frames already queued on {@code queue}, e.g. an end
-   * frame that must follow the data sent just before it.
-   */
-  void sendOrdered(OutboundQueue queue, TunnelFrame frame) {
-    if (queue != null) {
-      queue.add(TunnelFrameCodec.encode(queue.channel().alloc(), frame));
-      queue.schedule();
-    }
   }
 
   /** The queue for the current server channel, to bind a connection to when it opens. */
@@ -416,9 +345,7 @@ final class TunnelSession {
             return;
           }
           phase = Phase.CLOSED;
-          if (pingTask != null) {
-            pingTask.cancel(false);
-          }
+          keepAlive.stop();
           if (registrationTimer != null) {
             registrationTimer.cancel(false);
           }
@@ -432,111 +359,42 @@ final class TunnelSession {
         });
   }
 
-  private final class ClientHandler extends ChannelInboundHandlerAdapter {
-    @Override
-    public void channelActive(ChannelHandlerContext ctx) {
-      lastReadNanos = System.nanoTime();
-      send(
-          ctx.channel(),
-          new TunnelFrame.Register(
-              identity.peerId(),
-              settings.appId(),
-              settings.token(),
-              TunnelProtocol.FEATURE_FLOW_CONTROL));
-      ctx.fireChannelActive();
-    }
+  // ---- what the channel's handler reports, on the event loop ----
 
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-      lastReadNanos = System.nanoTime();
-      TunnelFrame frame = (TunnelFrame) msg;
-      switch (frame.type()) {
-        case CHALLENGE -> {
-          byte[] nonce = ((TunnelFrame.Challenge) frame).nonce();
-          byte[] signed =
-              TunnelProtocol.signedChallenge(nonce, identity.peerId(), settings.appId());
-          send(ctx.channel(), new TunnelFrame.ChallengeResponse(identity.sign(signed)));
-        }
-        case REGISTERED -> onRegistered((TunnelFrame.Registered) frame, ctx.channel());
-        case PING -> send(ctx.channel(), new TunnelFrame.Pong(((TunnelFrame.Ping) frame).token()));
-        case PONG -> rttNanos = System.nanoTime() - ((TunnelFrame.Pong) frame).token();
-        case ERROR -> onError((TunnelFrame.Error) frame, ctx);
-        default -> {
-          if (phase == Phase.REGISTERED) {
-            provider.onFrame(frame);
-          } else if (frame instanceof DataFrame data) {
-            data.release();
-          }
-        }
-      }
+  /** A frame about connections: the provider's, once registered. */
+  void onConnectionFrame(TunnelFrame frame) {
+    if (phase == Phase.REGISTERED) {
+      provider.onFrame(frame);
+    } else if (frame instanceof DataFrame data) {
+      data.release();
     }
+  }
 
-    private void onError(TunnelFrame.Error error, ChannelHandlerContext ctx) {
-      String text = "tunnel server " + serverText() + " closed the session: " + error.message();
-      if (phase != Phase.REGISTERED && error.code() == ErrorCode.MALFORMED_FRAME) {
-        // A server older than flow control cannot read this client's REGISTER.
-        text += " (a server without flow control? upgrade the tunnel server before its clients)";
-      }
-      log.debug("{} ({})", text, error.code());
-      if (error.code().isPermanent()) {
-        permanentError =
-            switch (error.code()) {
-              case AUTHENTICATION_FAILED, ACCESS_DENIED, BANNED ->
-                  new AuthenticationFailedException(text);
-              default -> new ConnectionFailedException(text);
-            };
-      }
-      ctx.close();
-    }
+  /** The server refused in a way a retry cannot fix (bad key, banned): stop retrying. */
+  void failPermanently(P2PException error) {
+    permanentError = error;
+  }
 
-    @Override
-    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-      if (ctx.channel() == channel) {
-        drainWaiters();
-      }
-      ctx.fireChannelWritabilityChanged();
+  void writabilityChanged(Channel ch) {
+    if (ch == channel) {
+      drainWaiters();
     }
+  }
 
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-      if (ctx.channel() == channel) {
-        outbound.discard();
-        if (pingTask != null) {
-          pingTask.cancel(false);
-        }
-        drainWaiters();
-        boolean wasRegistered = phase == Phase.REGISTERED;
-        if (wasRegistered) {
-          provider.sessionLost("the connection to the tunnel server " + serverText() + " was lost");
-        }
-        attemptFailed(
-            new ConnectionFailedException(
-                "the tunnel server "
-                    + serverText()
-                    + " closed the connection before registration completed"));
-      }
-      ctx.fireChannelInactive();
+  void channelLost(Channel ch) {
+    if (ch != channel) {
+      return;
     }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      Throwable t =
-          cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
-      if (t instanceof TunnelProtocolException e) {
-        log.warn("tunnel server {} sent a bad frame: {}", serverText(), e.getMessage());
-        ctx.writeAndFlush(
-                TunnelFrameCodec.encode(
-                    ctx.alloc(), new TunnelFrame.Error(e.code(), e.getMessage())))
-            .addListener(f -> ctx.close());
-      } else if (t instanceof java.nio.channels.ClosedChannelException) {
-        return; // a queued write failed because the channel closed: already handled
-      } else if (t instanceof IOException) {
-        log.debug("connection to tunnel server {} failed: {}", serverText(), t.toString());
-        ctx.close();
-      } else {
-        log.warn("unexpected error in the tunnel session with {}", serverText(), t);
-        ctx.close();
-      }
+    outbound.discard();
+    keepAlive.stop();
+    drainWaiters();
+    if (phase == Phase.REGISTERED) {
+      provider.sessionLost("the connection to the tunnel server " + serverText() + " was lost");
     }
+    attemptFailed(
+        new ConnectionFailedException(
+            "the tunnel server "
+                + serverText()
+                + " closed the connection before registration completed"));
   }
 }

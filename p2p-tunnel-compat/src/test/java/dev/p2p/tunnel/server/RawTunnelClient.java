@@ -147,7 +147,19 @@ final class RawTunnelClient implements AutoCloseable {
 
   /** Registers claiming this client's id but signing with {@code signer}. */
   Object register(long appId, String token, Ed25519Identity signer) throws IOException {
-    send(new TunnelFrame.Register(peer(), appId, token));
+    return register(new TunnelFrame.Register(peer(), appId, token), signer);
+  }
+
+  /** Registers with flow control (WINDOW_UPDATE, END_ACK, RESET), as today's provider does. */
+  Object registerWithFlowControl() throws IOException {
+    return register(
+        new TunnelFrame.Register(peer(), 0, "", TunnelProtocol.FEATURE_FLOW_CONTROL), identity);
+  }
+
+  private Object register(TunnelFrame.Register register, Ed25519Identity signer)
+      throws IOException {
+    long appId = register.appId();
+    send(register);
     Object answer = read();
     if (!(answer instanceof TunnelFrame.Challenge challenge)) {
       return answer;
