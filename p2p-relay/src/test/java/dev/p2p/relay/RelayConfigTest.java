@@ -16,8 +16,10 @@ import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.handler.ssl.util.SelfSignedCertificate;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** P2P_RELAY_* keys, their range checks, port conflicts, and TLS. */
+@ExtendWith(NettyLeakCheck.class)
 class RelayConfigTest {
   private static P2PConfig config(String... kv) {
     P2PConfig.Builder b = P2PConfig.builder();

@@ -16,8 +16,10 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Packets by PeerId, peer-gone, ping/pong, idle timeout and shutdown. */
+@ExtendWith(NettyLeakCheck.class)
 class RelayForwardingTest {
   private RelayServer relay;
 
@@ -51,8 +53,7 @@ class RelayForwardingTest {
       assertEquals(b.key(), back.source());
       assertArrayEquals(new byte[] {1, 2, 3}, back.data());
     }
-    String metrics = relay.metricsText();
-    assertTrue(metrics.contains("p2p_relay_packets_forwarded_total 201"), metrics);
+    TestClient.awaitMetric(relay, "p2p_relay_packets_forwarded_total 201.0");
   }
 
   @Test
@@ -69,10 +70,7 @@ class RelayForwardingTest {
       a.send(b, new byte[] {9});
       assertEquals(b.key(), a.gone().poll(5, TimeUnit.SECONDS));
     }
-    assertTrue(
-        relay
-            .metricsText()
-            .contains("p2p_relay_packets_dropped_total{reason=\"no_destination\"} 2"));
+    TestClient.awaitMetric(relay, "p2p_relay_packets_dropped_total{reason=\"no_destination\"} 2.0");
   }
 
   private void awaitLoggedOut(TestClient c) throws InterruptedException {

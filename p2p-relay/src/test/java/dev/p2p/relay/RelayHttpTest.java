@@ -15,8 +15,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** /healthz, /metrics (Prometheus text) and 404s, with a plain HTTP client. */
+@ExtendWith(NettyLeakCheck.class)
 class RelayHttpTest {
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -71,6 +73,7 @@ class RelayHttpTest {
       } catch (RuntimeException expected) {
         // counted below
       }
+      TestClient.awaitMetric(relay, "p2p_relay_packets_forwarded_total 2.0");
       HttpResponse<String> r = get("/metrics");
       assertEquals(200, r.statusCode());
       assertTrue(

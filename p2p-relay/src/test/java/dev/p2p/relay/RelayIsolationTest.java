@@ -21,15 +21,18 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * One client flooding, sending garbage or oversize frames, or never reading, never slows or breaks
  * another. Each test keeps an innocent pair talking while the offender misbehaves, and bounds their
  * round trips: a relay that blocked on the offender would stall them for seconds.
  */
+@ExtendWith(NettyLeakCheck.class)
 class RelayIsolationTest {
   /** Far above a loopback round trip on a busy 2-core machine, far below any blocking timeout. */
   private static final long MAX_RTT_MS = 1000;
@@ -79,37 +82,38 @@ class RelayIsolationTest {
             .start();
     try (TestClient a = TestClient.login(relay);
         TestClient b = TestClient.login(relay);
-        TestClient stalled = TestClient.login(relay);
-        TestClient sender = TestClient.login(relay)) {
+        TestClient c = TestClient.login(relay);
+        TestClient stalled = TestClient.offender(relay);
+        TestClient sender = TestClient.offender(relay)) {
       stalled.client().setAutoRead(false);
-      b.countOnly();
+      c.countOnly();
       byte[] chunk = new byte[16 * 1024];
-      int[] toB = new int[1];
+      int[] toC = new int[1];
       innocentPairStaysPrompt(
           a,
-          sender,
+          b,
           () -> {
             // 32 MB at the stalled reader: more than every socket buffer on the way holds.
             for (int i = 0; i < 2000; i++) {
               sender.send(stalled, chunk);
               if (i % 20 == 0) {
-                sender.send(b, chunk); // the same sender's other traffic is not held up
-                toB[0]++;
+                sender.send(c, chunk); // the same sender's other traffic is not held up
+                toC[0]++;
               }
               if (!sender.client().channel().isWritable()) {
                 sender.client().channel().flush();
                 while (!sender.client().channel().isWritable()
                     && sender.client().channel().isActive()) {
-                  Thread.onSpinWait();
+                  LockSupport.parkNanos(200_000); // a spinning flooder would take a whole core
                 }
               }
             }
           });
       long deadline = System.nanoTime() + 10_000_000_000L;
-      while (b.receivedCount() < toB[0] && System.nanoTime() < deadline) {
+      while (c.receivedCount() < toC[0] && System.nanoTime() < deadline) {
         Thread.sleep(10);
       }
-      assertEquals(toB[0], b.receivedCount(), "packets to a reading peer were lost");
+      assertEquals(toC[0], c.receivedCount(), "packets to a reading peer were lost");
       String m = relay.metricsText();
       assertTrue(
           dropCount(m, "queue_full") > 0, "a stalled reader's queue must drop when full:\n" + m);
@@ -146,8 +150,8 @@ class RelayIsolationTest {
     relay = RelayServer.builder().stunPort(-1).rateLimit(rate, burst).build().start();
     try (TestClient a = TestClient.login(relay);
         TestClient b = TestClient.login(relay);
-        TestClient flooder = TestClient.login(relay);
-        TestClient sink = TestClient.login(relay)) {
+        TestClient flooder = TestClient.offender(relay);
+        TestClient sink = TestClient.offender(relay)) {
       sink.countOnly();
       byte[] chunk = new byte[16 * 1024];
       long[] window = new long[2];
@@ -160,7 +164,7 @@ class RelayIsolationTest {
               if (flooder.client().channel().isWritable()) {
                 flooder.send(sink, chunk);
               } else {
-                Thread.onSpinWait();
+                LockSupport.parkNanos(200_000);
               }
             }
             window[1] = System.nanoTime();
@@ -180,7 +184,7 @@ class RelayIsolationTest {
   private void expectClosedWith(CloseReason reason, Consumer<TestClient> offence) throws Exception {
     try (TestClient a = TestClient.login(relay);
         TestClient b = TestClient.login(relay);
-        TestClient bad = TestClient.login(relay)) {
+        TestClient bad = TestClient.offender(relay)) {
       offence.accept(bad);
       RelayFrame.Reason r = bad.awaitClosed(5000);
       assertEquals(reason, r == null ? null : r.reason(), "reason frame: " + r);

@@ -20,8 +20,10 @@ import java.util.Arrays;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The challenge login: what is accepted, and each refusal arrives as a reason frame then close. */
+@ExtendWith(NettyLeakCheck.class)
 class RelayLoginTest {
   private RelayServer relay;
 
@@ -84,7 +86,9 @@ class RelayLoginTest {
       assertTrue(raw.awaitInactive(5000), "the relay must close after the reason frame");
     }
     assertTrue(
-        relay.metricsText().contains("p2p_relay_auth_failures_total{reason=\"bad_signature\"} 1"));
+        relay
+            .metricsText()
+            .contains("p2p_relay_auth_failures_total{reason=\"bad_signature\"} 1.0"));
   }
 
   @Test
@@ -148,7 +152,7 @@ class RelayLoginTest {
     assertEquals(CloseReason.UNAUTHORIZED, wrong.reason());
     TestClient.login(relay, Ed25519Identity.generate(), o -> o.withToken("s3cret")).close();
     assertTrue(
-        relay.metricsText().contains("p2p_relay_auth_failures_total{reason=\"unauthorized\"} 2"));
+        relay.metricsText().contains("p2p_relay_auth_failures_total{reason=\"unauthorized\"} 2.0"));
   }
 
   @Test
@@ -185,6 +189,10 @@ class RelayLoginTest {
       RelayFrame.Reason r = (RelayFrame.Reason) raw.next(5000);
       assertEquals(CloseReason.LOGIN_TIMEOUT, r.reason());
       assertTrue(raw.awaitInactive(5000));
+      assertTrue(
+          relay
+              .metricsText()
+              .contains("p2p_relay_auth_failures_total{reason=\"login_timeout\"} 1.0"));
     }
   }
 

@@ -28,8 +28,10 @@ import java.util.zip.CRC32;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** STUN Binding on the relay's UDP port: against our own encoder and an independent client. */
+@ExtendWith(NettyLeakCheck.class)
 class StunTest {
   private RelayServer relay;
   private InetSocketAddress stun;

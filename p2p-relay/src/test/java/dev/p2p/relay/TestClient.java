@@ -23,6 +23,14 @@ import java.util.function.UnaryOperator;
 final class TestClient implements AutoCloseable {
   static final EventLoopGroup GROUP = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
 
+  /** For clients that misbehave, so their own client-side work never delays the innocent ones. */
+  static final EventLoopGroup OFFENDERS =
+      new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+
+  static TestClient offender(RelayServer relay) {
+    return login(relay, Ed25519Identity.generate(), o -> o.withGroup(OFFENDERS));
+  }
+
   record Packet(PeerKey source, byte[] data) {}
 
   private final Ed25519Identity identity;
@@ -75,6 +83,23 @@ final class TestClient implements AutoCloseable {
         pongs.add(data);
       }
     };
+  }
+
+  /**
+   * Waits until the relay's metrics contain {@code line}: counters of written packets move when the
+   * write completes, which may be just after the receiver has the packet.
+   */
+  static String awaitMetric(RelayServer relay, String line) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    String m = relay.metricsText();
+    while (!m.contains(line + "\n") && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+      m = relay.metricsText();
+    }
+    if (!m.contains(line + "\n")) {
+      throw new AssertionError("no '" + line + "' in\n" + m);
+    }
+    return m;
   }
 
   PeerId id() {

@@ -97,10 +97,12 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
       loginTimer =
           ctx.executor()
               .schedule(
-                  () ->
-                      closeWith(
-                          CloseReason.LOGIN_TIMEOUT,
-                          "log in within " + core.settings().loginTimeout().toMillis() + " ms"),
+                  () -> {
+                    core.metrics().authFailure(CloseReason.LOGIN_TIMEOUT);
+                    closeWith(
+                        CloseReason.LOGIN_TIMEOUT,
+                        "log in within " + core.settings().loginTimeout().toMillis() + " ms");
+                  },
                   core.settings().loginTimeout().toNanos(),
                   TimeUnit.NANOSECONDS);
     } else if (evt instanceof IdleStateEvent) {

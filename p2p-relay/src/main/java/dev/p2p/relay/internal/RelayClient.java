@@ -91,6 +91,11 @@ public final class RelayClient implements AutoCloseable {
           url, identity, token, listener, group, localAddress, s, answerPings, timeout);
     }
 
+    public Options withGroup(EventLoopGroup g) {
+      return new Options(
+          url, identity, token, listener, g, localAddress, ssl, answerPings, timeout);
+    }
+
     public Options withAnswerPings(boolean answer) {
       return new Options(url, identity, token, listener, group, localAddress, ssl, answer, timeout);
     }

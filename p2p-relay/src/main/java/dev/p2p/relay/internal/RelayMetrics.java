@@ -83,8 +83,17 @@ public final class RelayMetrics {
             .labelNames("reason")
             .register(registry);
     for (CloseReason r : CloseReason.values()) {
-      authFailures.put(r, authCounter.labelValues(r.label()));
       closes.put(r, closeCounter.labelValues(r.label()));
+    }
+    for (CloseReason r :
+        new CloseReason[] {
+          CloseReason.BAD_SIGNATURE,
+          CloseReason.BANNED,
+          CloseReason.UNAUTHORIZED,
+          CloseReason.SERVER_FULL,
+          CloseReason.LOGIN_TIMEOUT
+        }) {
+      authFailures.put(r, authCounter.labelValues(r.label()));
     }
     logins = Counter.builder().name("p2p_relay_logins").help("Logins accepted").register(registry);
     rateLimited =
@@ -122,6 +131,7 @@ public final class RelayMetrics {
     return (long) drops.get(reason).get();
   }
 
+  /** A refused login: bad signature, banned, unauthorized, server full or login timeout. */
   public void authFailure(CloseReason reason) {
     authFailures.get(reason).inc();
   }

@@ -47,7 +47,6 @@ public final class RelayLoadClients {
                   .withLocalAddress(local));
       f.whenComplete(
           (c, e) -> {
-            inFlight.release();
             if (e == null) {
               ok.incrementAndGet();
               synchronized (clients) {
@@ -56,6 +55,7 @@ public final class RelayLoadClients {
             } else if (failed.incrementAndGet() <= 5) {
               System.err.println("login failed: " + e);
             }
+            inFlight.release();
           });
     }
     inFlight.acquire(256);

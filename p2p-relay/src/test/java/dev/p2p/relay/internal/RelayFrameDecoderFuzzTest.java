@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.p2p.relay.NettyLeakCheck;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Whatever bytes a WebSocket message holds, the relay's frame decoder yields a frame or a {@link
@@ -16,6 +18,7 @@ import io.netty.buffer.Unpooled;
  * src/test/resources/dev/p2p/relay/internal/RelayFrameDecoderFuzzTestInputs/} (regression mode);
  * {@code JAZZER_FUZZ=1} fuzzes for real.
  */
+@ExtendWith(NettyLeakCheck.class)
 class RelayFrameDecoderFuzzTest {
 
   @FuzzTest(maxDuration = "30s")

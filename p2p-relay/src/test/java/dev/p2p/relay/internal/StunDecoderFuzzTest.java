@@ -4,17 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.p2p.relay.NettyLeakCheck;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Whatever a datagram holds, the STUN decoder returns a message or {@code null} and never throws;
  * for every request it accepts, the response it would send is itself well-formed STUN that maps
  * back to the sender. Regression mode in {@code mvn verify}; {@code JAZZER_FUZZ=1} fuzzes.
  */
+@ExtendWith(NettyLeakCheck.class)
 class StunDecoderFuzzTest {
   private static final InetSocketAddress V4 =
       new InetSocketAddress(InetAddress.getLoopbackAddress(), 40000);
