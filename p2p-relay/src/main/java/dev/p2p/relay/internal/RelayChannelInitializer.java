@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.Optional;
@@ -59,6 +60,9 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
     RelaySettings s = core.settings();
     ChannelPipeline p = ch.pipeline();
     ssl.ifPresent(ctx -> p.addLast("tls", ctx.newHandler(ch.alloc())));
+    // Packets for this client arrive as separate writes from other clients' loops; consolidating
+    // their flushes turns a burst into one socket write instead of one per packet.
+    p.addLast("flush", new FlushConsolidationHandler(64, true));
     if (s.bytesPerSecond() > 0) {
       p.addLast(
           "rate",
