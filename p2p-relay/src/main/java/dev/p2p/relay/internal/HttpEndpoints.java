@@ -19,8 +19,9 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The plain HTTP side of the relay: {@code GET /healthz} (200 while serving), {@code GET /metrics}
- * (Prometheus text) and 404 for anything else that is not the {@code /relay} upgrade. Removed from
- * the pipeline once a connection becomes a WebSocket.
+ * (Prometheus text) and 404 for anything else. Requests to {@code /relay} never get here: Netty's
+ * handshaker upgrades them, or answers 400 when they are not an upgrade. Removed from the pipeline
+ * once a connection becomes a WebSocket.
  */
 final class HttpEndpoints extends SimpleChannelInboundHandler<FullHttpRequest> {
   private final RelayMetrics metrics;
@@ -43,15 +44,6 @@ final class HttpEndpoints extends SimpleChannelInboundHandler<FullHttpRequest> {
       respond(ctx, req, HttpResponseStatus.OK, "text/plain", bytes("ok\n"), keepAlive);
     } else if (get && path.equals("/metrics")) {
       respond(ctx, req, HttpResponseStatus.OK, metrics.contentType(), metrics.scrape(), keepAlive);
-    } else if (path.equals(RelayProtocol.PATH)) {
-      respond(
-          ctx,
-          req,
-          HttpResponseStatus.UPGRADE_REQUIRED,
-          "text/plain",
-          bytes(
-              "connect with a WebSocket upgrade (subprotocol " + RelayProtocol.SUBPROTOCOL + ")\n"),
-          false);
     } else {
       respond(
           ctx, req, HttpResponseStatus.NOT_FOUND, "text/plain", bytes("not found\n"), keepAlive);
