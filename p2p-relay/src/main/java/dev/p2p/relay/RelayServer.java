@@ -107,8 +107,12 @@ public final class RelayServer implements AutoCloseable {
       throw e;
     }
     InetSocketAddress local = (InetSocketAddress) tcp.localAddress();
-    String host = local.getAddress().isAnyLocalAddress() ? "127.0.0.1" : local.getHostString();
-    if (host.contains(":")) {
+    // Name the host as configured (a wildcard as loopback), so the URL reads as the user wrote it.
+    String host = builder.host.strip();
+    if (local.getAddress().isAnyLocalAddress()) {
+      host = local.getAddress() instanceof java.net.Inet6Address ? "::1" : "127.0.0.1";
+    }
+    if (host.contains(":") && !host.startsWith("[")) {
       host = "[" + host + "]";
     }
     url = URI.create((ssl.isPresent() ? "https://" : "http://") + host + ":" + local.getPort());

@@ -113,6 +113,31 @@ class RelayConfigTest {
   }
 
   @Test
+  void ipv6LoopbackServesTheRelayAndStun() throws Exception {
+    try (RelayServer relay = RelayServer.builder().host("::1").build().start()) {
+      assertEquals("[::1]", relay.url().getHost());
+      try (TestClient a = TestClient.login(relay);
+          TestClient b = TestClient.login(relay)) {
+        a.send(b, new byte[] {6});
+        assertArrayEquals(new byte[] {6}, b.nextPacket(5000).data());
+      }
+      java.net.InetSocketAddress stun = relay.stunAddress().orElseThrow();
+      try (java.net.DatagramSocket s =
+          new java.net.DatagramSocket(new java.net.InetSocketAddress("::1", 0))) {
+        s.setSoTimeout(2000);
+        byte[] req = StunTest.request(new byte[12], true, false);
+        s.send(new java.net.DatagramPacket(req, req.length, stun));
+        java.net.DatagramPacket p = new java.net.DatagramPacket(new byte[1500], 1500);
+        s.receive(p);
+        assertEquals(
+            s.getLocalSocketAddress(),
+            dev.p2p.relay.internal.StunCodec.mappedAddress(
+                io.netty.buffer.Unpooled.wrappedBuffer(p.getData(), 0, p.getLength())));
+      }
+    }
+  }
+
+  @Test
   void unusableTlsFilesAreAConfigurationException() {
     ConfigurationException e =
         assertThrows(

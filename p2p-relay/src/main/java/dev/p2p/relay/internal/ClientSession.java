@@ -241,7 +241,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     content.setByte(start, RelayProtocol.RECV_PACKET);
     key.set(content, start + 1);
     if (!dest.offer(content, payload)) {
-      core.metrics().dropped(Drop.QUEUE_FULL);
+      core.metrics().dropped(dest.closing != 0 ? Drop.DESTINATION_CLOSED : Drop.QUEUE_FULL);
     }
   }
 
