@@ -197,6 +197,19 @@ class RelayLoginTest {
   }
 
   @Test
+  void aConnectionThatNeverUpgradesIsClosedAtTheLoginTimeout() throws Exception {
+    start(RelayServer.builder().loginTimeout(Duration.ofMillis(300)));
+    try (java.net.Socket s = new java.net.Socket(relay.url().getHost(), relay.url().getPort())) {
+      s.setSoTimeout(5000);
+      s.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: x\r\n".getBytes()); // never ends
+      long t0 = System.nanoTime();
+      assertEquals(-1, s.getInputStream().read(), "the relay must close, not answer");
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      assertTrue(ms >= 200 && ms < 4000, "closed after " + ms + " ms");
+    }
+  }
+
+  @Test
   void packetsBeforeLoginAreAProtocolError() throws Exception {
     start(RelayServer.builder());
     try (RawClient raw = new RawClient(relay)) {

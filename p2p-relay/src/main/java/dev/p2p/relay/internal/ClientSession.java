@@ -73,8 +73,27 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
+    // One deadline for the whole way in: HTTP request, upgrade and login. Plain HTTP connections
+    // (health checks, scrapes) are closed at it too, so nothing unauthenticated stays long.
+    loginTimer =
+        ctx.executor()
+            .schedule(
+                this::loginTimedOut,
+                core.settings().loginTimeout().toNanos(),
+                TimeUnit.NANOSECONDS);
     core.opened(this);
     ctx.fireChannelActive();
+  }
+
+  private void loginTimedOut() {
+    if (state == HTTP) {
+      channel.close();
+    } else if (state == AWAITING_LOGIN) {
+      core.metrics().authFailure(CloseReason.LOGIN_TIMEOUT);
+      closeWith(
+          CloseReason.LOGIN_TIMEOUT,
+          "log in within " + core.settings().loginTimeout().toMillis() + " ms");
+    }
   }
 
   @Override
@@ -94,17 +113,6 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
       challenge = new byte[RelayProtocol.CHALLENGE_LENGTH];
       RANDOM.nextBytes(challenge);
       send(RelayFrameCodec.challenge(ctx.alloc(), challenge));
-      loginTimer =
-          ctx.executor()
-              .schedule(
-                  () -> {
-                    core.metrics().authFailure(CloseReason.LOGIN_TIMEOUT);
-                    closeWith(
-                        CloseReason.LOGIN_TIMEOUT,
-                        "log in within " + core.settings().loginTimeout().toMillis() + " ms");
-                  },
-                  core.settings().loginTimeout().toNanos(),
-                  TimeUnit.NANOSECONDS);
     } else if (evt instanceof IdleStateEvent) {
       onReaderIdle();
     } else {
@@ -180,6 +188,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
 
   private void onLogin(RelayFrame.Login login) {
     loginTimer.cancel(false);
+    loginTimer = null; // one object less per idle client
     Optional<RelayCore.Refusal> refusal = core.check(login, challenge);
     if (refusal.isPresent()) {
       closeWith(refusal.get().reason(), refusal.get().message());
@@ -318,9 +327,18 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
 
   /**
    * Sends a reason frame and closes. The frame bypasses the packet queue's bound but not its order;
-   * a client that does not read it is closed anyway after the write timeout. Any thread.
+   * a client that does not read it is closed anyway after the write timeout. Any thread: the work
+   * runs on this channel's loop.
    */
   void closeWith(CloseReason reason, String message) {
+    if (!channel.eventLoop().inEventLoop()) {
+      channel.eventLoop().execute(() -> closeWith(reason, message));
+      return;
+    }
+    if (state == HTTP) {
+      channel.close(); // not a WebSocket yet: there is no frame to say why
+      return;
+    }
     if (!CLOSING.compareAndSet(this, 0, 1)) {
       return;
     }
