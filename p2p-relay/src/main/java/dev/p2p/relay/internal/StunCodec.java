@@ -142,7 +142,10 @@ public final class StunCodec {
     out.writeShort(ERROR_CODE).writeShort(4 + reason.length);
     out.writeShort(0).writeByte(4).writeByte(20).writeBytes(reason);
     pad(out, reason.length);
-    List<Integer> unknown = request.unknown();
+    List<Integer> unknown = new java.util.ArrayList<>(request.unknown());
+    if (request.classic() && unknown.size() % 2 == 1) {
+      unknown.add(unknown.get(unknown.size() - 1)); // RFC 3489 pads by repeating, not with zeros
+    }
     out.writeShort(UNKNOWN_ATTRIBUTES).writeShort(2 * unknown.size());
     unknown.forEach(out::writeShort);
     pad(out, 2 * unknown.size());
