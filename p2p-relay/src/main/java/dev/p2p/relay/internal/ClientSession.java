@@ -7,10 +7,12 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketHandshakeException;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -366,7 +368,16 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
                 && c.closeStatus() == WebSocketCloseStatus.MESSAGE_TOO_BIG
             ? CloseReason.TOO_LARGE
             : CloseReason.PROTOCOL_ERROR;
-    log.debug("client {} failed: {}", channel.remoteAddress(), cause.toString());
+    if (cause instanceof DecoderException
+        || cause instanceof WebSocketHandshakeException
+        || cause instanceof java.io.IOException
+        || cause instanceof javax.net.ssl.SSLException) {
+      log.debug("client {} failed: {}", channel.remoteAddress(), cause.toString());
+    } else {
+      // Not the client's bytes but our own code: count it so it cannot go unnoticed.
+      core.metrics().internalError();
+      log.warn("internal error on client {}", channel.remoteAddress(), cause);
+    }
     if (state == HTTP) {
       channel.close();
     } else {

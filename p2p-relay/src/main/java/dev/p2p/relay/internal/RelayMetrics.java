@@ -44,6 +44,7 @@ public final class RelayMetrics {
   private final Gauge rateLimitedClients;
   private final CounterDataPoint stunRequests;
   private final CounterDataPoint stunInvalid;
+  private final CounterDataPoint internalErrors;
 
   public RelayMetrics(IntSupplier clients) {
     GaugeWithCallback.builder()
@@ -111,11 +112,24 @@ public final class RelayMetrics {
             .name("p2p_relay_stun_requests")
             .help("STUN Binding requests answered")
             .register(registry);
+    internalErrors =
+        Counter.builder()
+            .name("p2p_relay_internal_errors")
+            .help("Unexpected exceptions in the relay's own code (a bug; each closed one client)")
+            .register(registry);
     stunInvalid =
         Counter.builder()
             .name("p2p_relay_stun_invalid")
             .help("UDP datagrams on the STUN port that were not a valid STUN request")
             .register(registry);
+  }
+
+  public void internalError() {
+    internalErrors.inc();
+  }
+
+  public long internalErrors() {
+    return (long) internalErrors.get();
   }
 
   public void forwarded(int bytes) {
