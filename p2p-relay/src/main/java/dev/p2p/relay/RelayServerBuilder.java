@@ -37,6 +37,10 @@ public final class RelayServerBuilder {
   public static final String BYTES_PER_SECOND = "P2P_RELAY_BYTES_PER_SECOND";
   public static final String BURST_BYTES = "P2P_RELAY_BURST_BYTES";
   public static final String MAX_CLIENTS = "P2P_RELAY_MAX_CLIENTS";
+
+  /** Connections not yet logged in (HTTP, upgrade, login) at once; more are closed on accept. */
+  public static final String MAX_PENDING = "P2P_RELAY_MAX_PENDING";
+
   public static final String IDLE_TIMEOUT_MS = "P2P_RELAY_IDLE_TIMEOUT_MS";
   public static final String PING_INTERVAL_MS = "P2P_RELAY_PING_INTERVAL_MS";
   public static final String WRITE_TIMEOUT_MS = "P2P_RELAY_WRITE_TIMEOUT_MS";
@@ -45,6 +49,7 @@ public final class RelayServerBuilder {
   public static final int DEFAULT_QUEUE_PACKETS = 512;
   public static final long DEFAULT_QUEUE_BYTES = 4L << 20;
   public static final int DEFAULT_MAX_CLIENTS = 200_000;
+  public static final int DEFAULT_MAX_PENDING = 1024;
   public static final Duration DEFAULT_PING_INTERVAL = Duration.ofSeconds(15);
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
   public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(2);
@@ -64,6 +69,7 @@ public final class RelayServerBuilder {
   private long bytesPerSecond = 0;
   private long burstBytes = 0;
   private int maxClients = DEFAULT_MAX_CLIENTS;
+  private int maxPending = DEFAULT_MAX_PENDING;
   private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
   private Duration pingInterval = DEFAULT_PING_INTERVAL;
   private Duration writeTimeout = DEFAULT_WRITE_TIMEOUT;
@@ -97,6 +103,7 @@ public final class RelayServerBuilder {
     bytesPerSecond = c.getLong(BYTES_PER_SECOND, bytesPerSecond, 0, 1L << 40);
     burstBytes = c.getLong(BURST_BYTES, burstBytes, 0, 1L << 40);
     maxClients = c.getInt(MAX_CLIENTS, maxClients, 1, 10_000_000);
+    maxPending = c.getInt(MAX_PENDING, maxPending, 1, 1_000_000);
     Duration day = Duration.ofDays(1);
     idleTimeout = c.getMillis(IDLE_TIMEOUT_MS, idleTimeout, Duration.ofMillis(100), day);
     pingInterval = c.getMillis(PING_INTERVAL_MS, pingInterval, Duration.ofMillis(50), day);
@@ -201,6 +208,16 @@ public final class RelayServerBuilder {
     return this;
   }
 
+  /**
+   * The most connections that have not logged in yet (plain HTTP requests included); a connection
+   * past it is closed as soon as it is accepted, so a flood of idle sockets cannot pile up behind
+   * the login timeout. Default 1024.
+   */
+  public RelayServerBuilder maxPending(int max) {
+    this.maxPending = range("max pending", max, 1, 1_000_000);
+    return this;
+  }
+
   /** A client that sends nothing, pongs included, for this long is closed. Default 60 s. */
   public RelayServerBuilder idleTimeout(Duration d) {
     this.idleTimeout = positive(d, "idle timeout");
@@ -250,6 +267,7 @@ public final class RelayServerBuilder {
             bytesPerSecond,
             burst,
             maxClients,
+            maxPending,
             idleTimeout,
             pingInterval.compareTo(idleTimeout) < 0 ? pingInterval : idleTimeout,
             writeTimeout,

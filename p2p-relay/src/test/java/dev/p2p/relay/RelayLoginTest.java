@@ -210,6 +210,52 @@ class RelayLoginTest {
   }
 
   @Test
+  void connectionsPastThePendingLimitAreClosedOnAcceptAndLoggedInOnesDoNotCount() throws Exception {
+    start(RelayServer.builder().maxPending(2));
+    TestClient in = TestClient.login(relay); // logged in: no longer pending
+    java.util.List<java.net.Socket> idle = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < 3; i++) {
+        idle.add(new java.net.Socket(relay.url().getHost(), relay.url().getPort()));
+      }
+      // Accepts run on two loops, so which of the three is refused is not fixed: exactly one.
+      int closed = 0;
+      for (java.net.Socket s : idle) {
+        s.setSoTimeout(1000);
+        try {
+          if (s.getInputStream().read() == -1) {
+            closed++;
+          }
+        } catch (java.net.SocketTimeoutException stillOpen) {
+          // pending, within the limit
+        }
+      }
+      assertEquals(1, closed, "one idle connection past the limit of 2 must be closed");
+    } finally {
+      for (java.net.Socket s : idle) {
+        s.close();
+      }
+    }
+    TestClient.awaitMetric(relay, "p2p_relay_pending_refused_total 1.0");
+    // Once the idle sockets are gone, logins work again.
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    TestClient again = null;
+    while (again == null) {
+      try {
+        again = TestClient.login(relay);
+      } catch (CompletionException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(20); // the relay notices the closed sockets on its own loop
+      }
+    }
+    again.close();
+    assertTrue(in.isOpen());
+    in.close();
+  }
+
+  @Test
   void packetsBeforeLoginAreAProtocolError() throws Exception {
     start(RelayServer.builder());
     try (RawClient raw = new RawClient(relay)) {

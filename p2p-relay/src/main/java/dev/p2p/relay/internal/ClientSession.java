@@ -83,7 +83,10 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
                 this::loginTimedOut,
                 core.settings().loginTimeout().toNanos(),
                 TimeUnit.NANOSECONDS);
-    core.opened(this);
+    if (!core.opened(this)) {
+      channel.close();
+      return;
+    }
     ctx.fireChannelActive();
   }
 
@@ -102,6 +105,9 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
   public void channelInactive(ChannelHandlerContext ctx) {
     if (loginTimer != null) {
       loginTimer.cancel(false);
+    }
+    if (state != LOGGED_IN) {
+      core.leftPending();
     }
     core.closed(this);
     ctx.fireChannelInactive();
@@ -207,6 +213,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
       return;
     }
     state = LOGGED_IN;
+    core.leftPending();
     if (r.replaced() != null) {
       r.replaced()
           .closeWith(

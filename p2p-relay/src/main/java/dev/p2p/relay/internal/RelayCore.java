@@ -22,6 +22,7 @@ public final class RelayCore {
   private final ConcurrentHashMap<PeerKey, ClientSession> sessions = new ConcurrentHashMap<>();
   private final Set<PeerKey> banned = ConcurrentHashMap.newKeySet();
   private final AtomicInteger clientCount = new AtomicInteger();
+  private final AtomicInteger pending = new AtomicInteger();
   private final Set<ClientSession> open = ConcurrentHashMap.newKeySet();
   private volatile boolean shuttingDown;
 
@@ -69,11 +70,24 @@ public final class RelayCore {
     return banned.contains(PeerKey.of(id));
   }
 
-  void opened(ClientSession s) {
+  /**
+   * A new connection; false if it is past the pending limit (the caller closes it). Every call is
+   * matched by one {@link #leftPending} (at login, or at close if it never logged in).
+   */
+  boolean opened(ClientSession s) {
     open.add(s);
+    if (pending.incrementAndGet() > settings.maxPending()) {
+      metrics.pendingRefused();
+      return false;
+    }
     if (shuttingDown) {
       s.closeWith(CloseReason.SHUTTING_DOWN, "the relay is shutting down");
     }
+    return true;
+  }
+
+  void leftPending() {
+    pending.decrementAndGet();
   }
 
   /**

@@ -45,6 +45,7 @@ public final class RelayMetrics {
   private final CounterDataPoint stunRequests;
   private final CounterDataPoint stunInvalid;
   private final CounterDataPoint internalErrors;
+  private final CounterDataPoint pendingRefused;
 
   public RelayMetrics(IntSupplier clients) {
     GaugeWithCallback.builder()
@@ -112,6 +113,11 @@ public final class RelayMetrics {
             .name("p2p_relay_stun_requests")
             .help("STUN Binding requests answered")
             .register(registry);
+    pendingRefused =
+        Counter.builder()
+            .name("p2p_relay_pending_refused")
+            .help("Connections closed on accept because too many had not logged in yet")
+            .register(registry);
     internalErrors =
         Counter.builder()
             .name("p2p_relay_internal_errors")
@@ -122,6 +128,10 @@ public final class RelayMetrics {
             .name("p2p_relay_stun_invalid")
             .help("UDP datagrams on the STUN port that were not a valid STUN request")
             .register(registry);
+  }
+
+  public void pendingRefused() {
+    pendingRefused.inc();
   }
 
   public void internalError() {

@@ -12,6 +12,7 @@ public record RelaySettings(
     long bytesPerSecond,
     long burstBytes,
     int maxClients,
+    int maxPending,
     Duration idleTimeout,
     Duration pingInterval,
     Duration writeTimeout,

@@ -39,6 +39,7 @@ class ClientSessionFuzzTest {
           0,
           0,
           10,
+          10,
           Duration.ofSeconds(60),
           Duration.ofSeconds(15),
           Duration.ofSeconds(2),
