@@ -1,0 +1,398 @@
+package dev.p2p.relay.internal;
+
+import dev.p2p.relay.internal.RelayMetrics.Drop;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketHandshakeException;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.security.SecureRandom;
+import java.util.Optional;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client's session, last in its pipeline: the login, then forwarding its packets to other
+ * sessions and queueing theirs toward it. Fields are few and small because an idle relay holds one
+ * of these per client (see the memory harness).
+ *
+ * <p>Everything but {@link #offer} and {@link #closeWith} runs on this channel's event loop; those
+ * two may be called from any session's loop and only touch atomics or hand work to this loop.
+ */
+final class ClientSession extends ChannelInboundHandlerAdapter {
+  private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private static final AtomicIntegerFieldUpdater<ClientSession> QUEUED_PACKETS =
+      AtomicIntegerFieldUpdater.newUpdater(ClientSession.class, "queuedPackets");
+  private static final AtomicLongFieldUpdater<ClientSession> QUEUED_BYTES =
+      AtomicLongFieldUpdater.newUpdater(ClientSession.class, "queuedBytes");
+  private static final AtomicIntegerFieldUpdater<ClientSession> CLOSING =
+      AtomicIntegerFieldUpdater.newUpdater(ClientSession.class, "closing");
+
+  private static final byte HTTP = 0;
+  private static final byte AWAITING_LOGIN = 1;
+  private static final byte LOGGED_IN = 2;
+
+  private final RelayCore core;
+  private final Channel channel;
+  private byte state = HTTP;
+  private byte idleTicks;
+  private volatile int closing;
+  private volatile int queuedPackets;
+  private volatile long queuedBytes;
+  private int writesDone; // progress marker for the write timeout
+  private PeerKey key;
+  private byte[] challenge;
+  private ScheduledFuture<?> loginTimer;
+
+  ClientSession(RelayCore core, Channel channel) {
+    this.core = core;
+    this.channel = channel;
+  }
+
+  PeerKey key() {
+    return key;
+  }
+
+  ChannelFuture closeFuture() {
+    return channel.closeFuture();
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    // One deadline for the whole way in: HTTP request, upgrade and login. Plain HTTP connections
+    // (health checks, scrapes) are closed at it too, so nothing unauthenticated stays long.
+    loginTimer =
+        ctx.executor()
+            .schedule(
+                this::loginTimedOut,
+                core.settings().loginTimeout().toNanos(),
+                TimeUnit.NANOSECONDS);
+    if (!core.opened(this)) {
+      channel.close();
+      return;
+    }
+    ctx.fireChannelActive();
+  }
+
+  private void loginTimedOut() {
+    if (state == HTTP) {
+      channel.close();
+    } else if (state == AWAITING_LOGIN) {
+      core.metrics().authFailure(CloseReason.LOGIN_TIMEOUT);
+      closeWith(
+          CloseReason.LOGIN_TIMEOUT,
+          "log in within " + core.settings().loginTimeout().toMillis() + " ms");
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    if (loginTimer != null) {
+      loginTimer.cancel(false);
+    }
+    if (state != LOGGED_IN) {
+      core.leftPending();
+    }
+    core.closed(this);
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
+      ctx.pipeline().remove(RelayChannelInitializer.HTTP_ENDPOINTS);
+      state = AWAITING_LOGIN;
+      challenge = new byte[RelayProtocol.CHALLENGE_LENGTH];
+      RANDOM.nextBytes(challenge);
+      send(RelayFrameCodec.challenge(ctx.alloc(), challenge));
+    } else if (evt instanceof IdleStateEvent) {
+      onReaderIdle();
+    } else {
+      ctx.fireUserEventTriggered(evt);
+    }
+  }
+
+  /** Called every ping interval without a read: ping, or close once the idle timeout has passed. */
+  private void onReaderIdle() {
+    if (state != LOGGED_IN) {
+      channel.close(); // an HTTP client or an unfinished login that went quiet
+      return;
+    }
+    idleTicks++;
+    long silentMillis = idleTicks * core.settings().pingInterval().toMillis();
+    if (silentMillis >= core.settings().idleTimeout().toMillis()) {
+      closeWith(CloseReason.IDLE_TIMEOUT, "nothing received for " + silentMillis + " ms");
+    } else {
+      send(RelayFrameCodec.ping(channel.alloc(), RANDOM.nextLong()));
+    }
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!(msg instanceof WebSocketFrame frame)) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    idleTicks = 0;
+    if (closing != 0) {
+      frame.release();
+      return;
+    }
+    if (!(frame instanceof BinaryWebSocketFrame) || !frame.isFinalFragment()) {
+      frame.release();
+      closeWith(
+          CloseReason.PROTOCOL_ERROR,
+          "send each frame as one unfragmented binary WebSocket message");
+      return;
+    }
+    ByteBuf content = frame.content();
+    if (state == LOGGED_IN
+        && content.isReadable()
+        && content.getByte(content.readerIndex()) == RelayProtocol.SEND_PACKET) {
+      forward(content); // takes ownership
+      return;
+    }
+    try {
+      handle(RelayFrameCodec.decode(content, core.settings().maxPacketSize()));
+    } catch (RelayProtocolException e) {
+      closeWith(e.reason(), e.getMessage());
+    } finally {
+      frame.release();
+    }
+  }
+
+  private void handle(RelayFrame f) {
+    if (state == AWAITING_LOGIN && f instanceof RelayFrame.Login login) {
+      onLogin(login);
+    } else if (state == LOGGED_IN && f instanceof RelayFrame.Ping ping) {
+      send(RelayFrameCodec.pong(channel.alloc(), ping.data()));
+    } else if (state == LOGGED_IN && f instanceof RelayFrame.Pong) {
+      // Liveness only: the read itself reset the idle timer.
+    } else {
+      if (f instanceof RelayFrame.Packet p) {
+        p.payload().release();
+      }
+      closeWith(
+          CloseReason.PROTOCOL_ERROR,
+          "unexpected " + f.getClass().getSimpleName() + " frame " + stateName());
+    }
+  }
+
+  private void onLogin(RelayFrame.Login login) {
+    loginTimer.cancel(false);
+    loginTimer = null; // one object less per idle client
+    Optional<RelayCore.Refusal> refusal = core.check(login, challenge);
+    if (refusal.isPresent()) {
+      closeWith(refusal.get().reason(), refusal.get().message());
+      return;
+    }
+    challenge = null;
+    key = login.peer();
+    RelayCore.RegisterResult r = core.register(this);
+    if (!r.accepted()) {
+      key = null;
+      closeWith(
+          CloseReason.SERVER_FULL,
+          "the relay has its maximum of " + core.settings().maxClients() + " clients");
+      return;
+    }
+    state = LOGGED_IN;
+    core.leftPending();
+    if (r.replaced() != null) {
+      r.replaced()
+          .closeWith(
+              CloseReason.REPLACED,
+              "the same peer id logged in again from " + channel.remoteAddress());
+    }
+    RelaySettings s = core.settings();
+    send(
+        RelayFrameCodec.welcome(
+            channel.alloc(),
+            s.maxPacketSize(),
+            (int) s.pingInterval().toMillis(),
+            (int) s.idleTimeout().toMillis(),
+            s.queuePackets()));
+    log.debug("{} logged in from {}", key, channel.remoteAddress());
+  }
+
+  /** A SEND_PACKET frame: rewritten in place into RECV_PACKET (same length) and handed over. */
+  private void forward(ByteBuf content) {
+    int len = content.readableBytes();
+    int start = content.readerIndex();
+    int payload = len - RelayProtocol.PACKET_HEADER_LENGTH;
+    if (payload < 0 || payload > core.settings().maxPacketSize()) {
+      content.release();
+      closeWith(
+          payload < 0 ? CloseReason.PROTOCOL_ERROR : CloseReason.TOO_LARGE,
+          payload < 0
+              ? "packet frame of " + len + " bytes has no destination"
+              : "packet of " + payload + " bytes, the limit is " + core.settings().maxPacketSize());
+      return;
+    }
+    PeerKey destKey = PeerKey.read(content, start + 1);
+    ClientSession dest = core.lookup(destKey);
+    if (dest == null) {
+      content.release();
+      core.metrics().dropped(Drop.NO_DESTINATION);
+      ByteBuf gone = RelayFrameCodec.peerGone(channel.alloc(), destKey);
+      if (!offer(gone, -1)) {
+        core.metrics().dropped(Drop.QUEUE_FULL); // this sender does not read its own replies
+      }
+      return;
+    }
+    content.setByte(start, RelayProtocol.RECV_PACKET);
+    key.set(content, start + 1);
+    if (!dest.offer(content, payload)) {
+      core.metrics().dropped(dest.closing != 0 ? Drop.DESTINATION_CLOSED : Drop.QUEUE_FULL);
+    }
+  }
+
+  /**
+   * Queues a frame toward this client ({@code payloadBytes} of a forwarded packet, -1 for a frame
+   * of the relay's own), or drops it (releasing it) when the queue is at its bound. Never blocks: a
+   * slow reader costs its senders nothing but the drop.
+   */
+  boolean offer(ByteBuf frameBytes, int payloadBytes) {
+    int size = frameBytes.readableBytes();
+    RelaySettings s = core.settings();
+    if (closing != 0
+        || QUEUED_PACKETS.incrementAndGet(this) > s.queuePackets()
+        || QUEUED_BYTES.addAndGet(this, size) > s.queueBytes()) {
+      QUEUED_PACKETS.decrementAndGet(this);
+      QUEUED_BYTES.addAndGet(this, -size);
+      frameBytes.release();
+      return false;
+    }
+    channel
+        .writeAndFlush(new BinaryWebSocketFrame(frameBytes))
+        .addListener(
+            f -> {
+              QUEUED_PACKETS.decrementAndGet(this);
+              QUEUED_BYTES.addAndGet(this, -size);
+              writesDone++;
+              if (payloadBytes < 0) {
+                return; // a frame of the relay's own, not a forwarded packet
+              }
+              if (f.isSuccess()) {
+                core.metrics().forwarded(payloadBytes);
+              } else {
+                core.metrics().dropped(Drop.DESTINATION_CLOSED);
+              }
+            });
+    return true;
+  }
+
+  /** Frames of this session's own (challenge, pong, ...): queued like packets, never dropped. */
+  private void send(ByteBuf frameBytes) {
+    channel.writeAndFlush(new BinaryWebSocketFrame(frameBytes), channel.voidPromise());
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (!channel.isWritable()) {
+      watchWrites(writesDone);
+    }
+    ctx.fireChannelWritabilityChanged();
+  }
+
+  /** Closes a client that takes nothing we write for the whole write timeout. */
+  private void watchWrites(int progressMark) {
+    channel
+        .eventLoop()
+        .schedule(
+            () -> {
+              if (!channel.isActive() || channel.isWritable()) {
+                return;
+              }
+              if (writesDone == progressMark) {
+                closeWith(
+                    CloseReason.WRITE_TIMEOUT,
+                    "nothing could be written to this client for "
+                        + core.settings().writeTimeout().toMillis()
+                        + " ms");
+              } else {
+                watchWrites(writesDone);
+              }
+            },
+            core.settings().writeTimeout().toNanos(),
+            TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * Sends a reason frame and closes. The frame bypasses the packet queue's bound but not its order;
+   * a client that does not read it is closed anyway after the write timeout. Any thread: the work
+   * runs on this channel's loop.
+   */
+  void closeWith(CloseReason reason, String message) {
+    if (!channel.eventLoop().inEventLoop()) {
+      channel.eventLoop().execute(() -> closeWith(reason, message));
+      return;
+    }
+    if (state == HTTP) {
+      channel.close(); // not a WebSocket yet: there is no frame to say why
+      return;
+    }
+    if (!CLOSING.compareAndSet(this, 0, 1)) {
+      return;
+    }
+    core.metrics().closed(reason);
+    log.debug("closing {} ({}): {} {}", channel.remoteAddress(), key, reason, message);
+    channel
+        .writeAndFlush(
+            new BinaryWebSocketFrame(RelayFrameCodec.reason(channel.alloc(), reason, message)))
+        .addListener(ChannelFutureListener.CLOSE);
+    channel
+        .eventLoop()
+        .schedule(
+            () -> {
+              channel.close();
+            },
+            core.settings().writeTimeout().toNanos(),
+            TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    // Bad bytes below us (WebSocket framing, an oversize frame, TLS): close only this client.
+    CloseReason reason =
+        cause instanceof CorruptedWebSocketFrameException c
+                && c.closeStatus() == WebSocketCloseStatus.MESSAGE_TOO_BIG
+            ? CloseReason.TOO_LARGE
+            : CloseReason.PROTOCOL_ERROR;
+    if (cause instanceof DecoderException
+        || cause instanceof WebSocketHandshakeException
+        || cause instanceof java.io.IOException
+        || cause instanceof javax.net.ssl.SSLException) {
+      log.debug("client {} failed: {}", channel.remoteAddress(), cause.toString());
+    } else {
+      // Not the client's bytes but our own code: count it so it cannot go unnoticed.
+      core.metrics().internalError();
+      log.warn("internal error on client {}", channel.remoteAddress(), cause);
+    }
+    if (state == HTTP) {
+      channel.close();
+    } else {
+      closeWith(reason, String.valueOf(cause.getMessage()));
+    }
+  }
+
+  private String stateName() {
+    return state == AWAITING_LOGIN ? "before login" : "after login";
+  }
+}
