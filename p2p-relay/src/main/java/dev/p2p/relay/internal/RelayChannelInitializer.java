@@ -1,5 +1,6 @@
 package dev.p2p.relay.internal;
 
+import dev.p2p.core.TokenBucket;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;

@@ -1,5 +1,6 @@
 package dev.p2p.tunnel.server.internal;
 
+import dev.p2p.core.TokenBucket;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;

@@ -1,5 +1,6 @@
 package dev.p2p.tunnel.server.internal;
 
+import dev.p2p.core.TokenBucket;
 import dev.p2p.tunnel.internal.TunnelFrameDecoder;
 import dev.p2p.tunnel.internal.TunnelProtocol;
 import io.netty.channel.ChannelInitializer;

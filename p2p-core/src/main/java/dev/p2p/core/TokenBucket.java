@@ -1,20 +1,21 @@
-package dev.p2p.tunnel.server.internal;
+package dev.p2p.core;
 
 import java.util.function.LongSupplier;
 
 /**
  * A token bucket measured in bytes that may go into debt: a read is never refused or cut (that
  * would lose data), it is paid for afterwards by pausing further reads until the debt is repaid.
- * Not thread-safe: used from one channel's event loop.
+ * Servers use it to hold a client to its rate as back-pressure on its reads. Not thread-safe: used
+ * from one channel's event loop.
  */
-final class TokenBucket {
+public final class TokenBucket {
   private final double bytesPerNano;
   private final double capacity;
   private final LongSupplier ticker;
   private double tokens;
   private long lastRefill;
 
-  TokenBucket(long bytesPerSecond, long burstBytes, LongSupplier ticker) {
+  public TokenBucket(long bytesPerSecond, long burstBytes, LongSupplier ticker) {
     if (bytesPerSecond <= 0 || burstBytes <= 0) {
       throw new IllegalArgumentException("rate and burst must be positive");
     }
@@ -26,24 +27,24 @@ final class TokenBucket {
   }
 
   /** Takes {@code bytes} tokens, going into debt if needed. */
-  void consume(long bytes) {
+  public void consume(long bytes) {
     refill();
     tokens -= bytes;
   }
 
   /** True if no debt is outstanding. */
-  boolean canProceed() {
+  public boolean canProceed() {
     refill();
     return tokens >= 0;
   }
 
   /** Nanoseconds until the debt is repaid at the configured rate; 0 if none. */
-  long nanosUntilRepaid() {
+  public long nanosUntilRepaid() {
     refill();
     return tokens >= 0 ? 0 : (long) Math.ceil(-tokens / bytesPerNano);
   }
 
-  double tokens() {
+  public double tokens() {
     refill();
     return tokens;
   }
