@@ -7,49 +7,28 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.p2p.api.ConnectionClosedException;
-import dev.p2p.api.P2P;
-import dev.p2p.api.P2PConfig;
 import dev.p2p.api.P2PConnection;
 import dev.p2p.api.P2PListener;
 import dev.p2p.api.P2PProvider;
-import dev.p2p.tunnel.server.TunnelServer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Issue 10, findings 1 and 5 on the tunnel: close() and provider.close() lose nothing. */
 class TunnelCloseDeliveryTest {
-  private final TunnelServer server = TunnelServer.builder().port(0).start();
-  private final List<AutoCloseable> closing = new ArrayList<>();
-
-  @AfterEach
-  void stop() throws Exception {
-    for (int i = closing.size() - 1; i >= 0; i--) {
-      closing.get(i).close();
-    }
-    server.close();
-  }
+  @RegisterExtension final TunnelLab lab = new TunnelLab();
 
   private P2PProvider open(String linger) {
     return open(linger, "16777216");
   }
 
   private P2PProvider open(String linger, String receiveBuffer) {
-    P2PProvider p =
-        P2P.open(
-            P2PConfig.builder()
-                .implementation("tunnel")
-                .set("P2P_TUNNEL_SERVER", "127.0.0.1:" + server.port())
-                .set("P2P_CLOSE_LINGER_MS", linger)
-                .set("P2P_TUNNEL_RECEIVE_BUFFER", receiveBuffer)
-                .build());
-    closing.add(p);
-    return p;
+    return lab.open("P2P_CLOSE_LINGER_MS", linger, "P2P_TUNNEL_RECEIVE_BUFFER", receiveBuffer);
   }
 
   /**
@@ -69,7 +48,7 @@ class TunnelCloseDeliveryTest {
                 "-cp",
                 System.getProperty("java.class.path"),
                 CloseSenderMain.class.getName(),
-                Integer.toString(server.port()),
+                Integer.toString(lab.server().port()),
                 receiver.localPeerId().toString(),
                 Integer.toString(count),
                 Integer.toString(size))

@@ -5,13 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.p2p.api.P2P;
-import dev.p2p.api.P2PConfig;
 import dev.p2p.api.P2PConnection;
 import dev.p2p.api.P2PListener;
 import dev.p2p.api.P2PProvider;
 import dev.p2p.api.PathType;
-import dev.p2p.tunnel.server.TunnelServer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -19,32 +16,15 @@ import java.util.concurrent.Flow;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Push delivery on the tunnel: a subscriber that stops requesting stops its sender. */
 class TunnelMessagesTest {
-  private final TunnelServer server = TunnelServer.builder().port(0).start();
-  private final List<AutoCloseable> closing = new ArrayList<>();
-
-  @AfterEach
-  void stop() throws Exception {
-    for (int i = closing.size() - 1; i >= 0; i--) {
-      closing.get(i).close();
-    }
-    server.close();
-  }
+  @RegisterExtension final TunnelLab lab = new TunnelLab();
 
   private P2PProvider open() {
-    P2PProvider p =
-        P2P.open(
-            P2PConfig.builder()
-                .implementation("tunnel")
-                .set("P2P_TUNNEL_SERVER", "127.0.0.1:" + server.port())
-                .set("P2P_TUNNEL_RECEIVE_BUFFER", Integer.toString(64 * 1024))
-                .build());
-    closing.add(p);
-    return p;
+    return lab.open("P2P_TUNNEL_RECEIVE_BUFFER", Integer.toString(64 * 1024));
   }
 
   @Test
@@ -57,7 +37,7 @@ class TunnelMessagesTest {
     P2PConnection peer = await(in);
     assertEquals(PathType.RELAYED, out.path().type());
     assertEquals(
-        "tunnel://127.0.0.1:" + server.port(), out.path().relay().orElseThrow().toString());
+        "tunnel://127.0.0.1:" + lab.server().port(), out.path().relay().orElseThrow().toString());
 
     LinkedBlockingQueue<byte[]> got = new LinkedBlockingQueue<>();
     CompletableFuture<Flow.Subscription> subscription = new CompletableFuture<>();

@@ -7,20 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.p2p.api.ConnectionState;
-import dev.p2p.api.P2P;
-import dev.p2p.api.P2PConfig;
 import dev.p2p.api.P2PConnection;
 import dev.p2p.api.P2PListener;
 import dev.p2p.api.P2PProvider;
 import dev.p2p.tunnel.server.TunnelServer;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Finding 7 of issue 10: a receiver that stops reading must slow its own sender on that connection
@@ -29,31 +25,19 @@ import org.junit.jupiter.api.Test;
 class TunnelSlowReceiverTest {
   private static final Duration SERVER_IDLE = Duration.ofMillis(1500);
 
-  private final TunnelServer server =
-      TunnelServer.builder().port(0).idleTimeout(SERVER_IDLE).start();
-  private final List<AutoCloseable> closing = new ArrayList<>();
-
-  @AfterEach
-  void stop() throws Exception {
-    for (int i = closing.size() - 1; i >= 0; i--) {
-      closing.get(i).close();
-    }
-    server.close();
-  }
+  @RegisterExtension
+  final TunnelLab lab = new TunnelLab(TunnelServer.builder().port(0).idleTimeout(SERVER_IDLE));
 
   private P2PProvider open() {
-    P2PProvider p =
-        P2P.open(
-            P2PConfig.builder()
-                .implementation("tunnel")
-                .set("P2P_TUNNEL_SERVER", "127.0.0.1:" + server.port())
-                .set("P2P_KEEPALIVE_MS", "200")
-                .set("P2P_IDLE_TIMEOUT_MS", "1000")
-                .maxMessageSize(64 * 1024)
-                .set("P2P_TUNNEL_RECEIVE_BUFFER", Integer.toString(64 * 1024))
-                .build());
-    closing.add(p);
-    return p;
+    return lab.open(
+        "P2P_KEEPALIVE_MS",
+        "200",
+        "P2P_IDLE_TIMEOUT_MS",
+        "1000",
+        "P2P_MAX_MESSAGE_SIZE",
+        Integer.toString(64 * 1024),
+        "P2P_TUNNEL_RECEIVE_BUFFER",
+        Integer.toString(64 * 1024));
   }
 
   private static P2PConnection[] pair(P2PProvider a, P2PListener listener, P2PProvider b)

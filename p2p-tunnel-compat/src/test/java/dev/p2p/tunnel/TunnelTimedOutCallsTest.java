@@ -5,46 +5,25 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.p2p.api.P2P;
-import dev.p2p.api.P2PConfig;
 import dev.p2p.api.P2PConnection;
 import dev.p2p.api.P2PListener;
 import dev.p2p.api.P2PProvider;
-import dev.p2p.tunnel.server.TunnelServer;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Finding 2 of issue 10: a {@code recv()} or {@code accept()} the caller timed out must not take
  * the next message or connection with it.
  */
 class TunnelTimedOutCallsTest {
-  private final TunnelServer server = TunnelServer.builder().port(0).start();
-  private final List<AutoCloseable> closing = new ArrayList<>();
-
-  @AfterEach
-  void stop() throws Exception {
-    for (int i = closing.size() - 1; i >= 0; i--) {
-      closing.get(i).close();
-    }
-    server.close();
-  }
+  @RegisterExtension final TunnelLab lab = new TunnelLab();
 
   private P2PProvider open() {
-    P2PProvider p =
-        P2P.open(
-            P2PConfig.builder()
-                .implementation("tunnel")
-                .set("P2P_TUNNEL_SERVER", "127.0.0.1:" + server.port())
-                .build());
-    closing.add(p);
-    return p;
+    return lab.open();
   }
 
   @Test
