@@ -3,6 +3,7 @@ package dev.p2p.quic;
 import dev.p2p.api.P2PConfig;
 import dev.p2p.api.P2PProvider;
 import dev.p2p.api.PeerAddress;
+import dev.p2p.api.PeerId;
 import dev.p2p.quic.internal.QuicP2PProvider;
 import dev.p2p.testkit.P2PProviderContract;
 import java.io.IOException;
@@ -15,6 +16,9 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
@@ -26,6 +30,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class QuicProviderContractTest extends P2PProviderContract {
   private final Map<P2PProvider, InetSocketAddress> ports = new IdentityHashMap<>();
   private final List<QuicP2PProvider> made = new ArrayList<>();
+  private final List<DatagramSocket> silentSockets = new ArrayList<>();
 
   @Override
   protected P2PProvider newProvider(String name) {
@@ -67,6 +72,33 @@ class QuicProviderContractTest extends P2PProviderContract {
   protected PeerAddress nonListeningAddress(P2PProvider provider) {
     // Its socket is there once it dials, but it never listens.
     return PeerAddress.of(provider.localPeerId(), List.of(ports.get(provider)));
+  }
+
+  /**
+   * A loopback UDP port held open by a socket that never reads or answers: no ICMP port
+   * unreachable, no QUIC reply, so only the dialler's P2P_CONNECT_TIMEOUT_MS (3 s here, for every
+   * provider: the hook cannot set it for one) ends the dial.
+   */
+  @Override
+  protected Optional<PeerAddress> unresponsiveAddress(P2PProvider dialler) {
+    try {
+      DatagramSocket silent = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+      silentSockets.add(silent);
+      byte[] key = new byte[PeerId.KEY_LENGTH];
+      ThreadLocalRandom.current().nextBytes(key);
+      return Optional.of(
+          PeerAddress.of(
+              PeerId.fromPublicKey(key),
+              List.of((InetSocketAddress) silent.getLocalSocketAddress())));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @AfterEach
+  void closeSilentSockets() {
+    silentSockets.forEach(DatagramSocket::close);
+    silentSockets.clear();
   }
 
   @Override

@@ -17,10 +17,17 @@ import org.slf4j.LoggerFactory;
 /**
  * Reliable messages on their way to the stream, in the order {@code send} was called, and at the
  * end the closing control frames. {@code send} queues from any thread; the event loop writes while
- * the stream is writable. Up to {@link #OUTBOX_BYTES} a send is accepted at once; beyond it its
- * future completes when the message is written, so a receiver that stops reading (QUIC flow
- * control) makes the sender's futures wait. UNRELIABLE messages do not come here: they must not
- * wait behind this queue ({@link DatagramLane}).
+ * the stream has room. Up to {@link #OUTBOX_BYTES} a send is accepted at once; beyond it its future
+ * completes when the message is written, so a receiver that stops reading (QUIC flow control) makes
+ * the sender's futures wait. UNRELIABLE messages do not come here: they must not wait behind this
+ * queue ({@link DatagramLane}).
+ *
+ * <p>"Room" is not {@code isWritable()} alone. Netty's QUIC stream channel keeps a write that
+ * quiche has no capacity for in its own unbounded queue, and reports the stream writable again as
+ * soon as one queued write goes out even while later ones still wait (4.2.18, {@code
+ * QuicheQuicStreamChannel.writeQueued}). Trusting the flag let this outbox pour every message into
+ * that queue and complete every send future while the peer read nothing. So a write is also counted
+ * until its promise says quiche took it, and nothing more is written while one is out.
  *
  * <p>Closing takes no more sends but writes everything already sent, waiting senders included, and
  * only then the closing frame: the peer reads up to it, so a close cuts nothing off.
@@ -43,13 +50,6 @@ final class StreamOutbox {
   /** Bytes written to the stream before a flush, so packets leave while the batch goes on. */
   private static final int FLUSH_EVERY_BYTES = 256 * 1024;
 
-  /**
-   * Bytes written to the stream that QUIC has not taken yet, beyond which the drain waits. Netty's
-   * stream channel stays writable while anything in its queue makes progress, however long that
-   * queue is, so its writability alone let a sender faster than the path queue its whole volume.
-   */
-  static final int STREAM_QUEUE_BYTES = 256 * 1024;
-
   private final EventLoop loop;
   private final TrafficCounters counters;
   private final Supplier<ConnectionClosedException> closedError;
@@ -65,7 +65,8 @@ final class StreamOutbox {
   private QuicStreamChannel stream;
   private long messagesWritten;
   private long bytesWritten;
-  private long untaken; // written to the stream, not yet taken by QUIC
+  private long unconfirmedBytes; // handed to the stream, not yet taken by quiche
+  private boolean waitingForConfirm; // drain stopped for unconfirmedBytes
 
   StreamOutbox(
       EventLoop loop, TrafficCounters counters, Supplier<ConnectionClosedException> closedError) {
@@ -82,9 +83,7 @@ final class StreamOutbox {
             new ChannelInboundHandlerAdapter() {
               @Override
               public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-                if (ctx.channel().isWritable()) {
-                  drain();
-                }
+                drain(); // checks for room itself
                 ctx.fireChannelWritabilityChanged();
               }
             });
@@ -186,7 +185,10 @@ final class StreamOutbox {
     }
   }
 
-  /** Writes queued sends while the stream has room; the rest waits for writability. Loop. */
+  /**
+   * Writes queued sends while the stream has room; the rest waits for writability or for the stream
+   * to confirm what it holds. Loop.
+   */
   void drain() {
     drainScheduled.set(false);
     QuicStreamChannel s = stream;
@@ -197,7 +199,7 @@ final class StreamOutbox {
     ByteBuf batch = null;
     Pending p;
     while ((p = peek()) != null) {
-      if (p.kind == Pending.RELIABLE && (!s.isWritable() || untaken >= STREAM_QUEUE_BYTES)) {
+      if (p.kind == Pending.RELIABLE && !hasRoom(s)) {
         break;
       }
       remove(p);
@@ -225,21 +227,35 @@ final class StreamOutbox {
       }
     }
     if (batch != null) {
+      // Its messages count as written already: it goes even if the stream is full now, so at
+      // most this one batch waits beyond the write that filled the stream.
       write(s, batch);
     }
     s.flush();
   }
 
-  /** Writes a batch, counting it as untaken until QUIC has taken all of it (or it failed). */
+  private boolean hasRoom(QuicStreamChannel s) {
+    if (unconfirmedBytes > 0) {
+      waitingForConfirm = true;
+      return false;
+    }
+    return s.isWritable();
+  }
+
+  /**
+   * Hands a batch to the stream and counts it until quiche took it (the promise completes at once
+   * when it did). Once nothing is outstanding, a drain that stopped for it runs again.
+   */
   private void write(QuicStreamChannel s, ByteBuf batch) {
-    int n = batch.readableBytes();
-    untaken += n;
-    s.write(batch)
+    int length = batch.readableBytes();
+    unconfirmedBytes += length;
+    s.write(batch, s.newPromise())
         .addListener(
             f -> {
-              boolean wasFull = untaken >= STREAM_QUEUE_BYTES;
-              untaken -= n;
-              if (wasFull && untaken < STREAM_QUEUE_BYTES) {
+              unconfirmedBytes -= length;
+              if (unconfirmedBytes == 0 && waitingForConfirm) {
+                waitingForConfirm = false;
+                // Later, not here: this runs inside the stream's own write loop.
                 scheduleDrain();
               }
             });
