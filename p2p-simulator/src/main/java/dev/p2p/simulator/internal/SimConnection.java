@@ -87,7 +87,7 @@ final class SimConnection extends AppInbox implements P2PConnection {
     super(
         core,
         Math.max(MIN_RECEIVE_BUFFER, core.settings.maxMessageSize()),
-        core.nominalRtt(peer.slot, remote, path));
+        core.topology.nominalRtt(peer.slot, remote, path));
     this.peer = peer;
     this.local = peer.slot;
     this.localIndex = local.index;
@@ -103,7 +103,7 @@ final class SimConnection extends AppInbox implements P2PConnection {
   void startConnect() {
     if (core.random.chance(core.settings.failureRate())) {
       core.schedule(
-          core.nominalRtt(local, remote, path),
+          core.topology.nominalRtt(local, remote, path),
           () ->
               fail(
                   new ConnectionFailedException(
@@ -173,9 +173,9 @@ final class SimConnection extends AppInbox implements P2PConnection {
 
   /** Peers behind NATs start on the relay and move to the direct path if a hole punch can work. */
   private void schedulePunch() {
-    if (path == PathType.RELAYED && core.canPunch(local, remote)) {
+    if (path == PathType.RELAYED && core.topology.canPunch(local, remote)) {
       core.schedule(
-          core.nominalRtt(local, remote, PathType.RELAYED),
+          core.topology.nominalRtt(local, remote, PathType.RELAYED),
           () -> {
             if (state == ConnectionState.CONNECTED && path == PathType.RELAYED) {
               setPath(PathType.DIRECT, "hole punch succeeded");
