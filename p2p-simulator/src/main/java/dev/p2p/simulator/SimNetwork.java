@@ -90,7 +90,7 @@ public final class SimNetwork implements AutoCloseable {
   public P2PProvider newPeer(String name, NatType nat) {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(nat, "nat");
-    return core.newPeer(name, nat);
+    return core.topology().newPeer(name, nat);
   }
 
   /**
@@ -162,7 +162,7 @@ public final class SimNetwork implements AutoCloseable {
 
   /** Sets the conditions of the link from {@code from} to {@code to} (one direction). */
   public void setLink(PeerId from, PeerId to, LinkConditions conditions) {
-    core.setLink(from, to, Objects.requireNonNull(conditions, "conditions"));
+    core.topology().setLink(from, to, Objects.requireNonNull(conditions, "conditions"));
   }
 
   /** Sets the conditions of both directions between two peers. */
@@ -173,20 +173,20 @@ public final class SimNetwork implements AutoCloseable {
 
   /** The conditions of the link from {@code from} to {@code to}. */
   public LinkConditions link(PeerId from, PeerId to) {
-    return core.link(from, to);
+    return core.topology().link(from, to);
   }
 
   // ---- faults ------------------------------------------------------------------------------
 
   /** Cuts every link between the two groups, both ways. */
   public void partition(Collection<PeerId> groupA, Collection<PeerId> groupB) {
-    core.block(Set.copyOf(groupA), Set.copyOf(groupB));
-    core.block(Set.copyOf(groupB), Set.copyOf(groupA));
+    core.topology().block(Set.copyOf(groupA), Set.copyOf(groupB));
+    core.topology().block(Set.copyOf(groupB), Set.copyOf(groupA));
   }
 
   /** Cuts the links from {@code from} to {@code to} only; the other direction still works. */
   public void partitionOneWay(Collection<PeerId> from, Collection<PeerId> to) {
-    core.block(Set.copyOf(from), Set.copyOf(to));
+    core.topology().block(Set.copyOf(from), Set.copyOf(to));
   }
 
   /** Cuts the link between two peers, both ways. */
@@ -196,13 +196,13 @@ public final class SimNetwork implements AutoCloseable {
 
   /** Restores the links between the two groups, both ways. */
   public void heal(Collection<PeerId> groupA, Collection<PeerId> groupB) {
-    core.unblock(Set.copyOf(groupA), Set.copyOf(groupB));
-    core.unblock(Set.copyOf(groupB), Set.copyOf(groupA));
+    core.topology().unblock(Set.copyOf(groupA), Set.copyOf(groupB));
+    core.topology().unblock(Set.copyOf(groupB), Set.copyOf(groupA));
   }
 
   /** Restores every link. */
   public void heal() {
-    core.healAll();
+    core.topology().healAll();
   }
 
   /**
@@ -210,22 +210,22 @@ public final class SimNetwork implements AutoCloseable {
    * its peers notice after the idle timeout ({@code P2P_IDLE_TIMEOUT_MS}, default 30 s).
    */
   public void crash(PeerId peer) {
-    core.crash(peer);
+    core.topology().crash(peer);
   }
 
   /** Starts a crashed (or running) peer again with the same id; it must listen again. */
   public P2PProvider restart(PeerId peer) {
-    return core.restart(peer);
+    return core.topology().restart(peer);
   }
 
   /** Moves a peer behind another NAT; new connections follow the new type. */
   public void setNat(PeerId peer, NatType nat) {
-    core.setNat(peer, nat);
+    core.topology().setNat(peer, nat);
   }
 
   /** The NAT a peer is behind. */
   public NatType nat(PeerId peer) {
-    return core.nat(peer);
+    return core.topology().nat(peer);
   }
 
   /** What the network did to the packets of one end of a connection made by this network. */

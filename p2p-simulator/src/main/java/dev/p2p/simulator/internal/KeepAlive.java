@@ -20,7 +20,7 @@ final class KeepAlive {
 
   /** A fault appeared somewhere: start keep-alives if it touches this connection. */
   void check() {
-    if (running || !conn.open() || core.healthy(conn.local, conn.remote)) {
+    if (running || !conn.open() || core.topology.healthy(conn.local, conn.remote)) {
       return;
     }
     running = true;
@@ -51,7 +51,7 @@ final class KeepAlive {
                   + " (idle timeout): it crashed or the network between you is down"));
       return;
     }
-    if (core.healthy(conn.local, conn.remote) && silent < 2 * interval()) {
+    if (core.topology.healthy(conn.local, conn.remote) && silent < 2 * interval()) {
       running = false;
       return;
     }

@@ -1,17 +1,15 @@
 package dev.p2p.simulator.internal;
 
 import dev.p2p.api.ConnectionClosedException;
-import java.util.Arrays;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * Reliable, ordered delivery for one connection end. Sending: sequence numbers, a flow-control
  * window from the receiver, cumulative and selective acknowledgements, retransmission on an RFC
  * 6298 timeout; messages beyond the window wait with their send future incomplete, which is the
- * back-pressure. Receiving: duplicates dropped, early messages held until the gap before them
- * fills, one acknowledgement per burst of packets arriving at the same instant.
+ * back-pressure. Receiving ({@link ReliableReceiver}): duplicates dropped, early messages held
+ * until the gap before them fills, one acknowledgement per burst of packets arriving at the same
+ * instant.
  *
  * <p>RTT samples exclude waiting time, as TCP's do with timestamps (RFC 7323): every data packet
  * carries the instant it was (re)sent, the acknowledgement echoes the instant of the transmission
@@ -28,17 +26,13 @@ import java.util.concurrent.CompletableFuture;
  * one, a message costs one walk to its connection. The queued event is the earliest of the two
  * deadlines: a coalesced acknowledgement (due now) and the retransmission timeout.
  */
-abstract class ReliableStream extends Event {
+abstract class ReliableStream extends ReliableReceiver {
   /** The answer to a send accepted at once. */
   static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
-  static final int MAX_SACK_RANGES = 64; // QUIC ACK frames carry many ranges too
   private static final long NO_DEADLINE = Long.MAX_VALUE;
   private static final long RTT_GRANULARITY = 1_000_000L; // 1 ms
   private static final long MAX_RTO = 60_000_000_000L;
-
-  final SimCore core;
-  final long receiveCapacity;
 
   // ---- sending: sent and unacknowledged (linked through Outgoing.next), then waiting for window
   private Outgoing unackedHead;
@@ -53,15 +47,6 @@ abstract class ReliableStream extends Event {
   private long closeDeadline = NO_DEADLINE;
   private long retransmitAt = NO_DEADLINE;
 
-  // ---- receiving
-  private TreeMap<Long, Packet> early; // sorted, so SACK ranges fall out of one walk; rarely needed
-  private long earlyBytes;
-  private long expected;
-  private long advertised;
-  private boolean ackWanted;
-  private long echo = -1; // sentAt of the first transmission that advanced us since the last ack
-  boolean finReceived;
-
   // ---- RFC 6298 estimator
   private long smoothedRtt = -1;
   private long rttVariance;
@@ -71,29 +56,14 @@ abstract class ReliableStream extends Event {
   long retransmissions;
 
   ReliableStream(SimCore core, long receiveCapacity, long nominalRtt) {
-    this.core = core;
-    this.receiveCapacity = receiveCapacity;
+    super(core, receiveCapacity);
     this.peerWindow = receiveCapacity;
-    this.advertised = receiveCapacity;
     // Before the first sample, assume a little worse than the link promises.
     this.initialRto = Math.max(3 * nominalRtt, 10 * RTT_GRANULARITY);
   }
 
-  /** What the stream needs from its connection. */
-  abstract Packet packet(int kind);
-
-  abstract void emit(Packet p);
-
-  abstract boolean open();
-
-  abstract void deliver(byte[] message, long seq);
-
-  abstract long bufferedBytes();
-
+  /** What the sending side needs from its connection, beyond what the receiver does. */
   abstract void accepted(int size);
-
-  /** The peer's FIN arrived, after all its data. */
-  abstract void remoteFinished();
 
   /** Our FIN was acknowledged: everything we sent arrived. */
   abstract void finAcknowledged();
@@ -309,100 +279,6 @@ abstract class ReliableStream extends Event {
     core.cancel(this);
   }
 
-  // ---- receiving ---------------------------------------------------------------------------
-
-  void onData(Packet p) {
-    if (p.seq < expected) {
-      // A duplicate: our acknowledgement was probably lost, and this is the retransmission that
-      // the sender will time when the answer arrives.
-      if (echo < 0) {
-        echo = p.sentAt;
-      }
-      scheduleAck();
-      return;
-    }
-    if (p.seq == expected) {
-      if (echo < 0) {
-        echo = p.sentAt;
-      }
-      accept(p);
-      if (early != null) {
-        Packet next;
-        while ((next = early.remove(expected)) != null) {
-          earlyBytes -= next.payloadSize();
-          accept(next);
-        }
-      }
-    } else {
-      if (early == null) {
-        early = new TreeMap<>();
-      }
-      if (!early.containsKey(p.seq)) {
-        early.put(p.seq, p);
-        earlyBytes += p.payloadSize();
-      }
-    }
-    scheduleAck();
-  }
-
-  private void accept(Packet p) {
-    expected++;
-    if (p.fin) {
-      finReceived = true;
-      sendAck(); // at once: the connection finishes before a coalesced ack would run
-      remoteFinished();
-    } else {
-      deliver(p.payload, p.seq);
-    }
-  }
-
-  void scheduleAck() {
-    if (!ackWanted && open()) {
-      ackWanted = true;
-      wakeAt(core.now());
-    }
-  }
-
-  private void sendAck() {
-    Packet ack = packet(Packet.ACK);
-    ack.cumulativeAck = expected - 1;
-    ack.window = freeWindow();
-    ack.sackRanges = early == null || early.isEmpty() ? null : sackRanges();
-    ack.echo = echo;
-    echo = -1;
-    advertised = ack.window;
-    emit(ack);
-  }
-
-  /** [start, end] pairs of the first early runs, lowest first. */
-  private long[] sackRanges() {
-    long[] ranges = new long[2 * MAX_SACK_RANGES];
-    int n = 0;
-    for (Map.Entry<Long, Packet> e : early.entrySet()) {
-      long seq = e.getKey();
-      if (n > 0 && ranges[n - 1] == seq - 1) {
-        ranges[n - 1] = seq;
-      } else if (n < ranges.length) {
-        ranges[n++] = seq;
-        ranges[n++] = seq;
-      } else {
-        break;
-      }
-    }
-    return Arrays.copyOf(ranges, n);
-  }
-
-  private long freeWindow() {
-    return Math.max(0, receiveCapacity - bufferedBytes() - earlyBytes);
-  }
-
-  /** The application read something: reopen a window that looked nearly shut to the sender. */
-  void windowOpened() {
-    if (advertised < receiveCapacity / 2 && freeWindow() >= receiveCapacity / 2) {
-      scheduleAck();
-    }
-  }
-
   // ---- the timer: this event, queued at the earlier of its two deadlines --------------------
 
   private void armRetransmission(long delay) {
@@ -417,16 +293,6 @@ abstract class ReliableStream extends Event {
     if (!ackWanted) {
       core.cancel(this);
     }
-  }
-
-  private void wakeAt(long at) {
-    if (queued()) {
-      if (time <= at) {
-        return;
-      }
-      core.cancel(this);
-    }
-    core.schedule(this, at - core.now());
   }
 
   @Override

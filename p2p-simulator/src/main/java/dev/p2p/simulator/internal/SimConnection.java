@@ -1,64 +1,31 @@
 package dev.p2p.simulator.internal;
 
 import dev.p2p.api.ConnectionClosedException;
-import dev.p2p.api.ConnectionFailedException;
-import dev.p2p.api.ConnectionListener;
-import dev.p2p.api.ConnectionState;
-import dev.p2p.api.ConnectionStateEvent;
 import dev.p2p.api.ConnectionStats;
 import dev.p2p.api.Delivery;
 import dev.p2p.api.MessageTooLargeException;
-import dev.p2p.api.P2PConnection;
-import dev.p2p.api.P2PException;
-import dev.p2p.api.P2PTimeoutException;
-import dev.p2p.api.Path;
-import dev.p2p.api.PathChangeEvent;
 import dev.p2p.api.PathType;
 import dev.p2p.api.PeerId;
-import dev.p2p.core.ConnectionListeners;
 import dev.p2p.simulator.SimCounters;
-import java.net.URI;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * One end of a simulated connection: handshake, state, sending, keep-alive and close. Reliable
- * delivery is the {@link ReliableStream} and the application's receive side the {@link AppInbox} it
+ * One end of a simulated connection: the packets it sends and receives, the application's sending
+ * side, counters and keep-alive. Its lifecycle is the {@link ConnectionLifecycle}, reliable
+ * delivery the {@link ReliableStream} and the application's receive side the {@link AppInbox} it
  * extends: one object per end, see {@link ReliableStream} for why. What only some connections need
  * (listeners, a close future, keep-alives) is created on first use, so an ordinary connection end
  * stays a few cache lines.
  */
-final class SimConnection extends AppInbox implements P2PConnection {
-  private static final Logger log = LoggerFactory.getLogger(SimConnection.class);
+final class SimConnection extends ConnectionLifecycle {
   private static final long MIN_RECEIVE_BUFFER = 4L << 20;
 
-  /** A relayed path crosses the simulated relay, which has no address of its own. */
-  static final URI RELAY = URI.create("sim://relay");
-
-  private static final Path DIRECT_PATH = Path.direct();
-  private static final Path RELAYED_PATH = Path.relayed(RELAY);
-
   final SimPeer peer;
-  final PeerSlot local;
   private final int localIndex; // local.index, kept here: the slot is cold at scale
-  final PeerSlot remote;
-  final long id;
-  final boolean dialer;
-  final CompletableFuture<P2PConnection> connected = new CompletableFuture<>();
   private KeepAlive keepAlive;
   long lastHeard;
-
-  private ConnectionState state = ConnectionState.CONNECTING;
-  private PathType path;
-  private ConnectionListeners listeners;
-  private boolean closeRequested;
-  private CompletableFuture<Void> closeFuture;
-
-  /** Set when CLOSED: null for a clean close (everything acknowledged), else why not. */
-  private ConnectionClosedException closeFailure;
 
   /** The other end, learned from its first packet; lets packets skip the lookup. */
   private SimConnection remoteEnd;
@@ -68,11 +35,6 @@ final class SimConnection extends AppInbox implements P2PConnection {
 
   SimConnection previousOnPeer; // PeerConnections' links
   SimConnection nextOnPeer;
-
-  private long synSentAt;
-  private int synAttempts;
-  // Taken back once answered: a churn of connections would otherwise leave a no-op event each.
-  private Event synRetry;
 
   long bytesSent;
   long bytesReceived;
@@ -87,114 +49,22 @@ final class SimConnection extends AppInbox implements P2PConnection {
     super(
         core,
         Math.max(MIN_RECEIVE_BUFFER, core.settings.maxMessageSize()),
-        core.nominalRtt(peer.slot, remote, path));
+        peer.slot,
+        remote,
+        id,
+        dialer,
+        path);
     this.peer = peer;
-    this.local = peer.slot;
     this.localIndex = local.index;
-    this.remote = remote;
-    this.id = id;
-    this.dialer = dialer;
-    this.path = path;
     this.lastHeard = core.now();
   }
 
-  // ---- handshake -------------------------------------------------------------------------------
-
-  void startConnect() {
-    if (core.random.chance(core.settings.failureRate())) {
-      core.schedule(
-          core.nominalRtt(local, remote, path),
-          () ->
-              fail(
-                  new ConnectionFailedException(
-                      "simulated connection failure to "
-                          + remote.name
-                          + " (SIMULATOR_P2P_FAILURE_RATE="
-                          + core.settings.failureRate()
-                          + ")")));
-      return;
-    }
-    long deadline = core.now() + core.settings.connectTimeout().toNanos();
-    sendSyn(deadline);
+  @Override
+  void closed() {
+    peer.connectionClosed(this);
   }
 
-  private void sendSyn(long deadline) {
-    if (state != ConnectionState.CONNECTING) {
-      return;
-    }
-    if (core.now() >= deadline) {
-      fail(
-          new P2PTimeoutException(
-              "no answer from peer '"
-                  + remote.name
-                  + "' within "
-                  + core.settings.connectTimeout().toMillis()
-                  + " ms (P2P_CONNECT_TIMEOUT_MS): it is down or unreachable"));
-      return;
-    }
-    synAttempts++;
-    synSentAt = core.now();
-    emit(packet(Packet.SYN));
-    long backoff = rto() << Math.min(synAttempts - 1, 16);
-    synRetry = core.schedule(Math.min(backoff, deadline - core.now()), () -> sendSyn(deadline));
-  }
-
-  void acceptHandshake() {
-    // The event names the peer already; building its id into the reason cost a string per accept.
-    setState(ConnectionState.AUTHENTICATING, "handshake received");
-    setState(ConnectionState.CONNECTED, "handshake complete");
-    emit(packet(Packet.SYN_ACK));
-    schedulePunch();
-  }
-
-  private void onSynAck(Packet synAck) {
-    if (state != ConnectionState.CONNECTING) {
-      return;
-    }
-    if (synAttempts == 1) {
-      sampleRtt(core.now() - synSentAt);
-    }
-    cancelSynRetry();
-    setState(ConnectionState.AUTHENTICATING, "peer answered");
-    setState(ConnectionState.CONNECTED, "peer key verified");
-    Packet confirm = packet(Packet.CONFIRM);
-    confirm.echo = synAck.sentAt;
-    emit(confirm);
-    schedulePunch();
-    connected.complete(this);
-  }
-
-  private void cancelSynRetry() {
-    if (synRetry != null) {
-      core.cancel(synRetry);
-      synRetry = null;
-    }
-  }
-
-  /** Peers behind NATs start on the relay and move to the direct path if a hole punch can work. */
-  private void schedulePunch() {
-    if (path == PathType.RELAYED && core.canPunch(local, remote)) {
-      core.schedule(
-          core.nominalRtt(local, remote, PathType.RELAYED),
-          () -> {
-            if (state == ConnectionState.CONNECTED && path == PathType.RELAYED) {
-              setPath(PathType.DIRECT, "hole punch succeeded");
-            }
-          });
-    }
-  }
-
-  private void fail(P2PException e) {
-    if (state == ConnectionState.CLOSED) {
-      return;
-    }
-    closedCause = new SimClosedException("connection failed: " + e.getMessage(), e);
-    finish(e.getMessage(), closedCause);
-    connected.completeExceptionally(e);
-  }
-
-  // ---- the application's side
-  // --------------------------------------------------------------------
+  // ---- the application's sending side ----------------------------------------------------------
 
   @Override
   public PeerId peerId() {
@@ -211,7 +81,7 @@ final class SimConnection extends AppInbox implements P2PConnection {
         return CompletableFuture.failedFuture(
             new MessageTooLargeException(message.length, core.settings.maxMessageSize()));
       }
-      if (closeRequested || state == ConnectionState.CLOSED) {
+      if (closing()) {
         return CompletableFuture.failedFuture(closedError("send"));
       }
       if (delivery == Delivery.UNRELIABLE) {
@@ -223,50 +93,6 @@ final class SimConnection extends AppInbox implements P2PConnection {
       }
       // Copied: the caller may reuse its array once send completes, while the packet is in flight.
       return sendReliable(message.clone());
-    } finally {
-      core.exit();
-    }
-  }
-
-  @Override
-  public CompletableFuture<Void> closeFuture() {
-    core.enter();
-    try {
-      if (closeFuture == null) {
-        closeFuture = new CompletableFuture<>();
-        if (state == ConnectionState.CLOSED) {
-          completeCloseFuture();
-        }
-      }
-      return closeFuture;
-    } finally {
-      core.exit();
-    }
-  }
-
-  private void completeCloseFuture() {
-    if (closeFailure == null) {
-      closeFuture.complete(null);
-    } else {
-      closeFuture.completeExceptionally(closeFailure);
-    }
-  }
-
-  @Override
-  public Path path() {
-    core.enter();
-    try {
-      return pathOf(path);
-    } finally {
-      core.exit();
-    }
-  }
-
-  @Override
-  public ConnectionState state() {
-    core.enter();
-    try {
-      return state;
     } finally {
       core.exit();
     }
@@ -298,139 +124,6 @@ final class SimConnection extends AppInbox implements P2PConnection {
     }
   }
 
-  @Override
-  public void addListener(ConnectionListener listener) {
-    Objects.requireNonNull(listener, "listener");
-    core.enter();
-    try {
-      if (listeners == null) {
-        listeners =
-            new ConnectionListeners(
-                (event, e) -> log.warn("connection listener failed on {}", event, e));
-      }
-      listeners.add(listener);
-    } finally {
-      core.exit();
-    }
-  }
-
-  @Override
-  public void close() {
-    core.enter();
-    try {
-      closeLocked("closed by the application");
-    } finally {
-      core.exit();
-    }
-  }
-
-  // ---- close -----------------------------------------------------------------------------------
-
-  /** Graceful close: what was sent is still delivered, then a FIN; the peer sees the close. */
-  void closeLocked(String reason) {
-    if (closeRequested || state == ConnectionState.CLOSED) {
-      return;
-    }
-    closeRequested = true;
-    if (state == ConnectionState.CONNECTING) {
-      fail(new ConnectionFailedException("the connection attempt was cancelled: " + reason));
-      return;
-    }
-    closedCause = new SimClosedException("the connection was closed locally (" + reason + ")");
-    failWaiting();
-    setState(ConnectionState.DISCONNECTING, reason);
-    sendFin(core.now() + core.settings.idleTimeout().toNanos());
-    wakeSubscriber();
-  }
-
-  @Override
-  void closeTimedOut() {
-    String why = "the peer did not acknowledge the close within the idle timeout";
-    finish(why, unacknowledged(why));
-  }
-
-  @Override
-  void finAcknowledged() {
-    finish("closed", null);
-  }
-
-  @Override
-  void remoteFinished() {
-    if (closeRequested) {
-      return; // both closed at once; our own FIN's acknowledgement finishes the close
-    }
-    String why = "peer " + remote.id.shortString() + " closed the connection";
-    closedCause = new SimClosedException(why);
-    peerClosedGracefully = true;
-    failWaiting();
-    setState(ConnectionState.DISCONNECTING, "peer closed the connection");
-    // Clean only if the peer had acknowledged all we sent before it closed.
-    finish(
-        "peer closed the connection", unacknowledgedMessages() == 0 ? null : unacknowledged(why));
-  }
-
-  /** Ends at once without telling the peer (crash, reset, idle timeout). */
-  void abort(ConnectionClosedException why) {
-    if (state == ConnectionState.CLOSED) {
-      return;
-    }
-    if (closedCause == null) {
-      closedCause = why;
-    }
-    if (state == ConnectionState.CONNECTING) {
-      connected.completeExceptionally(new ConnectionFailedException(why.getMessage(), why));
-    }
-    finish(why.getMessage(), unacknowledged(why.getMessage()));
-  }
-
-  /** Ends at once and tells the peer: a closing provider's linger ran out. */
-  void reset(String why) {
-    if (state == ConnectionState.CLOSED) {
-      return;
-    }
-    Packet r = packet(Packet.RESET);
-    r.reason = why;
-    emit(r);
-    abort(new SimClosedException("connection reset: " + why));
-  }
-
-  /** The close failure: why, and what the peer never acknowledged. */
-  private ConnectionClosedException unacknowledged(String why) {
-    long messages = unacknowledgedMessages();
-    String lost =
-        messages == 0
-            ? "; everything sent was acknowledged"
-            : "; "
-                + messages
-                + (messages == 1 ? " message (" : " messages (")
-                + unacknowledgedBytes()
-                + " bytes) sent were not acknowledged by the peer";
-    long queued = queuedMessages();
-    if (queued > 0) {
-      lost += ", and " + queued + " waiting for its window were never sent (their sends fail)";
-    }
-    return new SimClosedException(why + lost, closedCause);
-  }
-
-  private void finish(String reason, ConnectionClosedException failure) {
-    if (state == ConnectionState.CLOSED) {
-      return;
-    }
-    if (closedCause == null) {
-      closedCause = new SimClosedException("the connection is closed: " + reason);
-    }
-    closeFailure = failure;
-    failWaiting();
-    failPending(closedCause);
-    cancelSynRetry();
-    setState(ConnectionState.CLOSED, reason);
-    peer.connectionClosed(this);
-    if (closeFuture != null) {
-      completeCloseFuture();
-    }
-    wakeSubscriber();
-  }
-
   private ConnectionClosedException closedError(String operation) {
     ConnectionClosedException cause = closedCause;
     String why = cause != null ? cause.getMessage() : "the connection is closing";
@@ -440,7 +133,7 @@ final class SimConnection extends AppInbox implements P2PConnection {
   // ---- packets -----------------------------------------------------------------------------
 
   void onPacket(Packet p) {
-    if (state == ConnectionState.CLOSED) {
+    if (!open()) {
       return;
     }
     lastHeard = core.now();
@@ -459,15 +152,7 @@ final class SimConnection extends AppInbox implements P2PConnection {
           sampleRtt(core.now() - p.echo); // the echo names the SYN-ACK answered, lost ones or not
         }
       }
-      case Packet.RESET -> {
-        if (closeRequested && p.fin) {
-          // The peer had our FIN, so everything before it, and forgot the connection; only the
-          // acknowledgement was lost.
-          finish("closed", null);
-        } else {
-          abort(new SimClosedException("connection reset by peer: " + p.reason));
-        }
-      }
+      case Packet.RESET -> onReset(p);
       case Packet.DATA -> onData(p);
       case Packet.DATAGRAM -> onDatagram(p);
       case Packet.ACK -> onAck(p);
@@ -519,11 +204,6 @@ final class SimConnection extends AppInbox implements P2PConnection {
     }
   }
 
-  @Override
-  boolean open() {
-    return state != ConnectionState.CLOSED;
-  }
-
   /**
    * Touches every cache line of this end (fields about 56 bytes apart in HotSpot's layout) and its
    * subscription; see {@link Event#prefetch}.
@@ -540,36 +220,6 @@ final class SimConnection extends AppInbox implements P2PConnection {
       keepAlive = new KeepAlive(this);
     }
     keepAlive.check();
-  }
-
-  // ---- state -------------------------------------------------------------------------------
-
-  private void setState(ConnectionState next, String reason) {
-    ConnectionState previous = state;
-    if (previous == next || previous == ConnectionState.CLOSED) {
-      return;
-    }
-    state = next;
-    if (core.logging()) {
-      core.log(local.name + " conn=" + id + " " + previous + " -> " + next + " (" + reason + ")");
-    }
-    if (listeners != null) {
-      listeners.fire(new ConnectionStateEvent(remote.id, previous, next, reason));
-    }
-  }
-
-  private void setPath(PathType next, String reason) {
-    PathType previous = path;
-    path = next;
-    core.log(
-        local.name + " conn=" + id + " path " + previous + " -> " + next + " (" + reason + ")");
-    if (listeners != null) {
-      listeners.fire(new PathChangeEvent(remote.id, pathOf(previous), pathOf(next), reason));
-    }
-  }
-
-  private static Path pathOf(PathType type) {
-    return type == PathType.DIRECT ? DIRECT_PATH : RELAYED_PATH;
   }
 
   @Override

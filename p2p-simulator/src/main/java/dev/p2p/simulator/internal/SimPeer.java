@@ -80,7 +80,7 @@ public final class SimPeer implements P2PProvider {
       if (closed || crashed) {
         return CompletableFuture.failedFuture(closedError());
       }
-      PeerSlot target = core.find(peer);
+      PeerSlot target = core.topology.find(peer);
       if (target == null) {
         return CompletableFuture.failedFuture(
             new PeerNotFoundException(
@@ -94,7 +94,12 @@ public final class SimPeer implements P2PProvider {
       }
       SimConnection connection =
           new SimConnection(
-              core, this, target, core.nextConnectionId(), true, core.initialPath(slot, target));
+              core,
+              this,
+              target,
+              core.topology.nextConnectionId(),
+              true,
+              core.topology.initialPath(slot, target));
       connections.add(connection);
       connection.startConnect();
       return connection.connected;
@@ -210,7 +215,12 @@ public final class SimPeer implements P2PProvider {
     }
     SimConnection c =
         new SimConnection(
-            core, this, syn.from, syn.connectionId, false, core.initialPath(syn.from, slot));
+            core,
+            this,
+            syn.from,
+            syn.connectionId,
+            false,
+            core.topology.initialPath(syn.from, slot));
     connections.add(c);
     c.twin = syn.origin;
     syn.origin.twin = c;
@@ -227,7 +237,7 @@ public final class SimPeer implements P2PProvider {
     r.fin = gone != null && gone.peer == this && gone.finReceived;
     r.target = cause.origin; // the end that sent it, if it still lives
     r.sentAt = core.now();
-    core.transmit(r, core.initialPath(slot, cause.from));
+    core.transmit(r, core.topology.initialPath(slot, cause.from));
   }
 
   void connectionClosed(SimConnection c) {

@@ -30,9 +30,9 @@ final class TraceRecorder {
               ? "LOST"
               : (fate == SimCore.FATE_DUPLICATED ? "DUPLICATED" : "arrives")
                   + " at "
-                  + SimCore.format(arrival);
+                  + SimClock.format(arrival);
       log(
-          SimCore.format(now)
+          SimClock.format(now)
               + " "
               + p.from.name
               + "->"
@@ -58,7 +58,7 @@ final class TraceRecorder {
     record(now, 99, connectionId, seq, size, SimCore.FATE_APP, atIndex);
     if (capacity > 0) {
       log(
-          SimCore.format(now)
+          SimClock.format(now)
               + " "
               + at.name
               + " conn="

@@ -18,8 +18,8 @@ class PeerConnectionsTest {
   @Test
   void keepsInsertionOrderThroughAnyAddsAndRemoves() {
     SimCore core = new SimCore(SimSettings.defaults());
-    SimPeer peer = core.newPeer("a", NatType.OPEN);
-    SimPeer other = core.newPeer("b", NatType.OPEN);
+    SimPeer peer = core.topology().newPeer("a", NatType.OPEN);
+    SimPeer other = core.topology().newPeer("b", NatType.OPEN);
     List<SimConnection> pool = new ArrayList<>();
     for (int i = 0; i < 40; i++) {
       pool.add(new SimConnection(core, peer, other.slot, i, true, PathType.DIRECT));

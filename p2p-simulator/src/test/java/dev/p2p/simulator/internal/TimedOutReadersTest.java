@@ -29,8 +29,8 @@ class TimedOutReadersTest {
   @Test
   void aTimedOutRecvDoesNotSwallowTheNextMessageAndDeadReadersStayBounded() {
     SimCore core = new SimCore(settings());
-    P2PProvider alice = core.newPeer("alice", dev.p2p.simulator.NatType.OPEN);
-    P2PProvider bob = core.newPeer("bob", dev.p2p.simulator.NatType.OPEN);
+    P2PProvider alice = core.topology().newPeer("alice", dev.p2p.simulator.NatType.OPEN);
+    P2PProvider bob = core.topology().newPeer("bob", dev.p2p.simulator.NatType.OPEN);
     SimListener listener = (SimListener) core.await(bob.listen("x"), Duration.ofMinutes(1));
     P2PConnection toBob = core.await(alice.connect(bob.localPeerId()), Duration.ofMinutes(1));
     SimConnection fromAlice = (SimConnection) core.await(listener.accept(), Duration.ofMinutes(1));
@@ -52,8 +52,8 @@ class TimedOutReadersTest {
   @Test
   void aTimedOutAcceptDoesNotSwallowTheNextConnectionAndDeadAcceptsStayBounded() {
     SimCore core = new SimCore(settings());
-    P2PProvider alice = core.newPeer("alice", dev.p2p.simulator.NatType.OPEN);
-    P2PProvider bob = core.newPeer("bob", dev.p2p.simulator.NatType.OPEN);
+    P2PProvider alice = core.topology().newPeer("alice", dev.p2p.simulator.NatType.OPEN);
+    P2PProvider bob = core.topology().newPeer("bob", dev.p2p.simulator.NatType.OPEN);
     SimListener listener = (SimListener) core.await(bob.listen("x"), Duration.ofMinutes(1));
     CompletableFuture<P2PConnection> timedOut =
         listener.accept().orTimeout(1, TimeUnit.MILLISECONDS);
