@@ -13,13 +13,13 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * One end of a simulated connection: the packets it sends and receives, the application's sending
- * side, counters and keep-alive. Its lifecycle is the {@link ConnectionLifecycle}, reliable
- * delivery the {@link ReliableStream} and the application's receive side the {@link AppInbox} it
- * extends: one object per end, see {@link ReliableStream} for why. What only some connections need
- * (listeners, a close future, keep-alives) is created on first use, so an ordinary connection end
- * stays a few cache lines.
+ * side, counters and keep-alive. Its lifecycle is the {@link SimLifecycle}, reliable delivery the
+ * {@link ReliableStream} and the application's receive side the {@link AppInbox} it extends: one
+ * object per end, see {@link ReliableStream} for why. What only some connections need (listeners, a
+ * close future, keep-alives) is created on first use, so an ordinary connection end stays a few
+ * cache lines.
  */
-final class SimConnection extends ConnectionLifecycle {
+final class SimConnection extends SimLifecycle {
   private static final long MIN_RECEIVE_BUFFER = 4L << 20;
 
   final SimPeer peer;

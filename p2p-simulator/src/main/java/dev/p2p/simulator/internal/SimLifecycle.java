@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
  * of the one object per connection end (see {@link ReliableStream}); {@link SimConnection} extends
  * it with the packets and the application's sending side.
  */
-abstract class ConnectionLifecycle extends AppInbox implements P2PConnection {
-  private static final Logger log = LoggerFactory.getLogger(ConnectionLifecycle.class);
+abstract class SimLifecycle extends AppInbox implements P2PConnection {
+  private static final Logger log = LoggerFactory.getLogger(SimLifecycle.class);
 
   /** A relayed path crosses the simulated relay, which has no address of its own. */
   static final URI RELAY = URI.create("sim://relay");
@@ -53,7 +53,7 @@ abstract class ConnectionLifecycle extends AppInbox implements P2PConnection {
   // Taken back once answered: a churn of connections would otherwise leave a no-op event each.
   private Event synRetry;
 
-  ConnectionLifecycle(
+  SimLifecycle(
       SimCore core,
       long receiveCapacity,
       PeerSlot local,
