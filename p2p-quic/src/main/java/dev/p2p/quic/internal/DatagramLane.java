@@ -41,6 +41,7 @@ final class DatagramLane {
   private volatile int maxFrameLength = -1;
   private int expectedSequence; // loop
   private final AtomicLong gaps = new AtomicLong();
+  private final AtomicLong droppedAtSend = new AtomicLong();
 
   // Any thread -> loop; guarded by queue.
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
@@ -92,6 +93,8 @@ final class DatagramLane {
       // Numbered here, in send order, so that one dropped below leaves a gap the receiver counts.
       int sequence = nextSequence++;
       if (queue.size() >= maxQueued) {
+        // Counted here too: a drop at the tail of a burst leaves no gap the receiver could see.
+        droppedAtSend.incrementAndGet();
         return CompletableFuture.completedFuture(null);
       }
       p = new Pending(sequence, message);
@@ -176,6 +179,11 @@ final class DatagramLane {
     byte[] message = new byte[content.readableBytes()];
     content.readBytes(message);
     return message;
+  }
+
+  /** UNRELIABLE messages this side dropped because its send queue was full. */
+  long droppedAtSend() {
+    return droppedAtSend.get();
   }
 
   /** UNRELIABLE messages that never arrived (sender queue drops and network loss). */

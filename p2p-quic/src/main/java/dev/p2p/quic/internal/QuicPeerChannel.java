@@ -387,6 +387,11 @@ final class QuicPeerChannel
     return datagrams.gaps();
   }
 
+  /** UNRELIABLE messages this side dropped because its send queue was full. */
+  long datagramsDroppedAtSend() {
+    return datagrams.droppedAtSend();
+  }
+
   /** UNRELIABLE messages dropped here because nobody was reading. */
   long datagramsDroppedInbound() {
     return inbox.droppedUnreliable();

@@ -126,7 +126,9 @@ class QuicMessagingTest {
 
   /**
    * A burst far beyond a 16-entry datagram send queue loses datagrams whose write futures all
-   * succeeded; the receiver counts every one of them from the sequence numbers.
+   * succeeded; the receiver counts every one lost before the last it got from the sequence numbers,
+   * and the sender counts those its own queue dropped (a drop at the tail of the burst leaves the
+   * receiver no gap to see), so the loss is never silent.
    */
   @Test
   void datagramsDroppedByAFullSendQueueAreCounted() throws Exception {
@@ -152,7 +154,9 @@ class QuicMessagingTest {
       }
       assertTrue(received < burst, "a 16-entry queue cannot take a 5,000 burst");
       assertEquals(last + 1, received + p.accepted.datagramGaps(), "every lost one counted");
-      assertTrue(p.accepted.datagramGaps() > 0);
+      assertTrue(
+          p.accepted.datagramGaps() + p.dialled.datagramsDroppedAtSend() > 0,
+          "the loss is counted on one side or the other");
     }
   }
 
