@@ -35,6 +35,7 @@ public final class LinkPeer {
 
   public static void main(String[] args) throws Exception {
     String role = args[0];
+    MemoryMonitor.start(Boolean.getBoolean("link.monitor"));
     String[] rest = Arrays.copyOfRange(args, 1, args.length);
     switch (role) {
       case "provider-recv" -> providerReceiver(rest);
@@ -44,6 +45,7 @@ public final class LinkPeer {
       case "tunnel-server" -> tunnelServer(rest);
       default -> throw new IllegalArgumentException("unknown role " + role);
     }
+    System.out.println("PEAK " + MemoryMonitor.peakDirectBytes());
     System.out.println("DONE");
     System.out.flush();
     // Non-daemon threads of a provider that failed to close must not keep the process alive.

@@ -153,6 +153,8 @@ final class PeerRun {
               p50,
               p99,
               "");
+      long peak = Long.parseLong(sender.seen("PEAK"));
+      row = row.withNote(fmt("sender direct memory peak %d MiB", peak >> 20));
       for (Child c : List.of(sender, receiver)) {
         String stats = c.seen("STATS");
         if (stats != null) {
