@@ -368,8 +368,10 @@ public abstract class P2PProviderContract {
   /**
    * 200 UNRELIABLE messages interleaved with 200 reliable ones: reliable ones all arrive in order;
    * every UNRELIABLE one received equals one sent; at least {@link #unreliableDeliveryFloor()} of
-   * them arrive (a provider that drops every datagram fails); and if {@link #unreliableMayBeLost()}
-   * is false, all arrive in order, once.
+   * them arrive before a reliable fence sent 500 ms of provider time after the last send (datagrams
+   * have no order relative to reliable messages, so they are not required to beat them; a provider
+   * that drops every datagram fails); and if {@link #unreliableMayBeLost()} is false, all arrive in
+   * order, once.
    */
   @Test
   public final void unreliableMessagesAreNeverInventedOrCorrupted() {

@@ -20,6 +20,14 @@ final class UnreliableScenarios {
   static final int COUNT = 200;
   private static final int RELIABLE_STREAM = 30;
   private static final int UNRELIABLE_STREAM = 31;
+  private static final int FENCE_STREAM = 32;
+
+  /**
+   * Provider time between the last send and the fence: datagrams have no order relative to reliable
+   * messages, so one sent before the last reliable message may arrive after it; what has not
+   * arrived a whole settle later counts as lost.
+   */
+  static final java.time.Duration SETTLE = java.time.Duration.ofMillis(500);
 
   private final Kit kit;
 
@@ -41,12 +49,12 @@ final class UnreliableScenarios {
     boolean mayBeLost = kit.hooks().unreliableMayBeLost();
     MessageCollector atBob =
         mayBeLost
-            // Reliable messages all arrive, so stop after the last of them; unreliable stragglers
-            // behind it count as lost.
+            // Reliable messages all arrive, so stop at a reliable fence sent a settle after the
+            // last send; unreliable stragglers behind it count as lost.
             ? MessageCollector.collectUntil(
                 pair.accepted(),
-                new ReliableCounter(),
-                "bob receiving until all " + COUNT + " reliable messages arrived")
+                new FenceSeen(),
+                "bob receiving until the fence sent after all " + COUNT + " reliable messages")
             : MessageCollector.collect(pair.accepted(), 2 * COUNT, "bob receiving");
     List<CompletableFuture<Void>> sends = new ArrayList<>();
     for (int i = 0; i < COUNT; i++) {
@@ -54,11 +62,19 @@ final class UnreliableScenarios {
       sends.add(pair.dialled().send(Payloads.of(RELIABLE_STREAM, i, reliableSizes.get(i))));
     }
     kit.awaitAll("alice's reliable and UNRELIABLE sends", sends);
+    if (mayBeLost) {
+      kit.pause(SETTLE, "time for datagrams sent before the fence to arrive");
+      kit.await(
+          "alice's fence", pair.dialled().send(Payloads.of(FENCE_STREAM, 0, Payloads.HEADER)));
+    }
     List<byte[]> received = kit.received(atBob);
 
     List<byte[]> reliable = new ArrayList<>();
     List<byte[]> arrived = new ArrayList<>();
     for (byte[] message : received) {
+      if (isStream(message, FENCE_STREAM)) {
+        continue;
+      }
       if (isReliable(message)) {
         reliable.add(message);
       } else {
@@ -109,24 +125,24 @@ final class UnreliableScenarios {
 
   // The header is enough to sort messages; every one is verified in full afterwards.
   private static boolean isReliable(byte[] message) {
-    return message.length >= Payloads.HEADER
-        && ByteBuffer.wrap(message).getInt() == RELIABLE_STREAM;
+    return isStream(message, RELIABLE_STREAM);
   }
 
-  /** True once all reliable messages arrived; looks at each message once. */
-  private static final class ReliableCounter implements Predicate<List<byte[]>> {
+  private static boolean isStream(byte[] message, int stream) {
+    return message.length >= Payloads.HEADER && ByteBuffer.wrap(message).getInt() == stream;
+  }
+
+  /** True once the fence arrived (after every reliable message); looks at each message once. */
+  private static final class FenceSeen implements Predicate<List<byte[]>> {
     private int checked;
-    private int count;
+    private boolean seen;
 
     @Override
     public boolean test(List<byte[]> received) {
       while (checked < received.size()) {
-        byte[] message = received.get(checked++);
-        if (isReliable(message)) {
-          count++;
-        }
+        seen |= isStream(received.get(checked++), FENCE_STREAM);
       }
-      return count >= COUNT;
+      return seen;
     }
   }
 }

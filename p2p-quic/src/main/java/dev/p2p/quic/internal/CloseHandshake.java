@@ -13,15 +13,21 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>
  *   closing side                          other side
- *   ... messages, CLOSE      ------->     reads up to CLOSE; its recv ends after them
- *                            <-------     ... its own last messages, CLOSE_ACK
- *   QUIC CONNECTION_CLOSE(0) ------->
+ *   RECEIPT, ... messages, CLOSE  ------->  reads up to CLOSE; its recv ends after them
+ *                                 <-------  RECEIPT, ... its own last messages, CLOSE_ACK
+ *   QUIC CONNECTION_CLOSE(0)      ------->
  * </pre>
  *
- * The closing side's close future completes normally on CLOSE_ACK (the peer read everything); the
- * other side's when the CONNECTION_CLOSE with code 0 arrives after its CLOSE_ACK (the closing side
- * read everything it sent). Any other end fails the close future with how much the peer did not
- * acknowledge, as far as its read receipts tell. A peer that reads nothing for the idle timeout
+ * Everything sent before {@code close()} goes ahead of CLOSE, sends still waiting for buffer space
+ * included ({@link StreamOutbox}). A side that closed takes nothing more from the stream: what it
+ * reads afterwards is read only to find the peer's frames, and dropped, so its receipt at close
+ * (and at CLOSE_ACK) is final.
+ *
+ * <p>A close future completes normally only when the peer's last receipt covers every message we
+ * wrote: for the closing side that is checked on CLOSE_ACK, for the other side when the
+ * CONNECTION_CLOSE with code 0 arrives. Any other end fails the close future with how much the peer
+ * did not acknowledge, as far as its receipts tell; so does a peer that closed itself without
+ * reading what we sent (its receipt stops short). A peer that reads nothing for the idle timeout
  * after a close is given up on. Both sides closing at once works: each answers the other's CLOSE.
  * Event-loop confined.
  */
@@ -41,6 +47,9 @@ final class CloseHandshake {
 
     /** Ends the QUIC connection now with this code; {@code reason} becomes the close reason. */
     void closeQuic(int code, String reason);
+
+    /** Writes a read receipt now if anything was read since the last one. */
+    void reportReads();
   }
 
   private enum Phase {
@@ -59,7 +68,7 @@ final class CloseHandshake {
   private final Duration patience;
 
   private Phase phase = Phase.OPEN;
-  private boolean ackSent;
+  private long[] unwritten = {0, 0}; // {messages, bytes} accepted but never written
   private ScheduledFuture<?> timer;
   private long progressMark = -1;
 
@@ -90,18 +99,24 @@ final class CloseHandshake {
       link.closeQuic(CLOSE_RESET, "closed locally before the connection was up");
       return;
     }
-    outbox.flushAccepted();
-    link.writeControl(StreamFrames.CLOSE);
+    link.reportReads();
+    outbox.closeWith(StreamFrames.CLOSE);
     watchProgress();
   }
 
   /** The peer's CLOSE: it sent everything it will send. */
   void closeReceived() {
+    if (phase == Phase.DONE) {
+      return;
+    }
+    // What we read up to here is all we take: the peer learns it before our CLOSE_ACK.
+    link.reportReads();
     if (phase == Phase.OPEN) {
       lifecycle.transition(ConnectionState.DISCONNECTING, "the peer closed the connection");
       inbox.complete(() -> lifecycle.closedError("receive"));
-      outbox.flushAccepted();
       phase = Phase.ACK_SENT;
+      // After what we already sent, in order: the peer reads it up to CLOSE_ACK.
+      outbox.closeWith(StreamFrames.CLOSE_ACK);
       // The closing side ends the connection once it reads CLOSE_ACK; wait for that, bounded.
       timer =
           loop.schedule(
@@ -112,27 +127,27 @@ final class CloseHandshake {
                           + describe(patience)),
               patience.toNanos(),
               TimeUnit.NANOSECONDS);
-    }
-    if (phase != Phase.DONE) {
-      ackSent = true;
-      link.writeControl(StreamFrames.CLOSE_ACK);
+    } else {
+      outbox.thenWrite(StreamFrames.CLOSE_ACK); // both closed: answer after our own CLOSE
     }
   }
 
-  /** The peer read everything we wrote before CLOSE. */
+  /** The peer read up to our CLOSE; its receipt just before says how much of it it took. */
   void closeAckReceived() {
     if (phase != Phase.CLOSE_SENT) {
       return;
     }
     phase = Phase.DONE;
-    receipts.peerReadAll(outbox.messagesWritten(), outbox.bytesWritten());
-    lifecycle.closed("closed; the peer received everything");
+    settle(
+        "closed; the peer received everything",
+        "the peer closed the connection without reading everything sent",
+        true);
     link.closeQuic(CLOSE_NORMAL, "closed");
   }
 
   /**
    * The QUIC connection ended: settles the state and the close future. {@code peerClosedNormally}:
-   * the peer ended it with code 0, which it does only after reading our CLOSE_ACK.
+   * the peer ended it with code 0, the last step of a graceful close.
    */
   void quicClosed(String reason, boolean peerClosedNormally) {
     if (timer != null) {
@@ -143,12 +158,21 @@ final class CloseHandshake {
       return;
     }
     phase = Phase.DONE;
-    long messages = outbox.messagesWritten() - receipts.peerReadMessages() + lost[0];
-    long bytes = outbox.bytesWritten() - receipts.peerReadBytes() + lost[1];
-    if (peerClosedNormally && ackSent || messages == 0 && bytes == 0 && lifecycle.isClosing()) {
-      lifecycle.closed(reason);
+    unwritten = lost;
+    settle(reason, reason, lifecycle.isClosing() || peerClosedNormally);
+  }
+
+  /**
+   * Closes normally if {@code graceful} and the peer's receipts cover every message written and
+   * nothing accepted was left unwritten; fails with what is not covered otherwise.
+   */
+  private void settle(String closedReason, String failedReason, boolean graceful) {
+    long messages = outbox.messagesWritten() - receipts.peerReadMessages() + unwritten[0];
+    long bytes = outbox.bytesWritten() - receipts.peerReadBytes() + unwritten[1];
+    if (graceful && messages == 0 && bytes == 0) {
+      lifecycle.closed(closedReason);
     } else {
-      lifecycle.failed(reason, lifecycle.notAcknowledged(reason, messages, bytes));
+      lifecycle.failed(failedReason, lifecycle.notAcknowledged(failedReason, messages, bytes));
     }
   }
 

@@ -69,7 +69,7 @@ final class QuicIncoming {
       stream.close();
       return;
     }
-    stream.pipeline().addLast(new StreamFrameReader(c, provider.settings().maxMessageSize()));
+    stream.pipeline().addLast(c.newStreamReader());
     if (!c.acceptStream(stream)) {
       stream.close();
     }

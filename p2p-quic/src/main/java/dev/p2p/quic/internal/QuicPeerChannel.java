@@ -1,7 +1,6 @@
 package dev.p2p.quic.internal;
 
 import dev.p2p.api.ConnectionClosedException;
-import dev.p2p.api.ConnectionFailedException;
 import dev.p2p.api.ConnectionListener;
 import dev.p2p.api.ConnectionState;
 import dev.p2p.api.ConnectionStats;
@@ -10,43 +9,37 @@ import dev.p2p.api.MessageTooLargeException;
 import dev.p2p.api.P2PConnection;
 import dev.p2p.api.Path;
 import dev.p2p.api.PeerId;
-import dev.p2p.api.ProtocolException;
 import dev.p2p.core.ConnectionLifecycle;
 import dev.p2p.core.Inbox;
 import dev.p2p.core.TrafficCounters;
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicStreamChannel;
-import io.netty.handler.codec.quic.QuicStreamType;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Flow;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A {@link P2PConnection} over one QUIC connection: RELIABLE messages on one bidirectional stream,
- * length-prefixed ({@link StreamOutbox} out, {@link StreamFrameReader} in, {@link Inbox} to the
- * application); UNRELIABLE messages as QUIC DATAGRAM frames ({@link DatagramLane}); the end through
- * {@link CloseHandshake}. State, events and the close future are the core's {@link
- * ConnectionLifecycle}.
+ * length-prefixed ({@link StreamOutbox} out, {@link StreamFrameReader} and {@link QuicReceiver}
+ * in); UNRELIABLE messages as QUIC DATAGRAM frames ({@link DatagramLane}); the start through {@link
+ * HelloExchange}, the end through {@link CloseHandshake}, the timers in between in {@link
+ * Liveness}. State, events and the close future are the core's {@link ConnectionLifecycle}.
  *
  * <p>Threading: transport state lives on the connection's event loop. Application threads touch
  * only the outbox, the inbox and the lifecycle, which are thread-safe.
  */
 final class QuicPeerChannel
     implements P2PConnection,
-        StreamFrameReader.Sink,
         PeerPath.Observer,
-        Inbox.Transport,
+        QuicReceiver.Connection,
+        HelloExchange.Host,
         CloseHandshake.Link {
   private static final Logger log = LoggerFactory.getLogger(QuicPeerChannel.class);
 
@@ -63,15 +56,14 @@ final class QuicPeerChannel
   private final StreamOutbox outbox;
   private final DatagramLane datagrams;
   private final ReadReceipts receipts = new ReadReceipts();
+  private final QuicReceiver receiver;
+  private final HelloExchange hello;
   private final CloseHandshake handshake;
+  private final Liveness liveness;
   private final QuicStatsSampler sampler;
 
   private volatile QuicStreamChannel stream;
-  private ScheduledFuture<?> keepAlive;
-  private ScheduledFuture<?> liveness;
-  private CompletableFuture<P2PConnection> established;
   private String localCloseReason; // loop: why we ended the QUIC connection ourselves
-  private volatile boolean readToTheEnd; // closing locally: read up to CLOSE_ACK, inbox or not
 
   QuicPeerChannel(
       QuicP2PProvider provider, QuicChannel quic, PeerId peer, PeerPath path, boolean dialler) {
@@ -86,12 +78,29 @@ final class QuicPeerChannel
     // returned must not hear of the CONNECTED that happened before it.
     this.lifecycle =
         new ConnectionLifecycle(peer, ConnectionState.AUTHENTICATING, pathNow(), Runnable::run);
-    this.inbox = new Inbox(settings.receiveBufferBytes(), this);
+    this.datagrams =
+        new DatagramLane(
+            quic, settings.datagramQueueLength(), counters, () -> lifecycle.closedError("send"));
+    this.receiver =
+        new QuicReceiver(
+            loop, this, lifecycle, counters, datagrams, receipts, settings.receiveBufferBytes());
+    this.inbox = receiver.inbox();
     this.outbox = new StreamOutbox(loop, counters, () -> lifecycle.closedError("send"));
-    this.datagrams = new DatagramLane(quic, counters, () -> lifecycle.closedError("send"));
     this.handshake =
         new CloseHandshake(loop, this, lifecycle, inbox, outbox, receipts, settings.idleTimeout());
     this.sampler = new QuicStatsSampler(quic);
+    this.hello = new HelloExchange(quic, peer, dialler, lifecycle, this);
+    this.liveness =
+        new Liveness(
+            quic,
+            path,
+            settings,
+            () -> {
+              writeControl(StreamFrames.PING);
+              receipts.maybeReport(stream, true);
+              sampler.refresh();
+            },
+            this);
     if (path != null) {
       path.users.incrementAndGet();
       path.addObserver(this);
@@ -121,74 +130,31 @@ final class QuicPeerChannel
 
   /** Dialler: the TLS handshake is done; open the stream and say hello. */
   void startDialler(CompletableFuture<P2PConnection> established) {
-    this.established = established;
-    quic.createStream(
-            QuicStreamType.BIDIRECTIONAL, new StreamFrameReader(this, settings.maxMessageSize()))
-        .addListener(
-            f -> {
-              if (!f.isSuccess()) {
-                failEstablishment("could not open the message stream: " + f.cause());
-                return;
-              }
-              attachStream((QuicStreamChannel) f.getNow());
-              writeControl(StreamFrames.HELLO);
-            });
+    hello.startDialler(established, newStreamReader());
+  }
+
+  /** The handler that reads the message stream into this connection. */
+  StreamFrameReader newStreamReader() {
+    return new StreamFrameReader(receiver, settings.maxMessageSize());
   }
 
   /** Listener: the peer opened its stream. Only the first one is used. */
   boolean acceptStream(QuicStreamChannel s) {
-    if (stream != null) {
-      return false;
-    }
-    attachStream(s);
-    return true;
+    return hello.acceptStream(s);
   }
 
-  private void attachStream(QuicStreamChannel s) {
+  @Override
+  public void attachStream(QuicStreamChannel s) {
     stream = s;
-    s.pipeline()
-        .addLast(
-            new ChannelInboundHandlerAdapter() {
-              @Override
-              public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-                if (ctx.channel().isWritable()) {
-                  outbox.drain();
-                }
-                ctx.fireChannelWritabilityChanged();
-              }
-            });
-    s.config().setAutoRead(wantsToRead());
+    receiver.attach(s);
     outbox.attach(s);
-  }
-
-  private void failEstablishment(String why) {
-    CompletableFuture<P2PConnection> e = established;
-    if (e != null) {
-      e.completeExceptionally(new ConnectionFailedException(why));
-    }
-    closeQuic(CloseHandshake.CLOSE_RESET, why);
   }
 
   @Override
   public void onControl(int frame) {
     switch (frame) {
-      case StreamFrames.HELLO -> {
-        if (dialler || lifecycle.state() != ConnectionState.AUTHENTICATING) {
-          onStreamError(new ProtocolException("unexpected HELLO"));
-          return;
-        }
-        writeControl(StreamFrames.HELLO_ACK);
-        becomeConnected("peer " + peer.shortString() + " authenticated");
-        provider.accepted(this);
-      }
-      case StreamFrames.HELLO_ACK -> {
-        if (!dialler || lifecycle.state() != ConnectionState.AUTHENTICATING) {
-          onStreamError(new ProtocolException("unexpected HELLO_ACK"));
-          return;
-        }
-        becomeConnected("peer " + peer.shortString() + " authenticated and accepted");
-        established.complete(this);
-      }
+      case StreamFrames.HELLO -> hello.helloReceived();
+      case StreamFrames.HELLO_ACK -> hello.helloAckReceived(this);
       case StreamFrames.PING -> {}
       case StreamFrames.CLOSE -> {
         sampler.refresh();
@@ -202,46 +168,13 @@ final class QuicPeerChannel
     }
   }
 
-  private void becomeConnected(String reason) {
+  @Override
+  public void connected(String reason) {
     lifecycle.transition(ConnectionState.CONNECTED, reason);
-    long every = settings.keepAlive().toMillis();
-    keepAlive =
-        loop.scheduleAtFixedRate(
-            () -> {
-              writeControl(StreamFrames.PING);
-              receipts.maybeReport(stream, true);
-              sampler.refresh();
-            },
-            every,
-            every,
-            TimeUnit.MILLISECONDS);
-    watchLiveness();
-  }
-
-  /**
-   * Declares the peer gone once no packet came from it for the idle timeout. QUIC has its own idle
-   * timer, but with data in flight quiche noticed a vanished peer only after several times the
-   * configured value; the path layer's last-packet time is exact.
-   */
-  private void watchLiveness() {
-    if (path == null) {
-      return;
+    liveness.start();
+    if (!dialler) {
+      provider.accepted(this);
     }
-    long idle = settings.idleTimeout().toNanos();
-    long every = Math.max(TimeUnit.MILLISECONDS.toNanos(10), idle / 8);
-    liveness =
-        loop.scheduleAtFixedRate(
-            () -> {
-              if (System.nanoTime() - path.lastActivityNanos > idle && quic.isActive()) {
-                closeQuic(
-                    CloseHandshake.CLOSE_RESET,
-                    "no packet from the peer for "
-                        + CloseHandshake.describe(settings.idleTimeout()));
-              }
-            },
-            every,
-            every,
-            TimeUnit.NANOSECONDS);
   }
 
   // ---- the end ----
@@ -253,17 +186,11 @@ final class QuicPeerChannel
    * @param peerClosedNormally the peer closed with code 0, the last step of a graceful close
    */
   void onQuicClosed(String peerReason, boolean peerClosedNormally) {
-    if (keepAlive != null) {
-      keepAlive.cancel(false);
-      liveness.cancel(false);
-    }
+    liveness.stop();
     String reason = closeReason(peerReason);
-    CompletableFuture<P2PConnection> e = established;
-    if (e != null && !e.isDone()) {
-      e.completeExceptionally(
-          new ConnectionFailedException("the connection ended during set-up (" + reason + ")"));
-    }
+    hello.quicClosed(reason);
     handshake.quicClosed(reason, peerClosedNormally);
+    datagrams.fail();
     inbox.fail(() -> lifecycle.closedError("receive"));
     if (path != null) {
       path.removeObserver(this);
@@ -324,12 +251,7 @@ final class QuicPeerChannel
         () -> {
           sampler.refresh(); // the last figures stay readable after close
           if (quic.isActive()) {
-            // What arrives from now on is dropped, but CLOSE_ACK must be read.
-            readToTheEnd = true;
-            QuicStreamChannel s = stream;
-            if (s != null) {
-              s.config().setAutoRead(true);
-            }
+            receiver.readToTheEnd(); // what arrives now is dropped, but CLOSE_ACK must be read
             handshake.closeLocally();
           }
         });
@@ -384,24 +306,12 @@ final class QuicPeerChannel
 
   @Override
   public boolean streamOpen() {
-    QuicStreamChannel s = stream;
-    return s != null && s.isActive();
+    return outbox.streamOpen();
   }
 
   @Override
   public void writeControl(int frame) {
-    QuicStreamChannel s = stream;
-    if (s == null || !s.isActive()) {
-      log.debug("{}: no stream for control frame {}", this, Integer.toHexString(frame));
-      return;
-    }
-    s.writeAndFlush(s.alloc().directBuffer(StreamFrames.HEADER_LENGTH).writeInt(frame))
-        .addListener(
-            f -> {
-              if (!f.isSuccess()) {
-                log.debug("{}: control frame write failed", this, f.cause());
-              }
-            });
+    outbox.writeNow(frame);
   }
 
   /** The largest UNRELIABLE message, or -1 while unknown / 0 if the peer has no datagrams. */
@@ -416,36 +326,13 @@ final class QuicPeerChannel
   // ---- receiving ----
 
   @Override
-  public void onMessage(byte[] message) {
-    if (lifecycle.state() == ConnectionState.AUTHENTICATING) {
-      onStreamError(new ProtocolException("message before the handshake finished"));
-      return;
-    }
-    receipts.read(message.length);
-    if (inbox.offer(message, true)) {
-      counters.received(message.length);
-    }
-  }
-
-  @Override
-  public void onReceipt(long messages, long bytes) {
-    receipts.peerRead(messages, bytes);
-  }
-
-  @Override
-  public void onReadComplete() {
-    receipts.maybeReport(stream, false);
+  public void reportReads() {
+    receiver.reportReads();
   }
 
   /** A DATAGRAM frame arrived. Loop. */
   void onDatagram(ByteBuf content) {
-    if (lifecycle.state() != ConnectionState.CONNECTED) {
-      return;
-    }
-    byte[] message = datagrams.received(content);
-    if (message != null && inbox.offer(message, false)) {
-      counters.received(message.length);
-    }
+    receiver.onDatagram(content);
   }
 
   @Override
@@ -456,27 +343,6 @@ final class QuicPeerChannel
   @Override
   public Flow.Publisher<byte[]> messages() {
     return inbox;
-  }
-
-  /** The inbox filled up or drained: stop or resume reading the stream (QUIC flow control). */
-  @Override
-  public void readabilityChanged() {
-    onLoop(
-        () -> {
-          QuicStreamChannel s = stream;
-          if (s != null) {
-            s.config().setAutoRead(wantsToRead());
-          }
-        });
-  }
-
-  private boolean wantsToRead() {
-    return readToTheEnd || inbox.wantsMore();
-  }
-
-  @Override
-  public void consumerCancelled() {
-    close();
   }
 
   // ---- observation ----

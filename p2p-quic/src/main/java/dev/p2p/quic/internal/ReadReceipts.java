@@ -21,7 +21,10 @@ final class ReadReceipts {
   private long peerReadMessages;
   private long peerReadBytes;
 
-  /** A message of {@code length} payload bytes was read from the peer. */
+  /**
+   * A message of {@code length} payload bytes from the peer was taken (it is ours to deliver). One
+   * read after a local close and dropped is not counted.
+   */
   void read(int length) {
     messagesRead++;
     bytesRead += length;
@@ -53,11 +56,6 @@ final class ReadReceipts {
       peerReadMessages = messages;
       peerReadBytes = bytes;
     }
-  }
-
-  /** The peer's CLOSE_ACK: it read everything we wrote. */
-  void peerReadAll(long messages, long bytes) {
-    peerRead(messages, bytes);
   }
 
   long peerReadMessages() {

@@ -3,23 +3,34 @@ package dev.p2p.quic.internal;
 import dev.p2p.api.ConnectionClosedException;
 import dev.p2p.core.TrafficCounters;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Reliable messages on their way to the stream: {@code send} queues them from any thread, the event
- * loop writes them while the stream is writable. Up to {@link #OUTBOX_BYTES} a send is accepted at
- * once; beyond it its future completes when the message is written, so a receiver that stops
- * reading (QUIC flow control) makes the sender's futures wait.
+ * Reliable messages on their way to the stream, in the order {@code send} was called, and at the
+ * end the closing control frames. {@code send} queues from any thread; the event loop writes while
+ * the stream is writable. Up to {@link #OUTBOX_BYTES} a send is accepted at once; beyond it its
+ * future completes when the message is written, so a receiver that stops reading (QUIC flow
+ * control) makes the sender's futures wait. UNRELIABLE messages do not come here: they must not
+ * wait behind this queue ({@link DatagramLane}).
+ *
+ * <p>Closing takes no more sends but writes everything already sent, waiting senders included, and
+ * only then the closing frame: the peer reads up to it, so a close cuts nothing off.
  *
  * <p>It also counts what it wrote, so that the connection can say how much the peer did not
  * acknowledge when it dies.
  */
 final class StreamOutbox {
+  private static final Logger log = LoggerFactory.getLogger(StreamOutbox.class);
+
   /**
    * Bytes of RELIABLE messages queued for the event loop that {@code send} accepts at once. Without
    * it, every send would wait for a hand-over to the event loop.
@@ -37,7 +48,7 @@ final class StreamOutbox {
   private final Supplier<ConnectionClosedException> closedError;
 
   // Any thread -> loop; guarded by queue.
-  private final ArrayDeque<PendingSend> queue = new ArrayDeque<>();
+  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private long queuedBytes;
   private int waiters;
   private boolean closed;
@@ -55,15 +66,50 @@ final class StreamOutbox {
     this.closedError = closedError;
   }
 
-  /** The stream is open: queued messages can go. Loop. */
+  /** The stream is open: queued messages can go, and go on whenever it has room again. Loop. */
   void attach(QuicStreamChannel s) {
     stream = s;
+    s.pipeline()
+        .addLast(
+            new ChannelInboundHandlerAdapter() {
+              @Override
+              public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+                if (ctx.channel().isWritable()) {
+                  drain();
+                }
+                ctx.fireChannelWritabilityChanged();
+              }
+            });
     drain();
+  }
+
+  boolean streamOpen() {
+    QuicStreamChannel s = stream;
+    return s != null && s.isActive();
+  }
+
+  /**
+   * Writes a control frame at once, ahead of anything queued (HELLO, PING; never one that must
+   * follow messages). Loop.
+   */
+  void writeNow(int frame) {
+    QuicStreamChannel s = stream;
+    if (s == null || !s.isActive()) {
+      log.debug("no stream for control frame {}", Integer.toHexString(frame));
+      return;
+    }
+    s.writeAndFlush(s.alloc().directBuffer(StreamFrames.HEADER_LENGTH).writeInt(frame))
+        .addListener(
+            f -> {
+              if (!f.isSuccess()) {
+                log.debug("control frame write failed", f.cause());
+              }
+            });
   }
 
   /** Queues a reliable message; see the class comment for when its future completes. */
   CompletableFuture<Void> send(byte[] message) {
-    PendingSend p = new PendingSend(message);
+    Pending p = new Pending(Pending.RELIABLE, message);
     boolean acceptedNow;
     synchronized (queue) {
       if (closed) {
@@ -85,26 +131,54 @@ final class StreamOutbox {
     } else {
       result = p.future;
     }
-    if (drainScheduled.compareAndSet(false, true)) {
-      loop.execute(this::drain);
-    }
+    scheduleDrain();
     return result;
   }
 
-  private PendingSend poll() {
+  /** Takes no more sends; {@code frame} (CLOSE) is written after everything already sent. Loop. */
+  void closeWith(int frame) {
     synchronized (queue) {
-      PendingSend p = queue.poll();
-      if (p != null) {
-        queuedBytes -= p.message.length;
-        if (p.future != null) {
-          waiters--;
-        }
-      }
-      return p;
+      closed = true;
+    }
+    thenWrite(frame);
+  }
+
+  /**
+   * Writes the control {@code frame} once everything queued before it is written (CLOSE_ACK comes
+   * after our own last messages), even after {@link #closeWith}. Loop.
+   */
+  void thenWrite(int frame) {
+    synchronized (queue) {
+      queue.add(new Pending(frame, null));
+    }
+    drain();
+  }
+
+  private void scheduleDrain() {
+    if (drainScheduled.compareAndSet(false, true)) {
+      loop.execute(this::drain);
     }
   }
 
-  /** Writes queued messages while the stream has room; the rest waits for writability. Loop. */
+  private Pending peek() {
+    synchronized (queue) {
+      return queue.peek();
+    }
+  }
+
+  private void remove(Pending p) {
+    synchronized (queue) {
+      queue.poll();
+      if (p.message != null) {
+        queuedBytes -= p.message.length;
+      }
+      if (p.kind == Pending.RELIABLE && p.future != null) {
+        waiters--;
+      }
+    }
+  }
+
+  /** Writes queued sends while the stream has room; the rest waits for writability. Loop. */
   void drain() {
     drainScheduled.set(false);
     QuicStreamChannel s = stream;
@@ -113,10 +187,13 @@ final class StreamOutbox {
     }
     int sinceFlush = 0;
     ByteBuf batch = null;
-    PendingSend p;
-    while (s.isWritable() && (p = poll()) != null) {
-      byte[] m = p.message;
-      int frame = StreamFrames.HEADER_LENGTH + m.length;
+    Pending p;
+    while ((p = peek()) != null) {
+      if (p.kind == Pending.RELIABLE && !s.isWritable()) {
+        break;
+      }
+      remove(p);
+      int frame = StreamFrames.HEADER_LENGTH + (p.message == null ? 0 : p.message.length);
       if (batch != null && batch.writableBytes() < frame) {
         s.write(batch, s.voidPromise());
         batch = null;
@@ -125,8 +202,12 @@ final class StreamOutbox {
         // Small messages share a buffer: one stream write per batch, not one per message.
         batch = s.alloc().directBuffer(Math.max(frame, WRITE_BATCH_BYTES));
       }
-      batch.writeInt(m.length).writeBytes(m);
-      written(p);
+      if (p.kind == Pending.RELIABLE) {
+        batch.writeInt(p.message.length).writeBytes(p.message);
+        written(p);
+      } else {
+        batch.writeInt(p.kind);
+      }
       sinceFlush += frame;
       if (sinceFlush >= FLUSH_EVERY_BYTES) {
         s.write(batch, s.voidPromise());
@@ -141,43 +222,13 @@ final class StreamOutbox {
     s.flush();
   }
 
-  private void written(PendingSend p) {
+  private void written(Pending p) {
     messagesWritten++;
     bytesWritten += p.message.length;
     if (p.future != null) {
       counters.sent(p.message.length);
       p.future.complete(null);
     }
-  }
-
-  /**
-   * Closing: takes no more sends; messages {@code send} already accepted are written now, whatever
-   * the stream's writability (at most {@link #OUTBOX_BYTES}), and senders still waiting fail. Loop.
-   */
-  void flushAccepted() {
-    synchronized (queue) {
-      closed = true;
-    }
-    QuicStreamChannel s = stream;
-    PendingSend p;
-    while (true) {
-      synchronized (queue) {
-        p = queue.peek();
-        if (p == null || p.future != null) {
-          break;
-        }
-        poll();
-      }
-      byte[] m = p.message;
-      s.write(
-          s.alloc()
-              .directBuffer(StreamFrames.HEADER_LENGTH + m.length)
-              .writeInt(m.length)
-              .writeBytes(m),
-          s.voidPromise());
-      written(p);
-    }
-    failWaiters();
   }
 
   /**
@@ -190,26 +241,15 @@ final class StreamOutbox {
     }
     long lostMessages = 0;
     long lostBytes = 0;
-    PendingSend p;
+    Pending p;
     ConnectionClosedException ex = null;
-    while ((p = poll()) != null) {
-      if (p.future == null) {
+    while ((p = peek()) != null) {
+      remove(p);
+      if (p.kind == Pending.RELIABLE && p.future == null) {
         lostMessages++;
         lostBytes += p.message.length;
         continue;
       }
-      if (ex == null) {
-        ex = closedError.get();
-      }
-      p.future.completeExceptionally(ex);
-    }
-    return new long[] {lostMessages, lostBytes};
-  }
-
-  private void failWaiters() {
-    ConnectionClosedException ex = null;
-    PendingSend p;
-    while ((p = poll()) != null) {
       if (p.future != null) {
         if (ex == null) {
           ex = closedError.get();
@@ -217,6 +257,7 @@ final class StreamOutbox {
         p.future.completeExceptionally(ex);
       }
     }
+    return new long[] {lostMessages, lostBytes};
   }
 
   /** Messages written to the stream so far. Loop. */
@@ -229,13 +270,19 @@ final class StreamOutbox {
     return bytesWritten;
   }
 
-  private static final class PendingSend {
+  private static final class Pending {
+    static final int RELIABLE = 0;
+
+    /** {@link #RELIABLE} or a control frame of {@link StreamFrames}. */
+    final int kind;
+
     final byte[] message;
 
-    /** Null once {@code send} accepted the message; else completes when it is written. */
+    /** Null once {@code send} accepted the message, else completes when it is written. */
     CompletableFuture<Void> future;
 
-    PendingSend(byte[] message) {
+    Pending(int kind, byte[] message) {
+      this.kind = kind;
       this.message = message;
     }
   }

@@ -146,6 +146,52 @@ class QuicConnectionContractTest {
     }
   }
 
+  /**
+   * The side that did not call close(): its close future completes normally when the closer took
+   * everything it sent, and fails when the closer closed without reading it (what a side reads
+   * after its own close is dropped, so it is not acknowledged).
+   */
+  @Test
+  void theSideThatDidNotCloseIsToldWhetherTheCloserTookWhatItSent() throws Exception {
+    P2PConfig config =
+        P2PConfig.builder()
+            .set("P2P_QUIC_STREAM_WINDOW", "65536")
+            .set("P2P_QUIC_RECEIVE_BUFFER", "65536")
+            .build();
+    try (QuicPeers p = QuicPeers.connect(config)) {
+      for (int i = 0; i < 10; i++) {
+        p.accepted.send(message(i, 1000));
+      }
+      for (int i = 0; i < 10; i++) {
+        assertEquals(i, ByteBuffer.wrap(p.dialled.recv().get(5, TimeUnit.SECONDS)).getInt());
+      }
+      p.dialled.close();
+      p.accepted.closeFuture().get(10, TimeUnit.SECONDS);
+      p.dialled.closeFuture().get(10, TimeUnit.SECONDS);
+    }
+    try (QuicPeers p = QuicPeers.connect(config)) {
+      List<CompletableFuture<Void>> sends = new CopyOnWriteArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        sends.add(p.accepted.send(message(i, 16 * 1024)));
+      }
+      p.dialled.close(); // never read any of it
+      ExecutionException e =
+          assertThrows(
+              ExecutionException.class, () -> p.accepted.closeFuture().get(10, TimeUnit.SECONDS));
+      ConnectionClosedException c = assertInstanceOf(ConnectionClosedException.class, e.getCause());
+      assertTrue(c.getMessage().contains("not acknowledged"), c.getMessage());
+      assertFalse(c.getMessage().contains(" 0 messages"), c.getMessage());
+      for (CompletableFuture<Void> send : sends) {
+        try {
+          send.get(5, TimeUnit.SECONDS);
+        } catch (ExecutionException failed) {
+          assertInstanceOf(ConnectionClosedException.class, failed.getCause());
+        }
+      }
+      p.dialled.closeFuture().get(10, TimeUnit.SECONDS); // it sent nothing
+    }
+  }
+
   /** Linger 0: the provider resets at once; the close future says how much was not acknowledged. */
   @Test
   void aProviderClosedWithoutLingerResetsAndTheCloseFutureFails() throws Exception {

@@ -1,0 +1,165 @@
+package dev.p2p.quic.internal;
+
+import dev.p2p.api.ConnectionState;
+import dev.p2p.api.ProtocolException;
+import dev.p2p.core.ConnectionLifecycle;
+import dev.p2p.core.Inbox;
+import dev.p2p.core.TrafficCounters;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.quic.QuicStreamChannel;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * The receive side of one connection: messages from the stream and datagrams into the {@link
+ * Inbox}, read receipts back to the peer, and the stream's reading switched on and off as the inbox
+ * fills and drains (QUIC flow control then holds the sender back). Control frames go up to the
+ * connection. Transport state is event-loop confined; the inbox is thread-safe.
+ */
+final class QuicReceiver implements StreamFrameReader.Sink, Inbox.Transport {
+  /** What the receiver hands up to its connection. Loop. */
+  interface Connection {
+    void onControl(int frame);
+
+    void onStreamError(Throwable cause);
+
+    void onStreamEnd();
+
+    /** The application cancelled its subscription: nobody consumes any more. */
+    void close();
+  }
+
+  private final EventLoop loop;
+  private final Connection connection;
+  private final ConnectionLifecycle lifecycle;
+  private final TrafficCounters counters;
+  private final DatagramLane datagrams;
+  private final Inbox inbox;
+  private final ReadReceipts receipts;
+
+  private volatile QuicStreamChannel stream;
+  private volatile boolean readToTheEnd; // closing locally: read up to CLOSE_ACK, inbox or not
+
+  QuicReceiver(
+      EventLoop loop,
+      Connection connection,
+      ConnectionLifecycle lifecycle,
+      TrafficCounters counters,
+      DatagramLane datagrams,
+      ReadReceipts receipts,
+      long inboxBytes) {
+    this.loop = loop;
+    this.connection = connection;
+    this.lifecycle = lifecycle;
+    this.counters = counters;
+    this.datagrams = datagrams;
+    this.receipts = receipts;
+    this.inbox = new Inbox(inboxBytes, this);
+  }
+
+  Inbox inbox() {
+    return inbox;
+  }
+
+  /** The message stream is open. Loop. */
+  void attach(QuicStreamChannel s) {
+    stream = s;
+    s.config().setAutoRead(wantsToRead());
+  }
+
+  /**
+   * Closing locally: the inbox takes nothing more, but the stream is read on to its end, for the
+   * peer's CLOSE_ACK. Loop.
+   */
+  void readToTheEnd() {
+    readToTheEnd = true;
+    QuicStreamChannel s = stream;
+    if (s != null) {
+      s.config().setAutoRead(true);
+    }
+  }
+
+  /** Writes a read receipt now if anything was taken since the last one. Loop. */
+  void reportReads() {
+    receipts.maybeReport(stream, true);
+  }
+
+  @Override
+  public void onMessage(byte[] message) {
+    if (lifecycle.state() == ConnectionState.AUTHENTICATING) {
+      connection.onStreamError(new ProtocolException("message before the handshake finished"));
+      return;
+    }
+    // After a local close the inbox takes nothing: such a message is not acknowledged.
+    if (inbox.offer(message, true)) {
+      receipts.read(message.length);
+      counters.received(message.length);
+    }
+  }
+
+  @Override
+  public void onControl(int frame) {
+    connection.onControl(frame);
+  }
+
+  @Override
+  public void onReceipt(long messages, long bytes) {
+    receipts.peerRead(messages, bytes);
+  }
+
+  @Override
+  public void onReadComplete() {
+    receipts.maybeReport(stream, false);
+  }
+
+  @Override
+  public void onStreamError(Throwable cause) {
+    connection.onStreamError(cause);
+  }
+
+  @Override
+  public void onStreamEnd() {
+    connection.onStreamEnd();
+  }
+
+  /** A DATAGRAM frame arrived. Loop. */
+  void onDatagram(ByteBuf content) {
+    if (lifecycle.state() != ConnectionState.CONNECTED) {
+      return;
+    }
+    byte[] message = datagrams.received(content);
+    if (message != null && inbox.offer(message, false)) {
+      counters.received(message.length);
+    }
+  }
+
+  /** The inbox filled up or drained: stop or resume reading the stream (QUIC flow control). */
+  @Override
+  public void readabilityChanged() {
+    if (loop.inEventLoop()) {
+      matchReading();
+    } else {
+      try {
+        loop.execute(this::matchReading);
+      } catch (RejectedExecutionException e) {
+        // The event loop is gone, and the stream with it.
+      }
+    }
+  }
+
+  private void matchReading() {
+    QuicStreamChannel s = stream;
+    if (s != null) {
+      s.config().setAutoRead(wantsToRead());
+    }
+  }
+
+  private boolean wantsToRead() {
+    return readToTheEnd || inbox.wantsMore();
+  }
+
+  @Override
+  public void consumerCancelled() {
+    connection.close();
+  }
+}
