@@ -43,6 +43,13 @@ final class StreamOutbox {
   /** Bytes written to the stream before a flush, so packets leave while the batch goes on. */
   private static final int FLUSH_EVERY_BYTES = 256 * 1024;
 
+  /**
+   * Bytes written to the stream that QUIC has not taken yet, beyond which the drain waits. Netty's
+   * stream channel stays writable while anything in its queue makes progress, however long that
+   * queue is, so its writability alone let a sender faster than the path queue its whole volume.
+   */
+  static final int STREAM_QUEUE_BYTES = 256 * 1024;
+
   private final EventLoop loop;
   private final TrafficCounters counters;
   private final Supplier<ConnectionClosedException> closedError;
@@ -58,6 +65,7 @@ final class StreamOutbox {
   private QuicStreamChannel stream;
   private long messagesWritten;
   private long bytesWritten;
+  private long untaken; // written to the stream, not yet taken by QUIC
 
   StreamOutbox(
       EventLoop loop, TrafficCounters counters, Supplier<ConnectionClosedException> closedError) {
@@ -189,13 +197,13 @@ final class StreamOutbox {
     ByteBuf batch = null;
     Pending p;
     while ((p = peek()) != null) {
-      if (p.kind == Pending.RELIABLE && !s.isWritable()) {
+      if (p.kind == Pending.RELIABLE && (!s.isWritable() || untaken >= STREAM_QUEUE_BYTES)) {
         break;
       }
       remove(p);
       int frame = StreamFrames.HEADER_LENGTH + (p.message == null ? 0 : p.message.length);
       if (batch != null && batch.writableBytes() < frame) {
-        s.write(batch, s.voidPromise());
+        write(s, batch);
         batch = null;
       }
       if (batch == null) {
@@ -210,16 +218,31 @@ final class StreamOutbox {
       }
       sinceFlush += frame;
       if (sinceFlush >= FLUSH_EVERY_BYTES) {
-        s.write(batch, s.voidPromise());
+        write(s, batch);
         batch = null;
         s.flush();
         sinceFlush = 0;
       }
     }
     if (batch != null) {
-      s.write(batch, s.voidPromise());
+      write(s, batch);
     }
     s.flush();
+  }
+
+  /** Writes a batch, counting it as untaken until QUIC has taken all of it (or it failed). */
+  private void write(QuicStreamChannel s, ByteBuf batch) {
+    int n = batch.readableBytes();
+    untaken += n;
+    s.write(batch)
+        .addListener(
+            f -> {
+              boolean wasFull = untaken >= STREAM_QUEUE_BYTES;
+              untaken -= n;
+              if (wasFull && untaken < STREAM_QUEUE_BYTES) {
+                scheduleDrain();
+              }
+            });
   }
 
   private void written(Pending p) {
