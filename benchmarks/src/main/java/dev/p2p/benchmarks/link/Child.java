@@ -111,6 +111,10 @@ final class Child implements AutoCloseable {
     }
   }
 
+  long pid() {
+    return process.pid();
+  }
+
   /** Waits for the process to exit; false if it did not in time. */
   boolean waitFor(long timeout, TimeUnit unit) throws InterruptedException {
     return process.waitFor(timeout, unit);

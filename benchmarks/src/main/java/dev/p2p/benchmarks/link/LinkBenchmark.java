@@ -21,6 +21,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *     [--timeout-s 240] [--only iperf3-tcp,java-tcp,tunnel,quic,...]
  *     [--quic NAME:KEY=VALUE,KEY=VALUE]...   (QUIC variants; default: quic, quic-1452)
  *     [--jvm-args "-Xmx2g ..."]              (for every child JVM)
+ *     [--strace true]                        (system calls per MiB; slows the rows down)
  * </pre>
  *
  * Rows: iperf3 TCP and UDP (if installed), a Java TCP stream, the tunnel (server in the receiver's
@@ -83,7 +84,8 @@ public final class LinkBenchmark {
               Integer.parseInt(opt.getOrDefault("--rtt-warm", "1000")),
               Integer.parseInt(opt.getOrDefault("--rtt", "5000")),
               timeout,
-              logs);
+              logs,
+              Boolean.parseBoolean(opt.getOrDefault("--strace", "false")));
       System.out.println(header(mtu, warm, volume, plan, logs));
       PeerRun run = new PeerRun(plan, live);
       List<Row> rows = new ArrayList<>();

@@ -24,7 +24,8 @@ final class PeerRun {
       int rttWarm,
       int rttCount,
       long timeoutSeconds,
-      Path logDir) {}
+      Path logDir,
+      boolean strace) {}
 
   private final Plan plan;
   private final List<Child> live;
@@ -126,11 +127,19 @@ final class PeerRun {
       long[] cpu0 = {
         sender.cpuNanos(), receiver.cpuNanos(), server == null ? 0 : server.cpuNanos()
       };
+      List<SyscallCount> traces = new ArrayList<>();
+      if (plan.strace) {
+        traces.add(SyscallCount.attach(sender, plan.logDir));
+        traces.add(SyscallCount.attach(receiver, plan.logDir));
+      }
       String[] end = receiver.await("MARK end", plan.timeoutSeconds, TimeUnit.SECONDS).split(" ");
       long[] cpu1 = {
         sender.cpuNanos(), receiver.cpuNanos(), server == null ? 0 : server.cpuNanos()
       };
       long bytes = Long.parseLong(end[0]);
+      for (SyscallCount t : traces) {
+        System.out.println("  " + t.detach(bytes));
+      }
       long nanos = Long.parseLong(end[1]);
       double gib = bytes / GIB;
       double rate = bytes / (nanos / 1e9) / 1e6;
