@@ -220,6 +220,7 @@ final class QuicEndpoint {
   private <B extends QuicCodecBuilder<B>> B configure(B builder, int payload) {
     return builder
         .congestionControlAlgorithm(settings.congestionControl())
+        .discoverPmtu(settings.discoverPmtu())
         .maxIdleTimeout(settings.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
         .maxSendUdpPayloadSize(payload)
         .maxRecvUdpPayloadSize(payload)
