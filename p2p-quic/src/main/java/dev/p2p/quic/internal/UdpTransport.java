@@ -77,7 +77,8 @@ enum UdpTransport {
 
   /**
    * Read options: with GRO the kernel hands over up to 64 KiB of coalesced packets at once (Netty
-   * splits them again), so the read buffer must hold that much.
+   * splits them again), so the read buffer is sized for that. (On loopback a transfer also worked
+   * with small buffers; the large one is what the kernel may deliver.)
    */
   void configureReads(Bootstrap b, int payload, boolean gro) {
     boolean coalesce = this == EPOLL && gro;
