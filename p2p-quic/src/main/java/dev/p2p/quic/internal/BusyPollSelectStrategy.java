@@ -66,7 +66,7 @@ final class BusyPollSelectStrategy implements SelectStrategy {
       if (ready > 0 || executor.pendingTasks() > 0) {
         return ready;
       }
-      Thread.onSpinWait();
+      Thread.yield(); // a woken thread that needs this vCPU gets it; cheap when none does
     } while (System.nanoTime() - end < 0);
     return SELECT;
   }

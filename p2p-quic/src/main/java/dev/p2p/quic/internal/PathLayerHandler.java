@@ -230,20 +230,22 @@ final class PathLayerHandler extends ChannelDuplexHandler {
     }
     if (real != null) {
       path.countSent(real);
-      ctx.write(new DatagramPacket(packet.content(), real), promise);
+      ctx.write(OutboundDatagrams.readdressed(packet, packet.content(), real), promise);
       return;
     }
     // Not confirmed yet: try every candidate; the first to answer wins.
     List<InetSocketAddress> targets = new ArrayList<>(path.candidates());
     ByteBuf content = packet.content();
     for (int i = 1; i < targets.size(); i++) {
-      ctx.write(new DatagramPacket(content.retainedDuplicate(), targets.get(i)), ctx.voidPromise());
+      ctx.write(
+          OutboundDatagrams.readdressed(packet, content.retainedDuplicate(), targets.get(i)),
+          ctx.voidPromise());
     }
     if (targets.isEmpty()) {
       content.release();
       promise.trySuccess();
     } else {
-      ctx.write(new DatagramPacket(content, targets.get(0)), promise);
+      ctx.write(OutboundDatagrams.readdressed(packet, content, targets.get(0)), promise);
     }
   }
 

@@ -12,6 +12,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicChannelOption;
 import io.netty.handler.codec.quic.QuicConnectionAddress;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import java.net.Inet4Address;
@@ -127,6 +128,13 @@ final class QuicDialer {
     io.netty.util.concurrent.Future<QuicChannel> f =
         QuicChannel.newBootstrap(ch)
             .attr(QuicEndpoint.DIAL, attempt)
+            .option(
+                QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR,
+                settings
+                    .udpTransport()
+                    .segmentedAllocator(
+                        settings.udpPayloadFor((InetSocketAddress) ch.localAddress()),
+                        settings.gsoSegments()))
             .handler(handler)
             .streamHandler(
                 new ChannelInitializer<QuicStreamChannel>() {

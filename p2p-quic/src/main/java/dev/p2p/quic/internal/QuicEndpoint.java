@@ -9,15 +9,15 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.socket.SocketProtocolFamily;
-import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.codec.quic.QuicChannelOption;
 import io.netty.handler.codec.quic.QuicClientCodecBuilder;
 import io.netty.handler.codec.quic.QuicCodecBuilder;
 import io.netty.handler.codec.quic.QuicServerCodecBuilder;
 import io.netty.handler.codec.quic.QuicSslEngine;
 import io.netty.handler.codec.quic.QuicStreamChannel;
+import io.netty.handler.codec.quic.SegmentedDatagramPacketAllocator;
 import io.netty.util.AttributeKey;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
@@ -153,6 +153,7 @@ final class QuicEndpoint {
             // Tokens a restarted process with the same key can reproduce: see StatelessResets.
             .statelessResetToken(resets.token())
             .resetTokenGenerator(resets)
+            .option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, segments(payload))
             .handler(
                 new ChannelInitializer<QuicChannel>() {
                   @Override
@@ -182,19 +183,20 @@ final class QuicEndpoint {
                 })
             .build();
     QuicRoleDemultiplexer demux = new QuicRoleDemultiplexer(clientIds, pathLayer);
-    return new Bootstrap()
-        .group(group)
+    Bootstrap b = new Bootstrap();
+    settings.udpTransport().configureReads(b, payload, settings.gro());
+    return b.group(group)
         // A socket of the bound address's family: an IPv4 wildcard stays 0.0.0.0, not [::].
         .channelFactory(
             () ->
-                new NioDatagramChannel(
-                    address.getAddress() instanceof Inet6Address
-                        ? SocketProtocolFamily.INET6
-                        : SocketProtocolFamily.INET))
+                settings
+                    .udpTransport()
+                    .newChannel(
+                        address.getAddress() instanceof Inet6Address
+                            ? SocketProtocolFamily.INET6
+                            : SocketProtocolFamily.INET))
         .option(ChannelOption.SO_RCVBUF, 4 << 20)
         .option(ChannelOption.SO_SNDBUF, 4 << 20)
-        .option(
-            ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(Math.max(2048, payload)))
         .option(ChannelOption.MAX_MESSAGES_PER_READ, 64)
         .handler(
             new ChannelInitializer<Channel>() {
@@ -210,8 +212,15 @@ final class QuicEndpoint {
             });
   }
 
+  /** How the codec packs outgoing packets into sends (GSO with epoll; see UdpTransport). */
+  SegmentedDatagramPacketAllocator segments(int payload) {
+    return settings.udpTransport().segmentedAllocator(payload, settings.gsoSegments());
+  }
+
   private <B extends QuicCodecBuilder<B>> B configure(B builder, int payload) {
     return builder
+        .congestionControlAlgorithm(settings.congestionControl())
+        .discoverPmtu(settings.discoverPmtu())
         .maxIdleTimeout(settings.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
         .maxSendUdpPayloadSize(payload)
         .maxRecvUdpPayloadSize(payload)

@@ -64,7 +64,7 @@ public final class QuicP2PProvider implements P2PProvider, QuicConnectionHandler
         new MultiThreadIoEventLoopGroup(
             1,
             new DefaultThreadFactory("p2p-quic-" + identity.peerId().shortString(), true),
-            BusyPollSelectStrategy.nioHandlerFactory(settings.busyPoll().toNanos()));
+            settings.udpTransport().ioHandlerFactory(settings.busyPoll().toNanos()));
     this.loop = group.next();
     ClientConnectionIds clientIds = new ClientConnectionIds();
     StatelessResets resets = new StatelessResets(identity);

@@ -4,9 +4,11 @@ import dev.p2p.api.ConfigurationException;
 import dev.p2p.api.P2PConfig;
 import dev.p2p.api.PeerAddress;
 import dev.p2p.core.TransportSettings;
+import io.netty.handler.codec.quic.QuicCongestionControlAlgorithm;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The QUIC provider's configuration, read and range-checked once: the settings every provider
@@ -21,7 +23,12 @@ record QuicSettings(
     int receiveBufferBytes,
     int datagramQueueLength,
     java.net.InetSocketAddress bindAddress,
-    Duration busyPoll) {
+    Duration busyPoll,
+    UdpTransport udpTransport,
+    int gsoSegments,
+    boolean gro,
+    QuicCongestionControlAlgorithm congestionControl,
+    boolean discoverPmtu) {
 
   static final String BOOTSTRAP_PEERS = "P2P_BOOTSTRAP_PEERS";
   static final String QUIC_MAX_UDP_PAYLOAD = "P2P_QUIC_MAX_UDP_PAYLOAD";
@@ -34,6 +41,27 @@ record QuicSettings(
    * See {@link BusyPollSelectStrategy}.
    */
   static final String QUIC_BUSY_POLL_US = "P2P_QUIC_BUSY_POLL_US";
+
+  /** The UDP socket's transport: auto (native epoll where it loads, else NIO), epoll or nio. */
+  static final String QUIC_TRANSPORT = "P2P_QUIC_TRANSPORT";
+
+  /**
+   * Packets per UDP GSO send with epoll, at most as many as fit 64 KiB (48 of 1,350 bytes; 0 or 1:
+   * one system call per packet).
+   */
+  static final String QUIC_GSO_SEGMENTS = "P2P_QUIC_GSO_SEGMENTS";
+
+  /** 1: the kernel coalesces received packets (UDP GRO) with epoll; 0: one read per packet. */
+  static final String QUIC_GRO = "P2P_QUIC_GRO";
+
+  /** 1: quiche probes the path MTU (DPLPMTUD, RFC 8899) up to the UDP payload limit. */
+  static final String QUIC_PMTUD = "P2P_QUIC_PMTUD";
+
+  /**
+   * quiche's congestion control: bbr (default: on a 1500-MTU veth link 8-20% more bulk than cubic
+   * in the same runs, see benchmarks/RESULTS.md), cubic or reno.
+   */
+  static final String QUIC_CC = "P2P_QUIC_CC";
 
   /** Where the provider's one UDP socket binds when it dials before listening. */
   static final String QUIC_BIND = "P2P_QUIC_BIND";
@@ -59,7 +87,23 @@ record QuicSettings(
         config.getInt(QUIC_RECEIVE_BUFFER, 4 << 20, 64 << 10, 1 << 30),
         config.getInt(QUIC_DATAGRAM_QUEUE, 4096, 16, 1 << 20),
         bindAddress(config),
-        Duration.ofNanos(1000 * config.getLong(QUIC_BUSY_POLL_US, 50, 0, 10_000)));
+        Duration.ofNanos(1000 * config.getLong(QUIC_BUSY_POLL_US, 50, 0, 10_000)),
+        UdpTransport.choose(QUIC_TRANSPORT, config.get(QUIC_TRANSPORT).orElse("auto")),
+        config.getInt(
+            QUIC_GSO_SEGMENTS, UdpTransport.GSO_MAX_SEGMENTS, 0, UdpTransport.GSO_MAX_SEGMENTS),
+        config.getInt(QUIC_GRO, 1, 0, 1) == 1,
+        congestionControl(config),
+        config.getInt(QUIC_PMTUD, 0, 0, 1) == 1);
+  }
+
+  private static QuicCongestionControlAlgorithm congestionControl(P2PConfig config) {
+    String raw = config.get(QUIC_CC).orElse("bbr");
+    try {
+      return QuicCongestionControlAlgorithm.valueOf(raw.strip().toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigurationException(
+          QUIC_CC + " must be cubic, reno or bbr, got '" + raw + "'", e);
+    }
   }
 
   Duration keepAlive() {

@@ -1,0 +1,184 @@
+package dev.p2p.benchmarks.link;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * Every transport over one veth link with a real MTU (default 1,500), each side a separate JVM in
+ * its own network namespace; prints one table of ratios from one run. Needs root (it creates the
+ * namespaces); otherwise it says why and exits with status 0. Not part of {@code mvn verify}.
+ *
+ * <pre>
+ * flock /tmp/bench.lock java -cp benchmarks/target/benchmarks.jar dev.p2p.benchmarks.link.LinkBenchmark
+ *     [--volume-mib 2048] [--warm-mib 256] [--rtt 5000] [--rtt-warm 1000] [--mtu 1500]
+ *     [--timeout-s 240] [--only iperf3-tcp,java-tcp,tunnel,quic,...]
+ *     [--quic NAME:KEY=VALUE,KEY=VALUE]...   (QUIC variants; default: quic, quic-1452)
+ *     [--jvm-args "-Xmx2g ..."]              (for every child JVM)
+ *     [--strace true]                        (system calls per MiB; slows the rows down)
+ * </pre>
+ *
+ * Rows: iperf3 TCP and UDP (if installed), a Java TCP stream, the tunnel (server in the receiver's
+ * namespace) and each QUIC variant. Bulk is 64 KiB reliable messages: a warm-up, then the measured
+ * volume, timed by the receiver from its first to its last byte; then 64-byte round trips on the
+ * same connection (median and p99 of N).
+ */
+public final class LinkBenchmark {
+  private static final long MIB = 1L << 20;
+
+  private LinkBenchmark() {}
+
+  public static void main(String[] argv) throws Exception {
+    Map<String, String> opt = new LinkedHashMap<>();
+    Map<String, List<String>> quic = new LinkedHashMap<>();
+    for (int i = 0; i < argv.length; i += 2) {
+      if (argv[i].equals("--quic")) {
+        String v = argv[i + 1];
+        int colon = v.indexOf(':');
+        String name = colon < 0 ? v : v.substring(0, colon);
+        quic.put(name, colon < 0 ? List.of() : Arrays.asList(v.substring(colon + 1).split(",")));
+      } else {
+        opt.put(argv[i], argv[i + 1]);
+      }
+    }
+    if (quic.isEmpty()) {
+      quic.put("quic", List.of());
+      quic.put("quic-1452", List.of("P2P_QUIC_MAX_UDP_PAYLOAD=1452"));
+    }
+    long volume = Long.parseLong(opt.getOrDefault("--volume-mib", "2048")) * MIB;
+    long warm = Long.parseLong(opt.getOrDefault("--warm-mib", "256")) * MIB;
+    int mtu = Integer.parseInt(opt.getOrDefault("--mtu", "1500"));
+    long timeout = Long.parseLong(opt.getOrDefault("--timeout-s", "240"));
+    List<String> only =
+        opt.containsKey("--only") ? Arrays.asList(opt.get("--only").split(",")) : null;
+
+    VethLink link;
+    try {
+      link = VethLink.create(mtu);
+    } catch (VethLink.LinkUnavailableException e) {
+      System.out.println("LinkBenchmark not run: " + e.getMessage());
+      return;
+    }
+    List<Child> live = new CopyOnWriteArrayList<>();
+    Thread cleanup =
+        new Thread(
+            () -> {
+              live.forEach(Child::close);
+              link.close();
+            },
+            "link-cleanup");
+    Runtime.getRuntime().addShutdownHook(cleanup);
+    try {
+      Path logs = Files.createTempDirectory("p2pmtu-logs");
+      PeerRun.Plan plan =
+          new PeerRun.Plan(
+              javaCommand(opt.getOrDefault("--jvm-args", "")),
+              warm,
+              volume,
+              Integer.parseInt(opt.getOrDefault("--rtt-warm", "1000")),
+              Integer.parseInt(opt.getOrDefault("--rtt", "5000")),
+              timeout,
+              logs,
+              Boolean.parseBoolean(opt.getOrDefault("--strace", "false")));
+      System.out.println(header(mtu, warm, volume, plan, logs));
+      PeerRun run = new PeerRun(plan, live);
+      List<Row> rows = new ArrayList<>();
+      boolean iperf = Iperf3.installed();
+      if (wanted(only, "iperf3-tcp")) {
+        rows.add(
+            iperf
+                ? Iperf3.run("iperf3-tcp", volume, 0, logs, timeout)
+                : Row.failed("iperf3-tcp", "iperf3 not installed (apt-get install -y iperf3)"));
+        progress(rows);
+      }
+      if (wanted(only, "iperf3-udp-1350")) {
+        rows.add(
+            iperf
+                ? Iperf3.run("iperf3-udp-1350", volume, 1350, logs, timeout)
+                : Row.failed("iperf3-udp-1350", "iperf3 not installed"));
+        progress(rows);
+      }
+      if (wanted(only, "java-tcp")) {
+        rows.add(run.tcp());
+        progress(rows);
+      }
+      if (wanted(only, "tunnel")) {
+        rows.add(run.tunnel());
+        progress(rows);
+      }
+      for (Map.Entry<String, List<String>> q : quic.entrySet()) {
+        if (wanted(only, q.getKey())) {
+          rows.add(run.quic(q.getKey(), q.getValue()));
+          progress(rows);
+        }
+      }
+      System.out.println();
+      System.out.println("load average at the end: " + loadAverage());
+      System.out.println(ResultTable.format(rows));
+    } finally {
+      live.forEach(Child::close);
+      link.close();
+      Runtime.getRuntime().removeShutdownHook(cleanup);
+    }
+  }
+
+  private static boolean wanted(List<String> only, String name) {
+    return only == null || only.contains(name);
+  }
+
+  private static void progress(List<Row> rows) {
+    Row r = rows.get(rows.size() - 1);
+    System.out.println(
+        PeerRun.fmt(
+            "  %s: %.0f MB/s, rtt p50 %.0f µs %s (load %s)",
+            r.name(), r.megabytesPerSecond(), r.rttP50Micros(), r.note(), loadAverage()));
+  }
+
+  private static List<String> javaCommand(String jvmArgs) throws Exception {
+    String java = ProcessHandle.current().info().command().orElse("java");
+    Path jar =
+        Path.of(LinkBenchmark.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    List<String> c =
+        new ArrayList<>(List.of(java, "-Xmx2g", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
+    if (!jvmArgs.isBlank()) {
+      c.addAll(Arrays.asList(jvmArgs.strip().split("\\s+")));
+    }
+    c.addAll(List.of("-cp", jar.toString()));
+    return c;
+  }
+
+  private static String header(int mtu, long warm, long volume, PeerRun.Plan plan, Path logs) {
+    return PeerRun.fmt(
+        "LinkBenchmark %s: veth %s <-> %s, MTU %d, %s %s, %d vCPU, load average %s%n"
+            + "64 KiB messages: %d MiB warm-up, %d MiB measured (receiver's first to last byte);"
+            + " %d round trips of 64 B after %d; child logs in %s",
+        Instant.now(),
+        VethLink.SENDER_IP,
+        VethLink.RECEIVER_IP,
+        mtu,
+        System.getProperty("java.vm.name"),
+        System.getProperty("java.runtime.version"),
+        Runtime.getRuntime().availableProcessors(),
+        loadAverage(),
+        warm / MIB,
+        volume / MIB,
+        plan.rttCount(),
+        plan.rttWarm(),
+        logs);
+  }
+
+  private static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (Exception e) {
+      return "?";
+    }
+  }
+}

@@ -1,0 +1,107 @@
+package dev.p2p.quic.internal;
+
+import dev.p2p.api.ConfigurationException;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.socket.SocketProtocolFamily;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.handler.codec.quic.EpollQuicUtils;
+import io.netty.handler.codec.quic.SegmentedDatagramPacketAllocator;
+import java.util.Locale;
+
+/**
+ * Which Netty transport carries the provider's UDP socket. Linux's native epoll transport can hand
+ * the kernel many QUIC packets in one {@code sendmsg} (UDP GSO, {@code UDP_SEGMENT}) and take many
+ * in one receive (GRO): on a 1,500-byte MTU, where every packet is ~1,350 bytes, the per-packet
+ * system calls are what limits a transfer. NIO is the fallback wherever epoll is not available.
+ */
+enum UdpTransport {
+  NIO,
+  EPOLL;
+
+  /** The largest UDP payload one GSO send may carry (IPv4 datagram limit less headers). */
+  private static final int GSO_MAX_BYTES = 65_000;
+
+  /** The kernel's limit on segments per GSO send ({@code UDP_MAX_SEGMENTS}). */
+  static final int GSO_MAX_SEGMENTS = 64;
+
+  /**
+   * The transport a setting names: {@code auto} (epoll where it loads, else NIO), {@code epoll} or
+   * {@code nio}.
+   *
+   * @throws ConfigurationException for another value, or {@code epoll} where it cannot load
+   */
+  static UdpTransport choose(String key, String value) {
+    switch (value.strip().toLowerCase(Locale.ROOT)) {
+      case "auto":
+        return Epoll.isAvailable() ? EPOLL : NIO;
+      case "nio":
+        return NIO;
+      case "epoll":
+        if (!Epoll.isAvailable()) {
+          throw new ConfigurationException(
+              key
+                  + "=epoll but the native epoll transport cannot load here ("
+                  + Epoll.unavailabilityCause()
+                  + "); use auto or nio");
+        }
+        return EPOLL;
+      default:
+        throw new ConfigurationException(key + " must be auto, epoll or nio, got '" + value + "'");
+    }
+  }
+
+  /** Event loops of this transport that busy-poll for {@code pollNanos} (0: never). */
+  IoHandlerFactory ioHandlerFactory(long pollNanos) {
+    if (this == NIO) {
+      return BusyPollSelectStrategy.nioHandlerFactory(pollNanos);
+    }
+    if (pollNanos <= 0) {
+      return EpollIoHandler.newFactory();
+    }
+    return loop ->
+        EpollIoHandler.newFactory(0, () -> BusyPollSelectStrategy.forExecutor(loop, pollNanos))
+            .newHandler(loop);
+  }
+
+  Channel newChannel(SocketProtocolFamily family) {
+    return this == NIO ? new NioDatagramChannel(family) : new EpollDatagramChannel(family);
+  }
+
+  /**
+   * Read options: with GRO the kernel hands over up to 64 KiB of coalesced packets at once (Netty
+   * splits them again), so the read buffer is sized for that. (On loopback a transfer also worked
+   * with small buffers; the large one is what the kernel may deliver.)
+   */
+  void configureReads(Bootstrap b, int payload, boolean gro) {
+    boolean coalesce = this == EPOLL && gro;
+    if (coalesce) {
+      b.option(EpollChannelOption.UDP_GRO, true);
+    }
+    b.option(
+        ChannelOption.RCVBUF_ALLOCATOR,
+        new FixedRecvByteBufAllocator(coalesce ? 65_536 : Math.max(2048, payload)));
+  }
+
+  /**
+   * How the QUIC codec packs outgoing packets: up to {@code segments} packets of {@code payload}
+   * bytes in one GSO send; one datagram per packet for NIO, for 0 segments, or where the kernel
+   * lacks GSO.
+   */
+  SegmentedDatagramPacketAllocator segmentedAllocator(int payload, int segments) {
+    if (this == NIO
+        || segments <= 1
+        || !EpollDatagramChannel.isSegmentedDatagramPacketSupported()) {
+      return SegmentedDatagramPacketAllocator.NONE;
+    }
+    int n = Math.min(Math.min(segments, GSO_MAX_SEGMENTS), GSO_MAX_BYTES / payload);
+    return n <= 1 ? SegmentedDatagramPacketAllocator.NONE : EpollQuicUtils.newSegmentedAllocator(n);
+  }
+}
