@@ -1,0 +1,46 @@
+package dev.p2p.testkit.lab;
+
+/**
+ * What a lab router does to its host's traffic, and the nftables rules that make it so. Linux
+ * conntrack keeps a mapping per 5-tuple and lets in only replies to it, so both NAT kinds filter
+ * address-and-port-dependently (RFC 4787); they differ in mapping.
+ */
+public enum NatKind {
+  /** Plain routing: the host's own address is public, nothing is filtered. */
+  NONE(null),
+  /**
+   * {@code masquerade}: the source port is kept whenever free, so one socket gets the same public
+   * address and port toward every destination (endpoint-independent mapping).
+   */
+  ENDPOINT_INDEPENDENT("masquerade"),
+  /**
+   * {@code masquerade fully-random}: a random source port for every new 5-tuple, so each
+   * destination sees another port (address-and-port-dependent, "symmetric", mapping).
+   */
+  DESTINATION_DEPENDENT("masquerade fully-random");
+
+  private final String statement;
+
+  NatKind(String statement) {
+    this.statement = statement;
+  }
+
+  /**
+   * The nftables ruleset for a router whose public interface is {@code wanDevice}; null for NONE.
+   */
+  public String ruleset(String wanDevice) {
+    if (statement == null) {
+      return null;
+    }
+    return "table ip p2pnat {\n"
+        + "  chain postrouting {\n"
+        + "    type nat hook postrouting priority srcnat; policy accept;\n"
+        + "    oifname \""
+        + wanDevice
+        + "\" "
+        + statement
+        + "\n"
+        + "  }\n"
+        + "}\n";
+  }
+}
