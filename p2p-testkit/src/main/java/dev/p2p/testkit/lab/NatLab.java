@@ -108,7 +108,7 @@ public final class NatLab implements AutoCloseable {
     String nft = LabShell.find("nft").orElseThrow();
     deleteLeftovers(ip);
     String name = OWNER + "-" + LABS.incrementAndGet() + "-";
-    NatLab lab = new NatLab(name, ip, nft, Files.createTempDirectory(PREFIX + "logs"));
+    NatLab lab = new NatLab(name, ip, nft, Files.createTempDirectory(name + "logs"));
     LIVE.add(name);
     Runtime.getRuntime().addShutdownHook(lab.shutdownHook);
     try {
@@ -305,18 +305,30 @@ public final class NatLab implements AutoCloseable {
 
   /** Failures quote the logs' tails in their messages, so the files need not outlive the lab. */
   private void deleteLogs() {
-    try (var files = Files.list(logDir)) {
+    deleteTree(logDir);
+  }
+
+  private static void deleteTree(Path dir) {
+    try (var files = Files.list(dir)) {
       for (Path f : (Iterable<Path>) files::iterator) {
         Files.deleteIfExists(f);
       }
-      Files.deleteIfExists(logDir);
+      Files.deleteIfExists(dir);
     } catch (IOException e) {
-      log.debug("could not delete {}: {}", logDir, e.toString());
+      log.debug("could not delete {}: {}", dir, e.toString());
     }
   }
 
-  /** Deletes namespaces of lab JVMs that are gone; a live lab's are left alone. */
+  /** Deletes namespaces (and log directories) of lab JVMs that are gone; a live lab's stay. */
   private static void deleteLeftovers(String ip) throws IOException {
+    Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+    try (var dirs = Files.newDirectoryStream(tmp, PREFIX + "*")) {
+      for (Path d : dirs) {
+        if (Files.isDirectory(d) && LabProbe.ownerIsGone(d.getFileName().toString(), OWNER, LIVE)) {
+          deleteTree(d);
+        }
+      }
+    }
     for (String line : LabShell.run(List.of(ip, "netns", "list")).split("\n")) {
       String ns = line.strip().split("\\s+")[0];
       if (!ns.startsWith(PREFIX) || !LabProbe.ownerIsGone(ns, OWNER, LIVE)) {

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -105,21 +107,30 @@ class NatLabTest {
     String ip = LabShell.find("ip").orElseThrow();
     LabShell.run(List.of(ip, "netns", "add", dead));
     LabShell.run(List.of(ip, "netns", "add", live));
+    Path deadLogs =
+        Path.of(System.getProperty("java.io.tmpdir"), NatLab.PREFIX + "999999999.zz-1-logs1");
+    Files.createDirectories(deadLogs);
+    Files.writeString(deadLogs.resolve("relay.log"), "left behind");
     try {
       List<String> names;
+      Path logDir;
       try (NatLab lab = NatLab.create(1, List.of(NatKind.ENDPOINT_INDEPENDENT))) {
         names = lab.namespaces();
+        logDir = lab.logDir();
         assertEquals(4, names.size(), "wan, relay, router, host: " + names);
         List<String> now = ipList();
         assertTrue(now.containsAll(names), now.toString());
         assertFalse(now.contains(dead), "a dead run's namespace is deleted");
         assertTrue(now.contains(live), "a live run's namespace is left alone");
+        assertFalse(Files.exists(deadLogs), "a dead run's logs are deleted");
+        assertTrue(Files.isDirectory(lab.logDir()));
         assertNotEquals(names.get(0), dead);
       }
       List<String> after = ipList();
       for (String n : names) {
         assertFalse(after.contains(n), n + " outlived close: " + after);
       }
+      assertFalse(Files.exists(logDir), "close deletes the logs");
     } finally {
       for (String n : List.of(dead, live)) {
         if (ipList().contains(n)) {
