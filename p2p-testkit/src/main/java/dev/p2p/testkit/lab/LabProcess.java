@@ -3,10 +3,12 @@ package dev.p2p.testkit.lab;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -26,6 +28,9 @@ public final class LabProcess implements AutoCloseable {
   private final Process process;
   private final Path log;
   private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+
+  /** Lines read by {@link #await} that matched another prefix, kept for later calls. */
+  private final List<String> unclaimed = new ArrayList<>();
 
   LabProcess(String name, Process process, Path log) {
     this.name = name;
@@ -54,14 +59,29 @@ public final class LabProcess implements AutoCloseable {
     return name;
   }
 
+  /** Writes one line to the process's standard input. */
+  public void send(String line) throws IOException {
+    synchronized (process) { // not this: an await in progress must not hold up a command
+      OutputStream in = process.getOutputStream();
+      in.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+      in.flush();
+    }
+  }
+
   /**
-   * The rest of the first line starting with {@code prefix} (earlier lines are skipped).
+   * The rest of the first line starting with {@code prefix}; lines that do not match stay for later
+   * calls (so several exchanges can be awaited in any order).
    *
    * @throws TimeoutException if none arrives in time, with the tail of the log
    * @throws IOException if the process ended first, with the tail of the log
    */
-  public String await(String prefix, Duration timeout)
+  public synchronized String await(String prefix, Duration timeout)
       throws IOException, TimeoutException, InterruptedException {
+    for (int i = 0; i < unclaimed.size(); i++) {
+      if (unclaimed.get(i).startsWith(prefix)) {
+        return unclaimed.remove(i).substring(prefix.length()).strip();
+      }
+    }
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       long left = deadline - System.nanoTime();
@@ -76,6 +96,9 @@ public final class LabProcess implements AutoCloseable {
       }
       if (line.startsWith(prefix)) {
         return line.substring(prefix.length()).strip();
+      }
+      if (unclaimed.size() < 10_000) {
+        unclaimed.add(line);
       }
     }
   }

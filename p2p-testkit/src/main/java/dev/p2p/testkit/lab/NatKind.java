@@ -27,19 +27,38 @@ public enum NatKind {
 
   /**
    * The nftables ruleset for a router whose public interface is {@code wanDevice}; null for NONE.
+   *
+   * <p>Besides the masquerade, the router drops unsolicited inbound packets before conntrack
+   * commits them, as a home router's firewall does. Without that, a peer's punch that arrives first
+   * is committed as a flow to the router itself, and the host's own punch to that peer then clashes
+   * with it, so masquerade gives it another port: endpoint-independent mapping breaks for exactly
+   * the peer being punched to (seen in the lab: EIM x EIM failed).
    */
   public String ruleset(String wanDevice) {
     if (statement == null) {
       return null;
     }
+    String wan = "\"" + wanDevice + "\"";
     return "table ip p2pnat {\n"
         + "  chain postrouting {\n"
         + "    type nat hook postrouting priority srcnat; policy accept;\n"
-        + "    oifname \""
-        + wanDevice
-        + "\" "
+        + "    oifname "
+        + wan
+        + " "
         + statement
         + "\n"
+        + "  }\n"
+        + "  chain input {\n"
+        + "    type filter hook input priority filter; policy accept;\n"
+        + "    iifname "
+        + wan
+        + " ct state new drop\n"
+        + "  }\n"
+        + "  chain forward {\n"
+        + "    type filter hook forward priority filter; policy accept;\n"
+        + "    iifname "
+        + wan
+        + " ct state new drop\n"
         + "  }\n"
         + "}\n";
   }

@@ -1,0 +1,126 @@
+package dev.p2p.relay.lab;
+
+import dev.p2p.relay.internal.stun.BindingResult;
+import dev.p2p.relay.internal.stun.DatagramIo;
+import dev.p2p.relay.internal.stun.StunRound;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Child process on a lab host: plain-UDP hole punching, the reference the QUIC provider's punching
+ * will be measured against. Commands on standard input, answers on standard output:
+ *
+ * <pre>
+ *   STUN pair ip:port   -> CAND pair ip:port    (a socket for the pair, and its reflexive address)
+ *   PEER pair ip:port   -> RESULT pair DIRECT ip:port | RESULT pair FAILED
+ * </pre>
+ *
+ * Punching: every 50 ms, a PUNCH to each known address of the peer (its reflexive address, and any
+ * address a PUNCH came from: ICE's triggered check); a PUNCH is answered with an ACK to its source;
+ * an ACK means the direct path works both ways. Gives up after 3 s. Exits on end of input.
+ */
+public final class LabPunchAgent {
+  private static final Map<String, DatagramSocket> SOCKETS = new ConcurrentHashMap<>();
+
+  public static void main(String[] args) throws Exception {
+    BufferedReader in =
+        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    String line;
+    while ((line = in.readLine()) != null) {
+      String[] f = line.strip().split(" ");
+      if (f.length != 3) {
+        continue;
+      }
+      String pair = f[1];
+      InetSocketAddress addr = parse(f[2]);
+      if (f[0].equals("STUN")) {
+        DatagramSocket s = new DatagramSocket(new InetSocketAddress(0));
+        SOCKETS.put(pair, s);
+        List<BindingResult> r =
+            StunRound.run(DatagramIo.of(s), List.of(addr), Duration.ofSeconds(3));
+        print("CAND " + pair + " " + r.get(0).reflexive().map(LabPunchAgent::text).orElse("-"));
+      } else if (f[0].equals("PEER")) {
+        DatagramSocket s = SOCKETS.get(pair);
+        Thread t = new Thread(() -> punch(pair, s, addr), "punch-" + pair);
+        t.setDaemon(true);
+        t.start();
+      }
+    }
+  }
+
+  private static void punch(String pair, DatagramSocket s, InetSocketAddress peer) {
+    byte[] punch = ("PUNCH " + pair).getBytes(StandardCharsets.US_ASCII);
+    byte[] ack = ("ACK " + pair).getBytes(StandardCharsets.US_ASCII);
+    Set<InetSocketAddress> targets = ConcurrentHashMap.newKeySet();
+    targets.add(peer);
+    long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+    long nextSend = 0;
+    String result = "FAILED";
+    try {
+      s.setSoTimeout(10);
+      DatagramPacket p = new DatagramPacket(new byte[100], 100);
+      while (System.nanoTime() < deadline) {
+        if (System.nanoTime() >= nextSend) {
+          for (InetSocketAddress t : targets) {
+            s.send(new DatagramPacket(punch, punch.length, t));
+          }
+          nextSend = System.nanoTime() + 50_000_000L;
+        }
+        try {
+          s.receive(p);
+        } catch (SocketTimeoutException e) {
+          continue;
+        }
+        String msg = new String(p.getData(), 0, p.getLength(), StandardCharsets.US_ASCII);
+        InetSocketAddress from = (InetSocketAddress) p.getSocketAddress();
+        if (msg.equals("PUNCH " + pair)) {
+          targets.add(from);
+          s.send(new DatagramPacket(ack, ack.length, from));
+        } else if (msg.equals("ACK " + pair)) {
+          result = "DIRECT " + text(from);
+          // Keep answering a little, so the peer's last PUNCH gets its ACK too.
+          long linger = System.nanoTime() + 500_000_000L;
+          while (System.nanoTime() < linger) {
+            try {
+              s.receive(p);
+              if (new String(p.getData(), 0, p.getLength(), StandardCharsets.US_ASCII)
+                  .equals("PUNCH " + pair)) {
+                s.send(new DatagramPacket(ack, ack.length, p.getSocketAddress()));
+              }
+            } catch (SocketTimeoutException e) {
+              // keep lingering
+            }
+          }
+          break;
+        }
+      }
+    } catch (Exception e) {
+      result = "FAILED " + e;
+    }
+    print("RESULT " + pair + " " + result);
+  }
+
+  private static synchronized void print(String s) {
+    System.out.println(s);
+    System.out.flush();
+  }
+
+  private static String text(InetSocketAddress a) {
+    return a.getAddress().getHostAddress() + ":" + a.getPort();
+  }
+
+  private static InetSocketAddress parse(String s) {
+    int colon = s.lastIndexOf(':');
+    return new InetSocketAddress(s.substring(0, colon), Integer.parseInt(s.substring(colon + 1)));
+  }
+}
