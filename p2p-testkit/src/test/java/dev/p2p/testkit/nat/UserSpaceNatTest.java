@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.lists;
 
@@ -26,6 +25,19 @@ class UserSpaceNatTest {
   private static final InetAddress PUBLIC = ip("198.18.0.30");
   private static final InetSocketAddress HOST = new InetSocketAddress(ip("198.19.9.2"), 5000);
   private static final NatBehaviour[] B = NatBehaviour.values();
+
+  /**
+   * QuickTheories with the kit's replay convention: {@code -Dp2p.testkit.seed=N} (the "Seed was N"
+   * a failure prints) replays a run.
+   */
+  private static org.quicktheories.QuickTheory qt() {
+    String fixed = System.getProperty("p2p.testkit.seed");
+    long seed =
+        fixed != null && !fixed.isBlank()
+            ? Long.parseLong(fixed.strip())
+            : java.util.concurrent.ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE);
+    return org.quicktheories.QuickTheory.qt().withFixedSeed(seed);
+  }
 
   private static InetAddress ip(String s) {
     try {
