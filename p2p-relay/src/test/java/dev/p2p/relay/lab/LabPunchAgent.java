@@ -22,7 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <pre>
  *   STUN pair ip:port   -> CAND pair ip:port    (a socket for the pair, and its reflexive address)
- *   PEER pair ip:port   -> RESULT pair DIRECT ip:port | RESULT pair FAILED
+ *   PEER pair ip:port   -> RESULT pair DIRECT ip:port in N ms | RESULT pair FAILED
  * </pre>
  *
  * Punching: every 50 ms, a PUNCH to each known address of the peer (its reflexive address, and any
@@ -63,7 +63,8 @@ public final class LabPunchAgent {
     byte[] ack = ("ACK " + pair).getBytes(StandardCharsets.US_ASCII);
     Set<InetSocketAddress> targets = ConcurrentHashMap.newKeySet();
     targets.add(peer);
-    long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+    long start = System.nanoTime();
+    long deadline = start + Duration.ofSeconds(3).toNanos();
     long nextSend = 0;
     String result = "FAILED";
     try {
@@ -87,7 +88,8 @@ public final class LabPunchAgent {
           targets.add(from);
           s.send(new DatagramPacket(ack, ack.length, from));
         } else if (msg.equals("ACK " + pair)) {
-          result = "DIRECT " + text(from);
+          result =
+              "DIRECT " + text(from) + " in " + (System.nanoTime() - start) / 1_000_000 + " ms";
           // Keep answering a little, so the peer's last PUNCH gets its ACK too.
           long linger = System.nanoTime() + 500_000_000L;
           while (System.nanoTime() < linger) {
