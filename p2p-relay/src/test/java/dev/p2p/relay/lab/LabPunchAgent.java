@@ -9,6 +9,7 @@ import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
+import java.nio.channels.DatagramChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -23,6 +24,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * <pre>
  *   STUN pair ip:port   -> CAND pair ip:port    (a socket for the pair, and its reflexive address)
  *   PEER pair ip:port   -> RESULT pair DIRECT ip:port in N ms | RESULT pair FAILED
+ *   HARD pair ip:port   -> OPENED pair, then RESULT ...   (birthday punching, the hard side)
+ *   EASY pair ip:port   -> RESULT ...                    (birthday punching, probes to ip)
  * </pre>
  *
  * Punching: every 50 ms, a PUNCH to each known address of the peer (its reflexive address, and any
@@ -30,7 +33,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * an ACK means the direct path works both ways. Gives up after 3 s. Exits on end of input.
  */
 public final class LabPunchAgent {
-  private static final Map<String, DatagramSocket> SOCKETS = new ConcurrentHashMap<>();
+  private static final Map<String, DatagramChannel> SOCKETS = new ConcurrentHashMap<>();
 
   public static void main(String[] args) throws Exception {
     BufferedReader in =
@@ -43,22 +46,47 @@ public final class LabPunchAgent {
       }
       String pair = f[1];
       InetSocketAddress addr = parse(f[2]);
-      if (f[0].equals("STUN")) {
-        DatagramSocket s = new DatagramSocket(new InetSocketAddress(0));
-        SOCKETS.put(pair, s);
-        List<BindingResult> r =
-            StunRound.run(DatagramIo.of(s), List.of(addr), Duration.ofSeconds(3));
-        print("CAND " + pair + " " + r.get(0).reflexive().map(LabPunchAgent::text).orElse("-"));
-      } else if (f[0].equals("PEER")) {
-        DatagramSocket s = SOCKETS.get(pair);
-        Thread t = new Thread(() -> punch(pair, s, addr), "punch-" + pair);
-        t.setDaemon(true);
-        t.start();
+      switch (f[0]) {
+        case "STUN" -> {
+          DatagramChannel ch = DatagramChannel.open().bind(new InetSocketAddress(0));
+          SOCKETS.put(pair, ch);
+          List<BindingResult> r =
+              StunRound.run(DatagramIo.of(ch), List.of(addr), Duration.ofSeconds(3));
+          print("CAND " + pair + " " + r.get(0).reflexive().map(LabPunchAgent::text).orElse("-"));
+        }
+        case "PEER" -> background(pair, () -> punch(pair, SOCKETS.get(pair).socket(), addr));
+        case "HARD" ->
+            background(
+                pair,
+                () -> {
+                  try {
+                    return BirthdayPunch.hard(pair, addr, () -> print("OPENED " + pair));
+                  } catch (Exception e) {
+                    return "FAILED " + e;
+                  }
+                });
+        case "EASY" ->
+            background(
+                pair,
+                () -> {
+                  try {
+                    return BirthdayPunch.easy(pair, SOCKETS.get(pair), addr.getAddress());
+                  } catch (Exception e) {
+                    return "FAILED " + e;
+                  }
+                });
+        default -> print("UNKNOWN " + line);
       }
     }
   }
 
-  private static void punch(String pair, DatagramSocket s, InetSocketAddress peer) {
+  private static void background(String pair, java.util.function.Supplier<String> task) {
+    Thread t = new Thread(() -> print("RESULT " + pair + " " + task.get()), "punch-" + pair);
+    t.setDaemon(true);
+    t.start();
+  }
+
+  private static String punch(String pair, DatagramSocket s, InetSocketAddress peer) {
     byte[] punch = ("PUNCH " + pair).getBytes(StandardCharsets.US_ASCII);
     byte[] ack = ("ACK " + pair).getBytes(StandardCharsets.US_ASCII);
     Set<InetSocketAddress> targets = ConcurrentHashMap.newKeySet();
@@ -109,7 +137,7 @@ public final class LabPunchAgent {
     } catch (Exception e) {
       result = "FAILED " + e;
     }
-    print("RESULT " + pair + " " + result);
+    return result;
   }
 
   private static synchronized void print(String s) {
