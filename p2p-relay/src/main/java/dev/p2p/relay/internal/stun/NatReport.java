@@ -37,7 +37,7 @@ public record NatReport(
             sb.append("reflexive ")
                 .append(r.reflexive().orElseThrow())
                 .append(", latency ")
-                .append(String.format("%.1f ms", r.rtt().toNanos() / 1e6));
+                .append(String.format(java.util.Locale.ROOT, "%.1f ms", r.rtt().toNanos() / 1e6));
         case ERROR_RESPONSE -> sb.append("error response");
         case TIMED_OUT -> sb.append("no answer");
       }

@@ -44,7 +44,8 @@ public final class StunRound {
       int maxSends)
       throws IOException {
     if (servers.isEmpty()) {
-      throw new IllegalArgumentException("no STUN servers given");
+      throw new IllegalArgumentException(
+          "no STUN servers given: pass at least one (a relay's STUN address), two to classify the NAT");
     }
     List<BindingTransaction> txs = new ArrayList<>();
     for (InetSocketAddress s : servers) {
