@@ -1,11 +1,12 @@
 package dev.p2p.quic.internal;
 
 import dev.p2p.api.PeerId;
+import dev.p2p.quic.internal.tls.PinnedPeer;
 import java.net.InetSocketAddress;
 import java.util.List;
 
 /** What one outgoing connect expects, and why its handshake failed if it did. */
-final class DialAttempt {
+final class DialAttempt implements PinnedPeer {
   private final PeerId expected;
   private final List<InetSocketAddress> addresses;
   private volatile String authenticationFailure;
@@ -15,15 +16,18 @@ final class DialAttempt {
     this.addresses = List.copyOf(addresses);
   }
 
-  PeerId expected() {
+  @Override
+  public PeerId expected() {
     return expected;
   }
 
-  String describeAddresses() {
+  @Override
+  public String describeAddresses() {
     return addresses.size() == 1 ? addresses.get(0).toString() : addresses.toString();
   }
 
-  void authenticationFailed(String why) {
+  @Override
+  public void authenticationFailed(String why) {
     authenticationFailure = why;
   }
 

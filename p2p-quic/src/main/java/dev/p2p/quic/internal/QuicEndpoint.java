@@ -2,6 +2,12 @@ package dev.p2p.quic.internal;
 
 import dev.p2p.api.ConnectionClosedException;
 import dev.p2p.api.NetworkException;
+import dev.p2p.quic.internal.path.ClientConnectionIds;
+import dev.p2p.quic.internal.path.PathLayerHandler;
+import dev.p2p.quic.internal.path.QuicPacketHeaders;
+import dev.p2p.quic.internal.path.QuicRoleDemultiplexer;
+import dev.p2p.quic.internal.path.StatelessResets;
+import dev.p2p.quic.internal.tls.QuicTlsContexts;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -212,7 +218,7 @@ final class QuicEndpoint {
             });
   }
 
-  /** How the codec packs outgoing packets into sends (GSO with epoll; see UdpTransport). */
+  /** How the codec packs outgoing packets into sends (GSO with epoll; see UdpSocketKind). */
   SegmentedDatagramPacketAllocator segments(int payload) {
     return settings.udpTransport().segmentedAllocator(payload, settings.gsoSegments());
   }

@@ -1,6 +1,9 @@
 package dev.p2p.quic.internal;
 
 import dev.p2p.api.PeerId;
+import dev.p2p.quic.internal.path.PathLayerHandler;
+import dev.p2p.quic.internal.path.PeerPath;
+import dev.p2p.quic.internal.tls.Ed25519CertificateFactory;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import java.net.InetSocketAddress;

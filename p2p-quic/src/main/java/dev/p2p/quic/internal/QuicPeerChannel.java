@@ -12,6 +12,7 @@ import dev.p2p.api.PeerId;
 import dev.p2p.core.ConnectionLifecycle;
 import dev.p2p.core.Inbox;
 import dev.p2p.core.TrafficCounters;
+import dev.p2p.quic.internal.path.PeerPath;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.quic.QuicChannel;

@@ -24,7 +24,7 @@ record QuicSettings(
     int datagramQueueLength,
     java.net.InetSocketAddress bindAddress,
     Duration busyPoll,
-    UdpTransport udpTransport,
+    UdpSocketKind udpTransport,
     int gsoSegments,
     boolean gro,
     QuicCongestionControlAlgorithm congestionControl,
@@ -88,9 +88,9 @@ record QuicSettings(
         config.getInt(QUIC_DATAGRAM_QUEUE, 4096, 16, 1 << 20),
         bindAddress(config),
         Duration.ofNanos(1000 * config.getLong(QUIC_BUSY_POLL_US, 50, 0, 10_000)),
-        UdpTransport.choose(QUIC_TRANSPORT, config.get(QUIC_TRANSPORT).orElse("auto")),
+        UdpSocketKind.choose(QUIC_TRANSPORT, config.get(QUIC_TRANSPORT).orElse("auto")),
         config.getInt(
-            QUIC_GSO_SEGMENTS, UdpTransport.GSO_MAX_SEGMENTS, 0, UdpTransport.GSO_MAX_SEGMENTS),
+            QUIC_GSO_SEGMENTS, UdpSocketKind.GSO_MAX_SEGMENTS, 0, UdpSocketKind.GSO_MAX_SEGMENTS),
         config.getInt(QUIC_GRO, 1, 0, 1) == 1,
         congestionControl(config),
         config.getInt(QUIC_PMTUD, 0, 0, 1) == 1);

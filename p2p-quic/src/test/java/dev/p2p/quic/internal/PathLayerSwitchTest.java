@@ -8,6 +8,7 @@ import dev.p2p.api.P2PConfig;
 import dev.p2p.api.PathChangeEvent;
 import dev.p2p.api.PathType;
 import dev.p2p.quic.NettyLeakCheck;
+import dev.p2p.quic.internal.path.PeerPath;
 import io.netty.handler.codec.quic.QuicConnectionStats;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;

@@ -1,4 +1,4 @@
-package dev.p2p.quic.internal;
+package dev.p2p.quic.internal.path;
 
 import dev.p2p.api.PathType;
 import java.net.InetSocketAddress;
@@ -10,19 +10,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * One remote peer as the path layer sees it: the stable virtual address QUIC uses for it, the real
  * addresses it can be reached at, and the one chosen now.
  */
-final class PeerPath {
+public final class PeerPath {
   /** Told when the chosen real address changes. Called on the event loop. */
-  interface Observer {
+  public interface Observer {
     void pathChanged(PeerPath path, InetSocketAddress previous, InetSocketAddress current);
   }
 
-  final InetSocketAddress virtualAddress;
+  public final InetSocketAddress virtualAddress;
   private final CopyOnWriteArrayList<InetSocketAddress> candidates = new CopyOnWriteArrayList<>();
   private final CopyOnWriteArrayList<Observer> observers = new CopyOnWriteArrayList<>();
-  final AtomicInteger users = new AtomicInteger();
+  public final AtomicInteger users = new AtomicInteger();
 
   /** Connections this peer dialled to us over this path (their packets go to the server codec). */
-  final AtomicInteger accepted = new AtomicInteger();
+  public final AtomicInteger accepted = new AtomicInteger();
 
   private volatile long resetCandidateNanos;
   private volatile long initialSeenNanos;
@@ -30,45 +30,45 @@ final class PeerPath {
   /** Null until a candidate answers: until then every candidate gets each packet. */
   private volatile InetSocketAddress current;
 
-  volatile long lastActivityNanos = System.nanoTime();
+  public volatile long lastActivityNanos = System.nanoTime();
 
   /** Packets sent to each real address, for diagnostics and tests. */
   private final java.util.concurrent.ConcurrentHashMap<
           InetSocketAddress, java.util.concurrent.atomic.LongAdder>
       sent = new java.util.concurrent.ConcurrentHashMap<>();
 
-  void countSent(InetSocketAddress address) {
+  public void countSent(InetSocketAddress address) {
     sent.computeIfAbsent(address, a -> new java.util.concurrent.atomic.LongAdder()).increment();
   }
 
-  long packetsSentTo(InetSocketAddress address) {
+  public long packetsSentTo(InetSocketAddress address) {
     java.util.concurrent.atomic.LongAdder n = sent.get(address);
     return n == null ? 0 : n.sum();
   }
 
-  PeerPath(InetSocketAddress virtualAddress, List<InetSocketAddress> candidates) {
+  public PeerPath(InetSocketAddress virtualAddress, List<InetSocketAddress> candidates) {
     this.virtualAddress = virtualAddress;
     this.candidates.addAllAbsent(candidates);
   }
 
-  List<InetSocketAddress> candidates() {
+  public List<InetSocketAddress> candidates() {
     return candidates;
   }
 
-  boolean addCandidate(InetSocketAddress address) {
+  public boolean addCandidate(InetSocketAddress address) {
     return candidates.addIfAbsent(address);
   }
 
-  InetSocketAddress current() {
+  public InetSocketAddress current() {
     return current;
   }
 
-  PathType type() {
+  public PathType type() {
     return PathType.DIRECT;
   }
 
   /** Chooses where packets go from now on; observers hear of it if it changed. */
-  void select(InetSocketAddress address) {
+  public void select(InetSocketAddress address) {
     InetSocketAddress previous = current;
     if (address.equals(previous)) {
       return;
@@ -81,7 +81,7 @@ final class PeerPath {
   }
 
   /** The peer opened a connection to our server codec (an Initial packet arrived). */
-  void initialSeen() {
+  public void initialSeen() {
     initialSeenNanos = System.nanoTime() | 1;
   }
 
@@ -89,27 +89,27 @@ final class PeerPath {
    * True while the peer may be setting up a connection to our server codec, whose first short
    * packets arrive before that connection counts as {@link #accepted}.
    */
-  boolean serverHandshakeRecent() {
+  public boolean serverHandshakeRecent() {
     long at = initialSeenNanos;
     return at != 0 && System.nanoTime() - at < java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
   }
 
   /** A packet that may be a stateless reset for our dialled connections arrived. */
-  void resetCandidate() {
+  public void resetCandidate() {
     resetCandidateNanos = System.nanoTime() | 1;
   }
 
   /** True if a possible stateless reset arrived within the last second. */
-  boolean resetSeen() {
+  public boolean resetSeen() {
     long at = resetCandidateNanos;
     return at != 0 && System.nanoTime() - at < java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
   }
 
-  void addObserver(Observer observer) {
+  public void addObserver(Observer observer) {
     observers.add(observer);
   }
 
-  void removeObserver(Observer observer) {
+  public void removeObserver(Observer observer) {
     observers.remove(observer);
   }
 

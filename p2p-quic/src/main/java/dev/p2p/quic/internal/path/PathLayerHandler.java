@@ -1,4 +1,4 @@
-package dev.p2p.quic.internal;
+package dev.p2p.quic.internal.path;
 
 import dev.p2p.api.PeerId;
 import io.netty.buffer.ByteBuf;
@@ -29,11 +29,11 @@ import org.slf4j.LoggerFactory;
  * <p>Virtual addresses come from 240.0.0.0/4, which is reserved and never used on the wire.
  * Event-loop confined, except {@link PeerPath#select}, which is safe from any thread.
  */
-final class PathLayerHandler extends ChannelDuplexHandler {
+public final class PathLayerHandler extends ChannelDuplexHandler {
   private static final Logger log = LoggerFactory.getLogger(PathLayerHandler.class);
 
   /** Bounds what unknown senders can make us remember. */
-  static final int MAX_PATHS = 4096;
+  public static final int MAX_PATHS = 4096;
 
   /** A path nobody uses is forgotten after this long without a packet. */
   private static final long IDLE_PATH_NANOS = TimeUnit.SECONDS.toNanos(60);
@@ -54,7 +54,7 @@ final class PathLayerHandler extends ChannelDuplexHandler {
   private long droppedUnknown;
   private volatile boolean outage;
 
-  PathLayerHandler(ClientConnectionIds clientIds, StatelessResets resets) {
+  public PathLayerHandler(ClientConnectionIds clientIds, StatelessResets resets) {
     this.clientIds = clientIds;
     this.resets = resets;
   }
@@ -63,12 +63,12 @@ final class PathLayerHandler extends ChannelDuplexHandler {
    * Drops every packet in both directions while set, as if the network vanished. For tests of what
    * peers notice; never set in normal operation.
    */
-  void simulateOutage(boolean on) {
+  public void simulateOutage(boolean on) {
     outage = on;
   }
 
   /** The path to dial {@code peer} on: its existing one, or a new one over {@code addresses}. */
-  PeerPath pathForDial(PeerId peer, List<InetSocketAddress> addresses) {
+  public PeerPath pathForDial(PeerId peer, List<InetSocketAddress> addresses) {
     PeerPath path = byPeer.get(peer);
     if (path == null) {
       for (InetSocketAddress a : addresses) {
@@ -92,20 +92,20 @@ final class PathLayerHandler extends ChannelDuplexHandler {
   }
 
   /** Records whose path this is once the handshake has proved it. */
-  void bindPeer(PeerId peer, PeerPath path) {
+  public void bindPeer(PeerId peer, PeerPath path) {
     byPeer.putIfAbsent(peer, path);
   }
 
-  PeerPath pathOf(InetSocketAddress virtualAddress) {
+  public PeerPath pathOf(InetSocketAddress virtualAddress) {
     return byVirtual.get(virtualAddress);
   }
 
-  PeerPath pathOf(PeerId peer) {
+  public PeerPath pathOf(PeerId peer) {
     return byPeer.get(peer);
   }
 
   /** Forgets paths without users and without traffic for a while; called periodically. */
-  void sweep() {
+  public void sweep() {
     long now = System.nanoTime();
     Iterator<PeerPath> it = byVirtual.values().iterator();
     while (it.hasNext()) {
@@ -206,7 +206,7 @@ final class PathLayerHandler extends ChannelDuplexHandler {
     }
   }
 
-  long resetsSent() {
+  public long resetsSent() {
     return resetsSent;
   }
 
@@ -249,7 +249,7 @@ final class PathLayerHandler extends ChannelDuplexHandler {
     }
   }
 
-  long droppedUnknown() {
+  public long droppedUnknown() {
     return droppedUnknown;
   }
 }
