@@ -9,11 +9,13 @@ import java.util.List;
 final class DialAttempt implements PinnedPeer {
   private final PeerId expected;
   private final List<InetSocketAddress> addresses;
+  private final List<java.net.URI> relays;
   private volatile String authenticationFailure;
 
-  DialAttempt(PeerId expected, List<InetSocketAddress> addresses) {
+  DialAttempt(PeerId expected, List<InetSocketAddress> addresses, List<java.net.URI> relays) {
     this.expected = expected;
     this.addresses = List.copyOf(addresses);
+    this.relays = List.copyOf(relays);
   }
 
   @Override
@@ -23,7 +25,12 @@ final class DialAttempt implements PinnedPeer {
 
   @Override
   public String describeAddresses() {
-    return addresses.size() == 1 ? addresses.get(0).toString() : addresses.toString();
+    String direct = addresses.size() == 1 ? addresses.get(0).toString() : addresses.toString();
+    if (relays.isEmpty()) {
+      return direct;
+    }
+    String via = "relay" + (relays.size() == 1 ? " " + relays.get(0) : "s " + relays);
+    return addresses.isEmpty() ? via : direct + " or " + via;
   }
 
   @Override

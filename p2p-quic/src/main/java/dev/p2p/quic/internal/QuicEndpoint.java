@@ -60,6 +60,7 @@ final class QuicEndpoint {
   private Channel udp; // guarded by this
   private boolean closed;
   private ScheduledFuture<?> sweeper;
+  private ScheduledFuture<?> monitor;
 
   QuicEndpoint(
       QuicSettings settings,
@@ -119,6 +120,9 @@ final class QuicEndpoint {
     }
     if (sweeper == null) {
       sweeper = group.next().scheduleAtFixedRate(pathLayer::sweep, 10, 10, TimeUnit.SECONDS);
+      long tick = pathLayer.tickMillis();
+      monitor =
+          group.next().scheduleAtFixedRate(pathLayer::tick, tick, tick, TimeUnit.MILLISECONDS);
     }
     log.debug("bound to {}", udp.localAddress());
     return udp;
@@ -133,6 +137,7 @@ final class QuicEndpoint {
       udp = null;
       if (sweeper != null) {
         sweeper.cancel(false);
+        monitor.cancel(false);
       }
     }
     if (ch != null) {

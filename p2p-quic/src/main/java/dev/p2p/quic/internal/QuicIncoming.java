@@ -49,7 +49,11 @@ final class QuicIncoming {
     }
     PeerPath path = pathLayer.pathOf((InetSocketAddress) quic.remoteSocketAddress());
     if (path != null) {
-      pathLayer.bindPeer(peer, path);
+      if (!pathLayer.bindPeer(peer, path)) {
+        // A relay claimed these packets came from someone else: it lied, so trust nothing of it.
+        quic.close(true, CloseHandshake.CLOSE_PROTOCOL_ERROR, quic.alloc().buffer(0));
+        return null;
+      }
       path.accepted.incrementAndGet();
       quic.closeFuture().addListener(f -> path.accepted.decrementAndGet());
     }

@@ -28,7 +28,8 @@ record QuicSettings(
     int gsoSegments,
     boolean gro,
     QuicCongestionControlAlgorithm congestionControl,
-    boolean discoverPmtu) {
+    boolean discoverPmtu,
+    RelaySettings relay) {
 
   static final String BOOTSTRAP_PEERS = "P2P_BOOTSTRAP_PEERS";
   static final String QUIC_MAX_UDP_PAYLOAD = "P2P_QUIC_MAX_UDP_PAYLOAD";
@@ -93,7 +94,8 @@ record QuicSettings(
             QUIC_GSO_SEGMENTS, UdpSocketKind.GSO_MAX_SEGMENTS, 0, UdpSocketKind.GSO_MAX_SEGMENTS),
         config.getInt(QUIC_GRO, 1, 0, 1) == 1,
         congestionControl(config),
-        config.getInt(QUIC_PMTUD, 0, 0, 1) == 1);
+        config.getInt(QUIC_PMTUD, 0, 0, 1) == 1,
+        RelaySettings.from(config));
   }
 
   private static QuicCongestionControlAlgorithm congestionControl(P2PConfig config) {

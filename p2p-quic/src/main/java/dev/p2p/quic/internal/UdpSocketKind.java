@@ -71,6 +71,13 @@ enum UdpSocketKind {
             .newHandler(loop);
   }
 
+  /** The TCP channel class for the same event loops (relay logins share the provider's loop). */
+  Class<? extends io.netty.channel.socket.SocketChannel> tcpChannelClass() {
+    return this == NIO
+        ? io.netty.channel.socket.nio.NioSocketChannel.class
+        : io.netty.channel.epoll.EpollSocketChannel.class;
+  }
+
   Channel newChannel(SocketProtocolFamily family) {
     return this == NIO ? new NioDatagramChannel(family) : new EpollDatagramChannel(family);
   }

@@ -1,21 +1,19 @@
 package dev.p2p.quic.internal.path;
 
 import dev.p2p.api.PeerId;
+import dev.p2p.quic.internal.path.transports.RelayTransport;
+import dev.p2p.quic.internal.path.transports.UdpTransport;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.ReferenceCountUtil;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
+import java.net.URI;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,40 +21,57 @@ import org.slf4j.LoggerFactory;
 /**
  * The path layer between the UDP socket and the QUIC codecs. QUIC sees each remote peer at one
  * stable virtual address for the whole life of its connections; this handler maps that address, per
- * packet, to the real path chosen for the peer now (one of its direct addresses today; a relay
- * later). Inbound packets get the virtual address of their peer as sender.
+ * packet, to the {@link Route} chosen for the peer now and hands the packet to that route's {@link
+ * PathTransport}: {@link UdpTransport} for a direct address, {@link RelayTransport} for a relay.
+ * Inbound packets, from the socket or from a relay, reach QUIC with the virtual address of their
+ * peer as sender, so a path change never touches a QUIC connection.
  *
- * <p>Virtual addresses come from 240.0.0.0/4, which is reserved and never used on the wire.
- * Event-loop confined, except {@link PeerPath#select}, which is safe from any thread.
+ * <p>Event-loop confined (the socket's loop, which is also the relays' loop).
  */
-public final class PathLayerHandler extends ChannelDuplexHandler {
+@ChannelHandler.Sharable
+public final class PathLayerHandler extends ChannelDuplexHandler
+    implements RelayTransport.Receiver {
   private static final Logger log = LoggerFactory.getLogger(PathLayerHandler.class);
 
-  /** Bounds what unknown senders can make us remember. */
-  public static final int MAX_PATHS = 4096;
-
-  /** A path nobody uses is forgotten after this long without a packet. */
-  private static final long IDLE_PATH_NANOS = TimeUnit.SECONDS.toNanos(60);
+  public static final int MAX_PATHS = PeerPaths.MAX_PATHS;
 
   /** Stateless resets answered per second at most, so a flood of junk cannot make us a cannon. */
   private static final int RESETS_PER_SECOND = 64;
 
   private final ClientConnectionIds clientIds;
   private final StatelessResets resets;
+  private final PathPolicy policy;
+  private final UdpTransport udp = new UdpTransport();
+  private final RelayTransport relays; // null: no relays (direct only)
+  private final PeerPaths paths = new PeerPaths();
+  private final PathProbes probes = new PathProbes();
+  private final PathMonitor monitor;
+  private final byte[] scratch = new byte[255];
+  private ChannelHandlerContext ctx; // the socket's, while bound
   private long resetWindowStart;
   private int resetsInWindow;
   private long resetsSent;
-  private final Map<InetSocketAddress, PeerPath> byVirtual = new HashMap<>();
-  private final Map<InetSocketAddress, PeerPath> byReal = new HashMap<>();
-  private final Map<PeerId, PeerPath> byPeer = new HashMap<>();
-  private final byte[] scratch = new byte[255];
-  private int nextVirtual = 1;
   private long droppedUnknown;
   private volatile boolean outage;
+  private volatile boolean directOutage;
 
-  public PathLayerHandler(ClientConnectionIds clientIds, StatelessResets resets) {
+  public PathLayerHandler(
+      ClientConnectionIds clientIds,
+      StatelessResets resets,
+      PathPolicy policy,
+      RelayTransport relays) {
     this.clientIds = clientIds;
     this.resets = resets;
+    this.policy = policy;
+    this.relays = policy.directOnly() ? null : relays;
+    this.monitor = new PathMonitor(this, paths, probes, policy, this.relays);
+    if (this.relays != null) {
+      this.relays.receiver(this);
+    }
+  }
+
+  public PathLayerHandler(ClientConnectionIds clientIds, StatelessResets resets) {
+    this(clientIds, resets, PathPolicy.DEFAULT, null);
   }
 
   /**
@@ -67,78 +82,89 @@ public final class PathLayerHandler extends ChannelDuplexHandler {
     outage = on;
   }
 
-  /** The path to dial {@code peer} on: its existing one, or a new one over {@code addresses}. */
-  public PeerPath pathForDial(PeerId peer, List<InetSocketAddress> addresses) {
-    PeerPath path = byPeer.get(peer);
-    if (path == null) {
-      for (InetSocketAddress a : addresses) {
-        PeerPath known = byReal.get(a);
-        if (known != null) {
-          path = known;
-          break;
-        }
-      }
+  /**
+   * Drops every direct packet in both directions while set (relays still work), as if a firewall
+   * began blackholing UDP. For tests of failover; never set in normal operation.
+   */
+  public void simulateDirectOutage(boolean on) {
+    directOutage = on;
+  }
+
+  public PathPolicy policy() {
+    return policy;
+  }
+
+  /** The relays, or null when none may be used. */
+  public RelayTransport relays() {
+    return relays;
+  }
+
+  /** The path to dial {@code peer} on over these direct addresses and relays. */
+  public PeerPath pathForDial(PeerId peer, List<InetSocketAddress> addresses, List<URI> via) {
+    PeerPath path = paths.forDial(peer, policy.relayOnly() ? List.of() : addresses);
+    if (relays != null) {
+      via.forEach(path::addRelay);
     }
-    if (path == null) {
-      path = newPath(addresses);
-    }
-    for (InetSocketAddress a : addresses) {
-      if (path.addCandidate(a)) {
-        byReal.putIfAbsent(a, path);
-      }
-    }
-    byPeer.putIfAbsent(peer, path);
     return path;
   }
 
-  /** Records whose path this is once the handshake has proved it. */
-  public void bindPeer(PeerId peer, PeerPath path) {
-    byPeer.putIfAbsent(peer, path);
+  public PeerPath pathForDial(PeerId peer, List<InetSocketAddress> addresses) {
+    return pathForDial(peer, addresses, List.of());
+  }
+
+  /**
+   * Records whose path this is once the handshake has proved it. Returns false, and binds nothing,
+   * if a relay claimed the path for another peer: the relay lied about the source.
+   */
+  public boolean bindPeer(PeerId peer, PeerPath path) {
+    PeerId claim = path.relayClaim();
+    if (claim != null && !claim.equals(peer)) {
+      log.warn(
+          "a relay said {} sent the packets of a handshake that {} proved; not binding",
+          claim.shortString(),
+          peer.shortString());
+      paths.dropClaim(path);
+      return false;
+    }
+    paths.bind(peer, path);
+    return true;
   }
 
   public PeerPath pathOf(InetSocketAddress virtualAddress) {
-    return byVirtual.get(virtualAddress);
+    return paths.byVirtual(virtualAddress);
   }
 
   public PeerPath pathOf(PeerId peer) {
-    return byPeer.get(peer);
+    return paths.byPeer(peer);
   }
 
-  /** Forgets paths without users and without traffic for a while; called periodically. */
+  /** Forgets idle paths; called periodically. */
   public void sweep() {
-    long now = System.nanoTime();
-    Iterator<PeerPath> it = byVirtual.values().iterator();
-    while (it.hasNext()) {
-      PeerPath p = it.next();
-      if (p.users.get() == 0 && now - p.lastActivityNanos > IDLE_PATH_NANOS) {
-        it.remove();
-        byReal.values().removeIf(v -> v == p);
-        byPeer.values().removeIf(v -> v == p);
-      }
+    paths.sweep();
+  }
+
+  /** Watches the paths in use (timeouts, probes, failover); called every {@link #tickMillis}. */
+  public void tick() {
+    monitor.tick(System.nanoTime());
+  }
+
+  public long tickMillis() {
+    return monitor.tickMillis();
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    if (this.ctx == ctx) {
+      this.ctx = null;
     }
   }
 
-  private PeerPath newPath(List<InetSocketAddress> addresses) {
-    InetSocketAddress virtual;
-    do {
-      virtual = virtualAddress(nextVirtual);
-      nextVirtual = (nextVirtual + 1) & 0x0fff_ffff;
-    } while (byVirtual.containsKey(virtual));
-    PeerPath path = new PeerPath(virtual, addresses);
-    byVirtual.put(virtual, path);
-    return path;
-  }
-
-  private static InetSocketAddress virtualAddress(int index) {
-    byte[] ip = {
-      (byte) (0xf0 | (index >>> 24)), (byte) (index >>> 16), (byte) (index >>> 8), (byte) index
-    };
-    try {
-      return new InetSocketAddress(InetAddress.getByAddress(ip), 4433);
-    } catch (UnknownHostException e) {
-      throw new AssertionError(e);
-    }
-  }
+  // ---- inbound: the socket ----
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -146,23 +172,27 @@ public final class PathLayerHandler extends ChannelDuplexHandler {
       ctx.fireChannelRead(msg);
       return;
     }
-    if (outage) {
+    if (outage || directOutage || policy.relayOnly()) {
       packet.release();
       return;
     }
     InetSocketAddress sender = packet.sender();
-    PeerPath path = byReal.get(sender);
+    PeerPath path = paths.byReal(sender);
     ByteBuf content = packet.content();
+    if (PathProbes.isProbe(content)) {
+      onProbe(ctx, path, sender, content);
+      packet.release();
+      return;
+    }
     if (path == null) {
       ByteBuffer dcid = QuicPacketHeaders.destinationConnectionId(content, scratch);
       path = dcid == null ? null : clientIds.path(dcid);
       if (path != null) {
-        // A dialled peer answered from an address we did not dial: learn it.
-        path.addCandidate(sender);
-        byReal.put(sender, path);
-      } else if (QuicPacketHeaders.isInitial(content) && byVirtual.size() < MAX_PATHS) {
-        path = newPath(List.of(sender));
-        byReal.put(sender, path);
+        // A dialled peer answered from an address we did not dial (NAT rebinding): learn it.
+        paths.learnReal(sender, path);
+      } else if (QuicPacketHeaders.isInitial(content) && !paths.full()) {
+        path = paths.newPath(List.of(sender));
+        paths.learnReal(sender, path);
       } else {
         if (dcid != null && QuicPacketHeaders.isShort(content)) {
           answerWithReset(ctx, content.readableBytes(), sender);
@@ -173,15 +203,88 @@ public final class PathLayerHandler extends ChannelDuplexHandler {
         return;
       }
     }
-    path.lastActivityNanos = System.nanoTime();
-    if (log.isTraceEnabled()) {
-      log.trace("in  {} bytes from {} as {}", content.readableBytes(), sender, path.virtualAddress);
-    }
+    long now = System.nanoTime();
+    path.lastActivityNanos = now;
+    path.lastDirectNanos = now;
     if (path.current() == null) {
-      // The first candidate to answer becomes the path.
-      path.select(sender);
+      // The first route to answer becomes the path.
+      path.select(new Route.Direct(sender), "the peer answered at " + sender, false);
     }
     ctx.fireChannelRead(new DatagramPacket(content, packet.recipient(), path.virtualAddress));
+  }
+
+  private void onProbe(
+      ChannelHandlerContext ctx, PeerPath path, InetSocketAddress sender, ByteBuf probe) {
+    if (PathProbes.isPing(probe)) {
+      if (path != null) { // only peers we know: no reflection toward strangers
+        ctx.writeAndFlush(
+            new DatagramPacket(PathProbes.pong(ctx.alloc(), probe), sender), ctx.voidPromise());
+      }
+      return;
+    }
+    PathProbes.Pending answered = probes.answered(probe, sender);
+    if (answered != null) {
+      monitor.directAnswered(answered.path(), sender, System.nanoTime());
+    }
+  }
+
+  /** Sends a probe to a direct address of {@code path}. Loop. */
+  void sendProbe(PeerPath path, InetSocketAddress to) {
+    ChannelHandlerContext c = ctx;
+    if (c == null || outage || directOutage) {
+      return;
+    }
+    c.writeAndFlush(new DatagramPacket(probes.ping(c.alloc(), path, to), to), c.voidPromise());
+  }
+
+  // ---- inbound: the relays ----
+
+  @Override
+  public void relayedPacket(URI relay, PeerId source, ByteBuf payload) {
+    ChannelHandlerContext c = ctx;
+    if (c == null || outage) {
+      payload.release();
+      return;
+    }
+    PeerPath path = paths.byRelaySource(source);
+    if (path == null) {
+      if (!QuicPacketHeaders.isInitial(payload) || paths.full()) {
+        droppedUnknown++;
+        payload.release();
+        return;
+      }
+      path = paths.newClaimed(source);
+    }
+    path.addRelay(relay);
+    path.lastActivityNanos = System.nanoTime();
+    monitor.relayAnswered(path, relay);
+    c.fireChannelRead(
+        new DatagramPacket(
+            payload, (InetSocketAddress) c.channel().localAddress(), path.virtualAddress));
+  }
+
+  @Override
+  public void relayedReadComplete() {
+    ChannelHandlerContext c = ctx;
+    if (c != null) {
+      c.fireChannelReadComplete();
+    }
+  }
+
+  @Override
+  public void relayLacksPeer(URI relay, PeerId peer) {
+    PeerPath path = paths.byPeer(peer);
+    if (path != null) {
+      path.relayLacksPeer(relay);
+      monitor.relayLost(path, relay, "the peer is no longer logged in to " + relay);
+    }
+  }
+
+  @Override
+  public void relayDown(URI relay) {
+    for (PeerPath p : List.copyOf(paths.all())) {
+      monitor.relayLost(p, relay, "the relay " + relay + " went away");
+    }
   }
 
   /**
@@ -210,46 +313,70 @@ public final class PathLayerHandler extends ChannelDuplexHandler {
     return resetsSent;
   }
 
+  public long droppedUnknown() {
+    return droppedUnknown;
+  }
+
+  // ---- outbound ----
+
   @Override
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
     if (!(msg instanceof DatagramPacket packet)) {
       ctx.write(msg, promise);
       return;
     }
-    PeerPath path = byVirtual.get(packet.recipient());
+    PeerPath path = paths.byVirtual(packet.recipient());
     if (path == null || outage) {
       // QUIC only knows virtual addresses; anything else is a path that was forgotten.
       ReferenceCountUtil.release(packet);
       promise.trySuccess();
       return;
     }
-    InetSocketAddress real = path.current();
-    if (log.isTraceEnabled()) {
-      log.trace(
-          "out {} bytes to {} via {}", packet.content().readableBytes(), packet.recipient(), real);
-    }
-    if (real != null) {
-      path.countSent(real);
-      ctx.write(OutboundDatagrams.readdressed(packet, packet.content(), real), promise);
+    Route route = path.current();
+    if (route != null) {
+      send(ctx, packet, route, path, promise);
       return;
     }
-    // Not confirmed yet: try every candidate; the first to answer wins.
-    List<InetSocketAddress> targets = new ArrayList<>(path.candidates());
-    ByteBuf content = packet.content();
-    for (int i = 1; i < targets.size(); i++) {
-      ctx.write(
-          OutboundDatagrams.readdressed(packet, content.retainedDuplicate(), targets.get(i)),
-          ctx.voidPromise());
-    }
+    // Not confirmed yet: try every route; the first to answer wins.
+    List<Route> targets = monitor.unconfirmedRoutes(path);
     if (targets.isEmpty()) {
-      content.release();
+      packet.release();
       promise.trySuccess();
+      return;
+    }
+    for (int i = 1; i < targets.size(); i++) {
+      send(ctx, packet.retainedDuplicate(), targets.get(i), path, ctx.voidPromise());
+    }
+    send(ctx, packet, targets.get(0), path, promise);
+  }
+
+  private void send(
+      ChannelHandlerContext ctx,
+      DatagramPacket packet,
+      Route route,
+      PeerPath path,
+      ChannelPromise promise) {
+    path.countSent(route);
+    if (route instanceof Route.Direct) {
+      if (directOutage || policy.relayOnly()) {
+        packet.release();
+        promise.trySuccess();
+        return;
+      }
+      udp.send(ctx, packet, route, path, promise);
+    } else if (relays != null) {
+      relays.send(ctx, packet, route, path, promise);
     } else {
-      ctx.write(OutboundDatagrams.readdressed(packet, content, targets.get(0)), promise);
+      packet.release();
+      promise.trySuccess();
     }
   }
 
-  public long droppedUnknown() {
-    return droppedUnknown;
+  @Override
+  public void flush(ChannelHandlerContext ctx) {
+    if (relays != null) {
+      relays.flush(ctx);
+    }
+    ctx.flush();
   }
 }
