@@ -81,8 +81,9 @@ class HostileRelayTest {
   }
 
   /**
-   * The relay forwards mallory's packets to bob as if alice had sent them: bob must not take the
-   * connection at all (the claimed id binds no path), and alice can still reach bob afterwards.
+   * The relay forwards mallory's packets to bob as if alice had sent them, and bob's answers to
+   * mallory: bob must not take the connection at all (the claimed id binds no path, the proven key
+   * is not the claimed one), and alice can still reach bob afterwards.
    */
   @Test
   void relayClaimingAnotherSourceBindsNothing() throws Exception {
@@ -93,8 +94,12 @@ class HostileRelayTest {
             QuicP2PProvider.create(config(relay), Ed25519Identity.generate())) {
       P2PListener l = bob.listen("127.0.0.1:0").get(10, TimeUnit.SECONDS);
       alice.listen("127.0.0.1:0").get(10, TimeUnit.SECONDS).close();
+      // Mallory's packets reach bob as alice's, and bob's answers to "alice" reach mallory: the
+      // handshake completes, and proves mallory's key where the relay claimed alice.
       relay.mischief.impersonator = PeerKey.of(mallory.localPeerId());
       relay.mischief.victim = PeerKey.of(alice.localPeerId());
+      relay.mischief.redirectFrom = PeerKey.of(alice.localPeerId());
+      relay.mischief.redirectTo = PeerKey.of(mallory.localPeerId());
       CompletableFuture<P2PConnection> accepted = l.accept();
       ExecutionException e =
           assertThrows(
@@ -105,6 +110,8 @@ class HostileRelayTest {
       assertFalse(accepted.isDone(), "bob accepted a connection whose source the relay forged");
 
       relay.mischief.impersonator = null;
+      relay.mischief.redirectFrom = null;
+      // The lie bound nothing: alice's own packets to bob reach a path of her own.
       P2PConnection c = alice.connect(bob.localPeerId()).get(20, TimeUnit.SECONDS);
       P2PConnection s = accepted.get(10, TimeUnit.SECONDS);
       assertEquals(alice.localPeerId(), s.peerId());
