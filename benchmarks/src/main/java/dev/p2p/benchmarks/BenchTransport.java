@@ -47,7 +47,7 @@ interface BenchTransport extends AutoCloseable {
         }
       case "relay":
         {
-          // QUIC forced onto the relay path: QUIC over the relay's WebSocket, both on loopback.
+          // QUIC forced onto the relay path, dialled by PeerId alone: the relay is the rendezvous.
           RelayServer relay = RelayServer.builder().host("127.0.0.1").port(0).build().start();
           P2PConfig config =
               P2PConfig.builder()
@@ -56,7 +56,7 @@ interface BenchTransport extends AutoCloseable {
                   .set("P2P_RELAY_SERVERS", relay.url().toString())
                   .set("P2P_RELAY_ONLY", "true")
                   .build();
-          return new ProviderBenchTransport(config, "127.0.0.1:0", relay);
+          return new ProviderBenchTransport(config, "127.0.0.1:0", relay, true);
         }
       case "raw-quic":
         return new RawQuicBenchTransport();
