@@ -1,6 +1,7 @@
 package dev.p2p.benchmarks;
 
 import dev.p2p.api.P2PConfig;
+import dev.p2p.relay.RelayServer;
 import dev.p2p.tunnel.server.TunnelServer;
 
 /**
@@ -43,6 +44,19 @@ interface BenchTransport extends AutoCloseable {
                   .set("P2P_QUIC_BIND", "127.0.0.1:0")
                   .build();
           return new ProviderBenchTransport(config, "127.0.0.1:0", null);
+        }
+      case "relay":
+        {
+          // QUIC forced onto the relay path, dialled by PeerId alone: the relay is the rendezvous.
+          RelayServer relay = RelayServer.builder().host("127.0.0.1").port(0).build().start();
+          P2PConfig config =
+              P2PConfig.builder()
+                  .implementation("quic")
+                  .set("P2P_QUIC_BIND", "127.0.0.1:0")
+                  .set("P2P_RELAY_SERVERS", relay.url().toString())
+                  .set("P2P_RELAY_ONLY", "true")
+                  .build();
+          return new ProviderBenchTransport(config, "127.0.0.1:0", relay, true);
         }
       case "raw-quic":
         return new RawQuicBenchTransport();

@@ -5,6 +5,7 @@ import dev.p2p.api.P2PConfig;
 import dev.p2p.api.P2PConnection;
 import dev.p2p.api.P2PListener;
 import dev.p2p.api.P2PProvider;
+import dev.p2p.api.PeerAddress;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -16,6 +17,7 @@ final class ProviderBenchTransport implements BenchTransport {
   private final P2PProvider acceptor;
   private final P2PListener listener;
   private final AutoCloseable infrastructure;
+  private final boolean byPeerIdOnly;
 
   /**
    * @param config opens both providers
@@ -26,7 +28,17 @@ final class ProviderBenchTransport implements BenchTransport {
   }
 
   ProviderBenchTransport(P2PConfig config, String listenAddress, AutoCloseable infrastructure) {
+    this(config, listenAddress, infrastructure, false);
+  }
+
+  /**
+   * @param byPeerIdOnly dial with the acceptor's {@link PeerAddress#of(dev.p2p.api.PeerId) PeerId
+   *     alone}, so the provider must find it (through its relays)
+   */
+  ProviderBenchTransport(
+      P2PConfig config, String listenAddress, AutoCloseable infrastructure, boolean byPeerIdOnly) {
     this.infrastructure = infrastructure;
+    this.byPeerIdOnly = byPeerIdOnly;
     this.dialler = P2P.open(config);
     this.acceptor = P2P.open(config);
     this.listener = Waits.get(acceptor.listen(listenAddress));
@@ -35,7 +47,9 @@ final class ProviderBenchTransport implements BenchTransport {
   @Override
   public BenchPair connect() {
     CompletableFuture<P2PConnection> accepted = listener.accept();
-    P2PConnection out = Waits.get(dialler.connect(listener.peerAddress()));
+    PeerAddress target =
+        byPeerIdOnly ? PeerAddress.of(listener.peerAddress().peerId()) : listener.peerAddress();
+    P2PConnection out = Waits.get(dialler.connect(target));
     P2PConnection in = Waits.get(accepted);
     return new BenchPair(new Endpoint(out), new Endpoint(in));
   }
