@@ -57,7 +57,7 @@ final class ConnectCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     if (file != null) {
-      checkReadable(file);
+      CliChecks.readableFile("--file", file);
     }
     PeerAddress peer = PeerAddress.parseTicket(ticket.strip());
     try (P2PProvider provider = QuicCliSupport.open(key)) {
@@ -84,18 +84,5 @@ final class ConnectCommand implements Callable<Integer> {
       }
     }
     return 0;
-  }
-
-  /** Checked before connecting: a typo should not cost a connection and a timeout. */
-  private static void checkReadable(Path file) {
-    if (!Files.exists(file)) {
-      throw new IllegalArgumentException("--file " + file + ": no such file");
-    }
-    if (Files.isDirectory(file)) {
-      throw new IllegalArgumentException("--file " + file + ": is a directory, give a file");
-    }
-    if (!Files.isReadable(file)) {
-      throw new IllegalArgumentException("--file " + file + ": permission denied");
-    }
   }
 }

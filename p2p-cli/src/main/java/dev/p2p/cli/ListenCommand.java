@@ -4,7 +4,6 @@ import dev.p2p.api.P2PConnection;
 import dev.p2p.api.P2PListener;
 import dev.p2p.api.P2PProvider;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -63,7 +62,7 @@ final class ListenCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     if (saveDir != null) {
-      checkSaveDir(saveDir);
+      CliChecks.writableDirectory("--save", saveDir);
     }
     try (P2PProvider provider = QuicCliSupport.open(key);
         P2PListener listener =
@@ -93,20 +92,6 @@ final class ListenCommand implements Callable<Integer> {
       } catch (TimeoutException e) {
         // keep waiting on the same future: abandoning it could drop a connection
       }
-    }
-  }
-
-  /** Checked before listening; never created, so a typo does not scatter files. */
-  private static void checkSaveDir(Path dir) {
-    if (!Files.exists(dir)) {
-      throw new IllegalArgumentException(
-          "--save " + dir + ": no such directory; create it first (mkdir -p " + dir + ")");
-    }
-    if (!Files.isDirectory(dir)) {
-      throw new IllegalArgumentException("--save " + dir + ": not a directory");
-    }
-    if (!Files.isWritable(dir)) {
-      throw new IllegalArgumentException("--save " + dir + ": not writable by you");
     }
   }
 }

@@ -1,0 +1,127 @@
+package dev.p2p.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@code p2p relay} as a user runs it: its own JVM, found by what it prints, stopped by SIGTERM.
+ */
+@Timeout(120)
+class RelayProcessTest {
+  private static final Duration START = Duration.ofSeconds(30);
+  private static final Duration STOP = Duration.ofSeconds(15);
+
+  @Test
+  void servesHealthMetricsAndStunThenStopsCleanlyOnSigterm() throws Exception {
+    try (CliProcess relay = CliProcess.start("relay", "--port", "0", "--stun-port", "0")) {
+      URI url = URI.create(relay.awaitOut("^relay +(http://127\\.0\\.0\\.1:\\d+)$", START));
+      String stun = relay.awaitOut("^stun +(127\\.0\\.0\\.1:\\d+)$", START);
+      assertTrue(url.getPort() > 0, "port 0 is replaced by the one bound: " + url);
+
+      HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+      HttpResponse<String> health = get(http, url.resolve("/healthz"));
+      assertEquals(200, health.statusCode());
+      HttpResponse<String> metrics = get(http, url.resolve("/metrics"));
+      assertEquals(200, metrics.statusCode());
+      assertTrue(metrics.body().contains("p2p_relay_clients"), metrics.body());
+
+      int port = Integer.parseInt(stun.substring(stun.lastIndexOf(':') + 1));
+      assertEquals(0x0101, stunBindingResponseType(port), "a STUN Binding success response");
+
+      long stop = System.nanoTime();
+      relay.terminate();
+      assertEquals(0, relay.exitCode(STOP), relay.toString());
+      assertTrue(System.nanoTime() - stop < STOP.toNanos());
+      assertTrue(relay.out().contains("relay      stopped\n"), relay.toString());
+    }
+  }
+
+  @Test
+  void aPortInUseIsOneLineAndExit2() throws Exception {
+    try (java.net.ServerSocket taken =
+        new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      int port = taken.getLocalPort();
+      try (CliProcess relay =
+          CliProcess.start("relay", "--port", String.valueOf(port), "--stun-port", "0")) {
+        assertEquals(2, relay.exitCode(STOP), relay.toString());
+        TransferProcessTest.assertOneLine(
+            relay.err(), "p2p: cannot bind the relay port " + port + " .*choose another port.*");
+      }
+    }
+  }
+
+  @Test
+  void aMissingTlsFileIsOneLineAndExit2() throws Exception {
+    try (CliProcess relay =
+        CliProcess.start(
+            Map.of(),
+            "relay",
+            "--port",
+            "0",
+            "--tls-cert",
+            "/nonexistent/cert.pem",
+            "--tls-key",
+            "/nonexistent/key.pem")) {
+      assertEquals(2, relay.exitCode(STOP), relay.toString());
+      TransferProcessTest.assertOneLine(
+          relay.err(), "p2p: --tls-cert /nonexistent/cert\\.pem: no such file");
+    }
+  }
+
+  @Test
+  void forSecondsStopsByItselfInThisJvm() {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code =
+        Main.run(
+            new PrintWriter(out, true),
+            new PrintWriter(err, true),
+            "relay",
+            "--port",
+            "0",
+            "--stun-port",
+            "-1",
+            "--for",
+            "1");
+    assertEquals(0, code, err.toString());
+    assertTrue(out.toString().contains("stun       off\n"), out.toString());
+    assertTrue(out.toString().contains("relay      stopped after 1 s\n"), out.toString());
+  }
+
+  private static HttpResponse<String> get(HttpClient http, URI uri) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Sends an RFC 8489 Binding request to the port and returns the answer's message type. */
+  private static int stunBindingResponseType(int port) throws Exception {
+    try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+      s.setSoTimeout(5000);
+      ByteBuffer req = ByteBuffer.allocate(20).putShort((short) 0x0001).putShort((short) 0);
+      req.putInt(0x2112A442).putLong(0x0102030405060708L).putInt(0x090a0b0c);
+      s.send(
+          new DatagramPacket(
+              req.array(), 20, new InetSocketAddress(InetAddress.getLoopbackAddress(), port)));
+      DatagramPacket answer = new DatagramPacket(new byte[1024], 1024);
+      s.receive(answer);
+      return ByteBuffer.wrap(answer.getData(), 0, answer.getLength()).getShort() & 0xffff;
+    }
+  }
+}
