@@ -90,6 +90,17 @@ class UserErrorsProcessTest {
   }
 
   @Test
+  void aRelayThatIsNotAUrlIsCheckedBeforeConnecting() throws Exception {
+    fails(
+        Map.of("P2P_CONNECT_TIMEOUT_MS", "120000"),
+        "--relay relay\\.example:3340: not a relay URL; give http://host:port.*",
+        "connect",
+        "--relay",
+        "relay.example:3340",
+        nobodyAt(9));
+  }
+
+  @Test
   void connectFileThatIsADirectory() throws Exception {
     fails(
         Map.of("P2P_CONNECT_TIMEOUT_MS", "120000"),
