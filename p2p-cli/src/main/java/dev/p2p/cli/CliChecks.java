@@ -10,16 +10,17 @@ import java.nio.file.Path;
 final class CliChecks {
   private CliChecks() {}
 
-  /** A file to read; returns it. */
+  /** A file to read, named by {@code option} (null for an argument); returns it. */
   static Path readableFile(String option, Path file) {
+    String name = option == null ? file.toString() : option + " " + file;
     if (!Files.exists(file)) {
-      throw new IllegalArgumentException(option + " " + file + ": no such file");
+      throw new IllegalArgumentException(name + ": no such file");
     }
     if (Files.isDirectory(file)) {
-      throw new IllegalArgumentException(option + " " + file + ": is a directory, give a file");
+      throw new IllegalArgumentException(name + ": is a directory, give a file");
     }
     if (!Files.isReadable(file)) {
-      throw new IllegalArgumentException(option + " " + file + ": permission denied");
+      throw new IllegalArgumentException(name + ": permission denied");
     }
     return file;
   }

@@ -59,13 +59,11 @@ final class ConnectCommand implements Callable<Integer> {
       P2PConnection c = Connections.dial(provider, address, out);
       String delivered;
       if (file != null) {
-        FileSender.Delivered d = FileSender.send(c, file, err);
-        delivered = d.bytes() + " bytes, sha256 " + SenderSteps.hex(d.sha256());
+        delivered = FileSender.send(c, file, err).describe();
       } else {
         BufferedReader in =
             new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        LineSender.Delivered d = LineSender.send(c, in, out);
-        delivered = d.lines() + " lines, sha256 " + SenderSteps.hex(d.sha256());
+        delivered = LineSender.send(c, in, out).describe();
       }
       synchronized (out) {
         out.printf("stats      %s%n", c.stats());

@@ -26,7 +26,12 @@ final class FileSender {
   private FileSender() {}
 
   /** What was delivered: the size and digest the receiver confirmed. */
-  record Delivered(long bytes, byte[] sha256) {}
+  record Delivered(long bytes, byte[] sha256) {
+    /** {@code 123 bytes, sha256 HEX}. */
+    String describe() {
+      return bytes + " bytes, sha256 " + SenderSteps.hex(sha256);
+    }
+  }
 
   /** Sends with a progress bar on a terminal (showing the path), else a summary line on err. */
   static Delivered send(P2PConnection c, Path file, PrintWriter err) {

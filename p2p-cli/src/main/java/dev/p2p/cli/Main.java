@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
       KeygenCommand.class,
       ListenCommand.class,
       ConnectCommand.class,
+      SendCommand.class,
+      ReceiveCommand.class,
       TunnelServerCommand.class,
       RelayCommand.class
     })
