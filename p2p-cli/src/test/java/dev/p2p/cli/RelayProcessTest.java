@@ -3,6 +3,7 @@ package dev.p2p.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.handler.ssl.util.SelfSignedCertificate;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.DatagramPacket;
@@ -14,8 +15,16 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -102,6 +111,61 @@ class RelayProcessTest {
     assertEquals(0, code, err.toString());
     assertTrue(out.toString().contains("stun       off\n"), out.toString());
     assertTrue(out.toString().contains("relay      stopped after 1 s\n"), out.toString());
+  }
+
+  @Test
+  void tlsFlagsServeHttps() throws Exception {
+    SelfSignedCertificate cert = new SelfSignedCertificate("localhost");
+    try {
+      StringWriter out = new StringWriter();
+      StringWriter err = new StringWriter();
+      CompletableFuture<Integer> run =
+          CompletableFuture.supplyAsync(
+              () ->
+                  Main.run(
+                      new PrintWriter(out, true),
+                      new PrintWriter(err, true),
+                      "relay",
+                      "--host",
+                      "localhost",
+                      "--port",
+                      "0",
+                      "--stun-port",
+                      "-1",
+                      "--tls-cert",
+                      cert.certificate().toString(),
+                      "--tls-key",
+                      cert.privateKey().toString(),
+                      "--for",
+                      "3"));
+      Pattern url = Pattern.compile("(?m)^relay +(https://localhost:\\d+)$");
+      CliProcess.await(
+          () -> url.matcher(out.toString()).find() || run.isDone(), START, "the relay's URL");
+      Matcher m = url.matcher(out.toString());
+      assertTrue(m.find(), out + "\n" + err);
+      HttpClient https =
+          HttpClient.newBuilder()
+              .sslContext(trusting(cert.cert()))
+              .connectTimeout(Duration.ofSeconds(5))
+              .build();
+      assertEquals(200, get(https, URI.create(m.group(1)).resolve("/healthz")).statusCode());
+      assertEquals(0, run.get(30, TimeUnit.SECONDS), err.toString());
+    } finally {
+      cert.delete();
+    }
+  }
+
+  /** TLS that trusts exactly this certificate. */
+  private static SSLContext trusting(X509Certificate cert) throws Exception {
+    KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+    ks.load(null, null);
+    ks.setCertificateEntry("relay", cert);
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(ks);
+    SSLContext ssl = SSLContext.getInstance("TLS");
+    ssl.init(null, tmf.getTrustManagers(), null);
+    return ssl;
   }
 
   private static HttpResponse<String> get(HttpClient http, URI uri) throws Exception {
