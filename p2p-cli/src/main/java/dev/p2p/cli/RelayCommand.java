@@ -75,7 +75,12 @@ final class RelayCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     out.printf("relay      %s%n", server.url());
     out.printf("stun       %s%n", server.stunAddress().map(RelayCommand::hostPort).orElse("off"));
-    out.printf("peers use  P2P_RELAY_SERVERS=%s (or --relay %s)%n", server.url(), server.url());
+    String url = server.url().toString();
+    if (server.localAddress().getAddress().isAnyLocalAddress()) {
+      // The URL names loopback; other machines need an address of this one they can reach.
+      url = url.replaceFirst("//[^/]+:", "//THIS-HOST:");
+    }
+    out.printf("peers use  P2P_RELAY_SERVERS=%s (or --relay %s)%n", url, url);
     out.flush();
     new ServerLifetime("relay", server::close, out).runUntilStopped(forSeconds);
     return 0;

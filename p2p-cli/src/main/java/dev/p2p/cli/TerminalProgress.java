@@ -11,12 +11,9 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * path the bytes take ("direct 10.0.0.2:4433", "relayed via http://relay:3340").
  */
 final class TerminalProgress implements Progress {
-  /** How often the path is looked at again: it seldom changes, and the bar redraws at 5 Hz. */
-  private static final long PATH_REFRESH_NANOS = 200_000_000L;
-
   private final ProgressBar bar;
   private final Supplier<String> path;
-  private long pathCheckedAt;
+  private String shownPath;
 
   TerminalProgress(String task, long total, Supplier<String> path) {
     this.path = path;
@@ -30,24 +27,33 @@ final class TerminalProgress implements Progress {
             .setUpdateIntervalMillis(200)
             .setConsumer(new ConsoleProgressBarConsumer(System.err))
             .build();
-    bar.setExtraMessage(path.get());
-    pathCheckedAt = System.nanoTime();
+    showPath();
   }
 
   @Override
   public void update(long bytes) {
     bar.stepTo(bytes);
-    long now = System.nanoTime();
-    if (now - pathCheckedAt > PATH_REFRESH_NANOS) {
-      pathCheckedAt = now;
-      bar.setExtraMessage(path.get());
-    }
+    showPath();
   }
 
   @Override
   public void finish(long bytes) {
     bar.stepTo(Math.max(bytes, 1));
-    bar.setExtraMessage(path.get());
+    showPath();
+  }
+
+  /** Looked at on every update (a field read and a short string): a path change shows at once. */
+  private void showPath() {
+    String p = path.get();
+    if (!p.equals(shownPath)) {
+      shownPath = p;
+      bar.setExtraMessage(p);
+    }
+  }
+
+  /** What the bar shows after the count, for tests. */
+  String shownPath() {
+    return bar.getExtraMessage();
   }
 
   @Override

@@ -94,6 +94,52 @@ class RelayProcessTest {
   }
 
   @Test
+  void tlsFilesThatAreNotPemAreOneLineAndExit2() throws Exception {
+    java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("relay-tls");
+    java.nio.file.Path cert = java.nio.file.Files.writeString(dir.resolve("cert.pem"), "no\ncert");
+    java.nio.file.Path key = java.nio.file.Files.writeString(dir.resolve("key.pem"), "no key");
+    try (CliProcess relay =
+        CliProcess.start(
+            "relay",
+            "--port",
+            "0",
+            "--stun-port",
+            "0",
+            "--tls-cert",
+            cert.toString(),
+            "--tls-key",
+            key.toString())) {
+      assertEquals(2, relay.exitCode(STOP), relay.toString());
+      TransferProcessTest.assertOneLine(
+          relay.err(), "p2p: cannot use TLS certificate \\S+cert\\.pem and key .*PKCS#8.*");
+    }
+  }
+
+  @Test
+  void onEveryInterfaceItSaysToUseThisHostsAddress() {
+    StringWriter out = new StringWriter();
+    int code =
+        Main.run(
+            new PrintWriter(out, true),
+            new PrintWriter(new StringWriter(), true),
+            "relay",
+            "--host",
+            "0.0.0.0",
+            "--port",
+            "0",
+            "--stun-port",
+            "-1",
+            "--for",
+            "1");
+    assertEquals(0, code);
+    assertTrue(
+        Pattern.compile("(?m)^peers use  P2P_RELAY_SERVERS=http://THIS-HOST:\\d+ ")
+            .matcher(out.toString())
+            .find(),
+        out.toString());
+  }
+
+  @Test
   void forSecondsStopsByItselfInThisJvm() {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
