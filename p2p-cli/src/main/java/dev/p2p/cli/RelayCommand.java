@@ -16,8 +16,8 @@ import picocli.CommandLine.Spec;
     name = "relay",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs a relay for peers that cannot reach each other directly, and a",
-      "STUN responder. Peers list its URL in P2P_RELAY_SERVERS or --relay.",
+      "Runs a relay server (and STUN) for peers that cannot meet directly.",
+      "Peers list its URL in P2P_RELAY_SERVERS or --relay.",
       "Settings not given as options are read from P2P_RELAY_* (see the",
       "p2p-relay README, e.g. P2P_RELAY_MAX_CLIENTS). Stops on Ctrl-C or",
       "SIGTERM, telling its clients it is shutting down.",
