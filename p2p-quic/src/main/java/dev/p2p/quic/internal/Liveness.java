@@ -1,5 +1,6 @@
 package dev.p2p.quic.internal;
 
+import dev.p2p.quic.internal.path.PeerPath;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.quic.QuicChannel;
 import java.util.concurrent.ScheduledFuture;

@@ -6,8 +6,13 @@ import dev.p2p.api.P2PConnection;
 import dev.p2p.api.P2PTimeoutException;
 import dev.p2p.api.PeerAddress;
 import dev.p2p.api.PeerId;
+import dev.p2p.api.PeerNotFoundException;
 import dev.p2p.core.Timeouts;
 import dev.p2p.core.TransportSettings;
+import dev.p2p.quic.internal.path.ClientConnectionIds;
+import dev.p2p.quic.internal.path.PathLayerHandler;
+import dev.p2p.quic.internal.path.PeerPath;
+import dev.p2p.quic.internal.path.Route;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
@@ -19,6 +24,7 @@ import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -49,10 +55,13 @@ final class QuicDialer {
     this.pathLayer = pathLayer;
   }
 
-  /** Dials {@code peer} at {@code addresses} over the socket {@code ch}. */
-  CompletableFuture<P2PConnection> dial(Channel ch, PeerAddress peer) {
+  /**
+   * Dials {@code peer} at its direct addresses and through {@code relays} over the socket {@code
+   * ch}: every route gets the first flight, the first to answer carries the connection.
+   */
+  CompletableFuture<P2PConnection> dial(Channel ch, PeerAddress peer, List<URI> relays) {
     List<InetSocketAddress> usable = usableAddresses(peer.directAddresses(), ch);
-    if (usable.isEmpty()) {
+    if (usable.isEmpty() && relays.isEmpty()) {
       return CompletableFuture.failedFuture(
           new ConnectionFailedException(
               "none of "
@@ -62,7 +71,7 @@ final class QuicDialer {
                   + " (address family or unresolved host)"));
     }
     CompletableFuture<P2PConnection> result = new CompletableFuture<>();
-    DialAttempt attempt = new DialAttempt(peer.peerId(), usable);
+    DialAttempt attempt = new DialAttempt(peer.peerId(), usable, relays);
     Timeouts.failAfter(
         result,
         settings.connectTimeout(),
@@ -78,13 +87,16 @@ final class QuicDialer {
                     + " sets the limit)"));
     loop.execute(
         () -> {
-          PortProbe probe =
-              PortProbe.start(
-                  loop,
-                  usable,
-                  why -> result.completeExceptionally(new ConnectionFailedException(why)));
-          result.whenComplete((c, e) -> loop.execute(probe::stop));
-          start(ch, attempt, usable, result);
+          if (relays.isEmpty()) {
+            // Only direct routes: a closed port fails the dial at once.
+            PortProbe probe =
+                PortProbe.start(
+                    loop,
+                    usable,
+                    why -> result.completeExceptionally(new ConnectionFailedException(why)));
+            result.whenComplete((c, e) -> loop.execute(probe::stop));
+          }
+          start(ch, attempt, usable, relays, result);
         });
     return result;
   }
@@ -116,12 +128,25 @@ final class QuicDialer {
       Channel ch,
       DialAttempt attempt,
       List<InetSocketAddress> addresses,
+      List<URI> relays,
       CompletableFuture<P2PConnection> result) {
     if (result.isDone()) {
       return;
     }
     PeerId peer = attempt.expected();
-    PeerPath path = pathLayer.pathForDial(peer, addresses);
+    PeerPath path = pathLayer.pathForDial(peer, addresses, relays);
+    PeerPath.Observer unreachable =
+        new PeerPath.Observer() {
+          @Override
+          public void pathChanged(PeerPath p, Route from, Route to, String why, boolean failover) {}
+
+          @Override
+          public void unreachable(PeerPath p, String why) {
+            result.completeExceptionally(new PeerNotFoundException(why));
+          }
+        };
+    path.addObserver(unreachable);
+    result.whenComplete((c, e) -> path.removeObserver(unreachable));
     byte[] scid = clientIds.register(path);
     QuicConnectionHandler handler = new QuicConnectionHandler(provider, true);
     path.users.incrementAndGet();

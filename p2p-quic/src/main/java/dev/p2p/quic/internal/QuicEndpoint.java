@@ -2,6 +2,12 @@ package dev.p2p.quic.internal;
 
 import dev.p2p.api.ConnectionClosedException;
 import dev.p2p.api.NetworkException;
+import dev.p2p.quic.internal.path.ClientConnectionIds;
+import dev.p2p.quic.internal.path.PathLayerHandler;
+import dev.p2p.quic.internal.path.QuicPacketHeaders;
+import dev.p2p.quic.internal.path.QuicRoleDemultiplexer;
+import dev.p2p.quic.internal.path.StatelessResets;
+import dev.p2p.quic.internal.tls.QuicTlsContexts;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -54,6 +60,7 @@ final class QuicEndpoint {
   private Channel udp; // guarded by this
   private boolean closed;
   private ScheduledFuture<?> sweeper;
+  private ScheduledFuture<?> monitor;
 
   QuicEndpoint(
       QuicSettings settings,
@@ -113,6 +120,9 @@ final class QuicEndpoint {
     }
     if (sweeper == null) {
       sweeper = group.next().scheduleAtFixedRate(pathLayer::sweep, 10, 10, TimeUnit.SECONDS);
+      long tick = pathLayer.tickMillis();
+      monitor =
+          group.next().scheduleAtFixedRate(pathLayer::tick, tick, tick, TimeUnit.MILLISECONDS);
     }
     log.debug("bound to {}", udp.localAddress());
     return udp;
@@ -127,6 +137,7 @@ final class QuicEndpoint {
       udp = null;
       if (sweeper != null) {
         sweeper.cancel(false);
+        monitor.cancel(false);
       }
     }
     if (ch != null) {
@@ -212,7 +223,7 @@ final class QuicEndpoint {
             });
   }
 
-  /** How the codec packs outgoing packets into sends (GSO with epoll; see UdpTransport). */
+  /** How the codec packs outgoing packets into sends (GSO with epoll; see UdpSocketKind). */
   SegmentedDatagramPacketAllocator segments(int payload) {
     return settings.udpTransport().segmentedAllocator(payload, settings.gsoSegments());
   }

@@ -1,6 +1,9 @@
 package dev.p2p.quic.internal;
 
 import dev.p2p.api.PeerId;
+import dev.p2p.quic.internal.path.PathLayerHandler;
+import dev.p2p.quic.internal.path.PeerPath;
+import dev.p2p.quic.internal.tls.Ed25519CertificateFactory;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicStreamChannel;
 import java.net.InetSocketAddress;
@@ -46,7 +49,11 @@ final class QuicIncoming {
     }
     PeerPath path = pathLayer.pathOf((InetSocketAddress) quic.remoteSocketAddress());
     if (path != null) {
-      pathLayer.bindPeer(peer, path);
+      if (!pathLayer.bindPeer(peer, path)) {
+        // A relay claimed these packets came from someone else: it lied, so trust nothing of it.
+        quic.close(true, CloseHandshake.CLOSE_PROTOCOL_ERROR, quic.alloc().buffer(0));
+        return null;
+      }
       path.accepted.incrementAndGet();
       quic.closeFuture().addListener(f -> path.accepted.decrementAndGet());
     }

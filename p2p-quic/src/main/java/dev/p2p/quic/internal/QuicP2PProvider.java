@@ -2,6 +2,7 @@ package dev.p2p.quic.internal;
 
 import dev.p2p.api.ConfigurationException;
 import dev.p2p.api.ConnectionClosedException;
+import dev.p2p.api.ConnectionFailedException;
 import dev.p2p.api.P2PConfig;
 import dev.p2p.api.P2PConnection;
 import dev.p2p.api.P2PException;
@@ -14,13 +15,22 @@ import dev.p2p.api.internal.HostPort;
 import dev.p2p.core.CloseLinger;
 import dev.p2p.core.TransportSettings;
 import dev.p2p.identity.Ed25519Identity;
+import dev.p2p.quic.internal.path.ClientConnectionIds;
+import dev.p2p.quic.internal.path.PathLayerHandler;
+import dev.p2p.quic.internal.path.PathPolicy;
+import dev.p2p.quic.internal.path.StatelessResets;
+import dev.p2p.quic.internal.path.transports.RelayTransport;
+import dev.p2p.quic.internal.tls.QuicTlsContexts;
+import dev.p2p.relay.internal.RelayClient;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.handler.codec.quic.QuicChannel;
+import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,6 +56,7 @@ public final class QuicP2PProvider implements P2PProvider, QuicConnectionHandler
   private final MultiThreadIoEventLoopGroup group;
   private final EventLoop loop;
   private final PathLayerHandler pathLayer;
+  private final RelayTransport relays; // null when direct-only
   private final QuicEndpoint endpoint;
   private final QuicIncoming incoming;
   private final QuicDialer dialer;
@@ -68,7 +79,12 @@ public final class QuicP2PProvider implements P2PProvider, QuicConnectionHandler
     this.loop = group.next();
     ClientConnectionIds clientIds = new ClientConnectionIds();
     StatelessResets resets = new StatelessResets(identity);
-    this.pathLayer = new PathLayerHandler(clientIds, resets);
+    PathPolicy policy = settings.relay().policy();
+    this.relays =
+        policy.directOnly()
+            ? null
+            : new RelayTransport(loop, settings.relay().servers(), this::relayLogin);
+    this.pathLayer = new PathLayerHandler(clientIds, resets, policy, relays);
     this.incoming = new QuicIncoming(this, pathLayer);
     this.dialer = new QuicDialer(this, settings, loop, clientIds, pathLayer);
     this.endpoint =
@@ -110,6 +126,28 @@ public final class QuicP2PProvider implements P2PProvider, QuicConnectionHandler
     return settings;
   }
 
+  /** How to log in to {@code relay}: our identity and token, on our event loop. */
+  private RelayClient.Options relayLogin(URI relay) {
+    RelayClient.Options o =
+        RelayClient.Options.of(relay, identity, group)
+            .withToken(settings.relay().token())
+            .withChannelType(settings.udpTransport().tcpChannelClass())
+            .withTimeout(settings.connectTimeout());
+    if ("https".equals(relay.getScheme())) {
+      try {
+        o = o.withSsl(SslContextBuilder.forClient().build());
+      } catch (javax.net.ssl.SSLException e) {
+        throw new ConfigurationException("cannot set up TLS for relay " + relay + ": " + e, e);
+      }
+    }
+    return o;
+  }
+
+  /** The relay this provider publishes (lowest latency now), or null if none is logged in. */
+  URI homeRelay() {
+    return relays == null ? null : relays.home();
+  }
+
   PathLayerHandler pathLayer() {
     return pathLayer;
   }
@@ -141,7 +179,22 @@ public final class QuicP2PProvider implements P2PProvider, QuicConnectionHandler
     if (closed) {
       throw new ConnectionClosedException("the QUIC provider is closed");
     }
-    return endpoint.ensureBound(wanted, () -> connections.isEmpty() && open.isEmpty());
+    Channel ch = endpoint.ensureBound(wanted, () -> connections.isEmpty() && open.isEmpty());
+    if (relays != null) {
+      relays.start(); // relayed packets enter the socket's pipeline, so only once it exists
+    }
+    return ch;
+  }
+
+  /** Completes once the configured relays have each answered or failed once, within a bound. */
+  private CompletableFuture<Void> relaysReady() {
+    if (relays == null) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return relays
+        .firstLogins()
+        .copy()
+        .completeOnTimeout(null, settings.connectTimeout().toMillis() / 2, TimeUnit.MILLISECONDS);
   }
 
   // ---- listening ----
@@ -159,8 +212,10 @@ public final class QuicP2PProvider implements P2PProvider, QuicConnectionHandler
               "already listening on " + listener.localAddr() + "; close that listener first");
         }
         Channel ch = socket(wanted);
-        listener = new QuicPeerListener(this, (InetSocketAddress) ch.localAddress());
-        return CompletableFuture.completedFuture(listener);
+        QuicPeerListener l = new QuicPeerListener(this, (InetSocketAddress) ch.localAddress());
+        listener = l;
+        // Listening means reachable: through the relays too, so wait for their logins (bounded).
+        return relaysReady().thenApply(v -> l);
       }
     } catch (P2PException | IllegalStateException e) {
       return CompletableFuture.failedFuture(e);
@@ -245,8 +300,12 @@ public final class QuicP2PProvider implements P2PProvider, QuicConnectionHandler
           new ConnectionClosedException("the QUIC provider is closed"));
     }
     PeerAddress known = lookUp(peer);
-    if (known != null && !known.directAddresses().isEmpty()) {
+    if (known != null
+        && (!known.directAddresses().isEmpty() || known.relay().isPresent() && relays != null)) {
       return connect(known);
+    }
+    if (relays != null) {
+      return dial(PeerAddress.of(peer));
     }
     return CompletableFuture.failedFuture(
         new PeerNotFoundException(
@@ -275,16 +334,77 @@ public final class QuicP2PProvider implements P2PProvider, QuicConnectionHandler
       return CompletableFuture.failedFuture(
           new ConnectionClosedException("the QUIC provider is closed"));
     }
-    if (peer.directAddresses().isEmpty()) {
-      return connect(peer.peerId());
+    if (peer.directAddresses().isEmpty() && (peer.relay().isEmpty() || relays == null)) {
+      PeerAddress known = lookUp(peer.peerId());
+      if (known != null && !known.equals(peer)) {
+        return connect(known);
+      }
+      if (relays == null) {
+        return connect(peer.peerId());
+      }
     }
+    return dial(peer);
+  }
+
+  /**
+   * Dials over every route: the direct addresses (unless relay-only), the ticket's relay (logged in
+   * to on demand) and every relay we are logged in to (the rendezvous: see RelayTransport).
+   */
+  private CompletableFuture<P2PConnection> dial(PeerAddress peer) {
     Channel ch;
+    URI ticketRelay;
     try {
       ch = socket(null);
+      ticketRelay = ticketRelay(peer);
     } catch (P2PException e) {
       return CompletableFuture.failedFuture(e);
     }
-    return dialer.dial(ch, peer);
+    PeerAddress target =
+        settings.relay().policy().relayOnly()
+            ? new PeerAddress(peer.peerId(), peer.relay(), List.of())
+            : peer;
+    return relaysReady()
+        .thenCompose(
+            v -> {
+              List<URI> via = new ArrayList<>();
+              if (ticketRelay != null) {
+                via.add(ticketRelay);
+              }
+              if (relays != null) {
+                relays.loggedIn().stream().filter(u -> !via.contains(u)).forEach(via::add);
+              }
+              if (target.directAddresses().isEmpty() && via.isEmpty()) {
+                return CompletableFuture.failedFuture(noRoute(peer.peerId()));
+              }
+              return dialer.dial(ch, target, via);
+            });
+  }
+
+  private URI ticketRelay(PeerAddress peer) {
+    if (relays == null || peer.relay().isEmpty()) {
+      return null;
+    }
+    try {
+      URI u = RelaySettings.normalize(peer.relay().get());
+      relays.ensure(u);
+      return u;
+    } catch (IllegalArgumentException e) {
+      throw new ConnectionFailedException(
+          "the ticket's relay " + peer.relay().get() + " is unusable: " + e.getMessage(), e);
+    }
+  }
+
+  private PeerNotFoundException noRoute(PeerId peer) {
+    return new PeerNotFoundException(
+        "no address known for peer "
+            + peer.shortString()
+            + "... and no relay to look for it on ("
+            + RelaySettings.RELAY_SERVERS
+            + (settings.relay().servers().isEmpty()
+                ? " is empty"
+                : "=" + settings.relay().servers() + ": none reachable")
+            + "); dial its ticket (connect(PeerAddress)) or add the ticket to "
+            + QuicSettings.BOOTSTRAP_PEERS);
   }
 
   // ---- closing ----
@@ -329,6 +449,9 @@ public final class QuicP2PProvider implements P2PProvider, QuicConnectionHandler
       }
       // A reset is local and immediate; the wait only lets the loop run it.
       CloseLinger.await(resetting, java.time.Duration.ofSeconds(2));
+    }
+    if (relays != null) {
+      relays.close();
     }
     endpoint.close();
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);

@@ -12,11 +12,12 @@ import dev.p2p.api.PeerId;
 import dev.p2p.core.ConnectionLifecycle;
 import dev.p2p.core.Inbox;
 import dev.p2p.core.TrafficCounters;
+import dev.p2p.quic.internal.path.PeerPath;
+import dev.p2p.quic.internal.path.Route;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicStreamChannel;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -111,11 +112,14 @@ final class QuicPeerChannel
     if (path == null) {
       return Path.direct();
     }
-    InetSocketAddress current = path.current();
-    if (current == null && !path.candidates().isEmpty()) {
-      current = path.candidates().get(0);
+    Route current = path.current();
+    if (current != null) {
+      return current.toPath();
     }
-    return current == null ? Path.direct() : Path.direct(current);
+    if (!path.candidates().isEmpty()) {
+      return Path.direct(path.candidates().get(0));
+    }
+    return path.relays().isEmpty() ? Path.direct() : Path.relayed(path.relays().get(0));
   }
 
   QuicChannel quic() {
@@ -367,13 +371,21 @@ final class QuicPeerChannel
     lifecycle.addListener(listener);
   }
 
+  /**
+   * The path layer moved the peer's packets. A failover (the old route stopped working) shows as
+   * FAILING_OVER, the path change, then CONNECTED again; QUIC itself never notices either way.
+   */
   @Override
-  public void pathChanged(PeerPath p, InetSocketAddress previous, InetSocketAddress current) {
-    lifecycle.pathChanged(
-        Path.direct(current),
-        previous == null
-            ? "the peer answered at " + current
-            : "direct path moved from " + previous + " to " + current);
+  public void pathChanged(
+      PeerPath p, Route previous, Route current, String reason, boolean failover) {
+    boolean up = lifecycle.state() == ConnectionState.CONNECTED;
+    if (failover && up) {
+      lifecycle.transition(ConnectionState.FAILING_OVER, reason);
+    }
+    lifecycle.pathChanged(current.toPath(), reason);
+    if (failover && up) {
+      lifecycle.transition(ConnectionState.CONNECTED, "now " + current.toPath());
+    }
   }
 
   @Override

@@ -43,10 +43,19 @@ final class QuicPeerListener implements P2PListener {
     return (host.contains(":") ? "[" + host + "]" : host) + ":" + bound.getPort();
   }
 
-  /** The provider's id and the bound address, a wildcard expanded to this host's addresses. */
+  /**
+   * The provider's id, its home relay (lowest latency now) and the bound address, a wildcard
+   * expanded to this host's addresses (none when relay-only).
+   */
   @Override
   public PeerAddress peerAddress() {
-    return PeerAddress.of(provider.localPeerId(), LocalAddresses.reachable(bound));
+    java.net.URI home = provider.homeRelay();
+    return new PeerAddress(
+        provider.localPeerId(),
+        java.util.Optional.ofNullable(home),
+        provider.settings().relay().policy().relayOnly()
+            ? java.util.List.of()
+            : LocalAddresses.reachable(bound));
   }
 
   @Override

@@ -24,11 +24,12 @@ record QuicSettings(
     int datagramQueueLength,
     java.net.InetSocketAddress bindAddress,
     Duration busyPoll,
-    UdpTransport udpTransport,
+    UdpSocketKind udpTransport,
     int gsoSegments,
     boolean gro,
     QuicCongestionControlAlgorithm congestionControl,
-    boolean discoverPmtu) {
+    boolean discoverPmtu,
+    RelaySettings relay) {
 
   static final String BOOTSTRAP_PEERS = "P2P_BOOTSTRAP_PEERS";
   static final String QUIC_MAX_UDP_PAYLOAD = "P2P_QUIC_MAX_UDP_PAYLOAD";
@@ -88,12 +89,13 @@ record QuicSettings(
         config.getInt(QUIC_DATAGRAM_QUEUE, 4096, 16, 1 << 20),
         bindAddress(config),
         Duration.ofNanos(1000 * config.getLong(QUIC_BUSY_POLL_US, 50, 0, 10_000)),
-        UdpTransport.choose(QUIC_TRANSPORT, config.get(QUIC_TRANSPORT).orElse("auto")),
+        UdpSocketKind.choose(QUIC_TRANSPORT, config.get(QUIC_TRANSPORT).orElse("auto")),
         config.getInt(
-            QUIC_GSO_SEGMENTS, UdpTransport.GSO_MAX_SEGMENTS, 0, UdpTransport.GSO_MAX_SEGMENTS),
+            QUIC_GSO_SEGMENTS, UdpSocketKind.GSO_MAX_SEGMENTS, 0, UdpSocketKind.GSO_MAX_SEGMENTS),
         config.getInt(QUIC_GRO, 1, 0, 1) == 1,
         congestionControl(config),
-        config.getInt(QUIC_PMTUD, 0, 0, 1) == 1);
+        config.getInt(QUIC_PMTUD, 0, 0, 1) == 1,
+        RelaySettings.from(config));
   }
 
   private static QuicCongestionControlAlgorithm congestionControl(P2PConfig config) {

@@ -8,6 +8,8 @@ import dev.p2p.api.P2PConfig;
 import dev.p2p.api.PathChangeEvent;
 import dev.p2p.api.PathType;
 import dev.p2p.quic.NettyLeakCheck;
+import dev.p2p.quic.internal.path.PeerPath;
+import dev.p2p.quic.internal.path.Route;
 import io.netty.handler.codec.quic.QuicConnectionStats;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -56,7 +58,7 @@ class PathLayerSwitchTest {
                 int i = 0;
                 while (!done.get()) {
                   InetSocketAddress next = both.get(i++ % 2);
-                  if (!next.equals(path.current())) {
+                  if (!new Route.Direct(next).equals(path.current())) {
                     path.select(next);
                     switches.incrementAndGet();
                   }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.p2p.api.ConfigurationException;
 import dev.p2p.api.P2PConfig;
 import dev.p2p.quic.NettyLeakCheck;
+import dev.p2p.quic.internal.path.OutboundDatagrams;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.epoll.SegmentedDatagramPacket;
 import io.netty.channel.socket.DatagramPacket;
@@ -52,14 +53,14 @@ class QuicSegmentedSendTest {
 
   @Test
   void theCodecBatchesAsManyPacketsAsFitOneGsoSend() {
-    SegmentedDatagramPacketAllocator a = UdpTransport.EPOLL.segmentedAllocator(1350, 64);
+    SegmentedDatagramPacketAllocator a = UdpSocketKind.EPOLL.segmentedAllocator(1350, 64);
     assertEquals(48, a.maxNumSegments());
-    assertEquals(44, UdpTransport.EPOLL.segmentedAllocator(1452, 64).maxNumSegments());
+    assertEquals(44, UdpSocketKind.EPOLL.segmentedAllocator(1452, 64).maxNumSegments());
     // 64 KiB datagrams (loopback) and NIO: one packet per send.
     assertEquals(
-        SegmentedDatagramPacketAllocator.NONE, UdpTransport.EPOLL.segmentedAllocator(65_527, 64));
+        SegmentedDatagramPacketAllocator.NONE, UdpSocketKind.EPOLL.segmentedAllocator(65_527, 64));
     assertEquals(
-        SegmentedDatagramPacketAllocator.NONE, UdpTransport.NIO.segmentedAllocator(1350, 64));
+        SegmentedDatagramPacketAllocator.NONE, UdpSocketKind.NIO.segmentedAllocator(1350, 64));
   }
 
   @Test
@@ -69,7 +70,7 @@ class QuicSegmentedSendTest {
             .set(QuicSettings.QUIC_TRANSPORT, "epoll")
             .set(QuicSettings.QUIC_MAX_UDP_PAYLOAD, "1350")
             .build();
-    assertEquals(UdpTransport.EPOLL, QuicSettings.from(config).udpTransport());
+    assertEquals(UdpSocketKind.EPOLL, QuicSettings.from(config).udpTransport());
     int count = 400;
     int size = 16 * 1024;
     try (QuicPeers p = QuicPeers.connect(config)) {

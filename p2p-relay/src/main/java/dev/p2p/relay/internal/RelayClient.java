@@ -45,6 +45,9 @@ public final class RelayClient implements AutoCloseable {
 
     default void onPong(long data) {}
 
+    /** The end of one read from the relay's socket: a batch of packets is complete. */
+    default void onReadComplete() {}
+
     /** The session ended: with the relay's reason frame, or {@code null} if none came. */
     default void onClosed(RelayFrame.Reason reason) {}
   }
@@ -59,7 +62,8 @@ public final class RelayClient implements AutoCloseable {
       SocketAddress localAddress,
       SslContext ssl,
       boolean answerPings,
-      Duration timeout) {
+      Duration timeout,
+      Class<? extends SocketChannel> channelType) {
     public Options {
       Objects.requireNonNull(url, "url");
       Objects.requireNonNull(identity, "identity");
@@ -67,37 +71,61 @@ public final class RelayClient implements AutoCloseable {
       token = token == null ? "" : token;
       listener = listener == null ? new Listener() {} : listener;
       timeout = timeout == null ? Duration.ofSeconds(10) : timeout;
+      channelType = channelType == null ? NioSocketChannel.class : channelType;
     }
 
     public static Options of(URI url, Ed25519Identity identity, EventLoopGroup group) {
-      return new Options(url, identity, "", null, group, null, null, true, null);
+      return new Options(url, identity, "", null, group, null, null, true, null, null);
     }
 
     public Options withToken(String t) {
       return new Options(
-          url, identity, t, listener, group, localAddress, ssl, answerPings, timeout);
+          url, identity, t, listener, group, localAddress, ssl, answerPings, timeout, channelType);
     }
 
     public Options withListener(Listener l) {
-      return new Options(url, identity, token, l, group, localAddress, ssl, answerPings, timeout);
+      return new Options(
+          url, identity, token, l, group, localAddress, ssl, answerPings, timeout, channelType);
     }
 
     public Options withLocalAddress(SocketAddress a) {
-      return new Options(url, identity, token, listener, group, a, ssl, answerPings, timeout);
+      return new Options(
+          url, identity, token, listener, group, a, ssl, answerPings, timeout, channelType);
     }
 
     public Options withSsl(SslContext s) {
       return new Options(
-          url, identity, token, listener, group, localAddress, s, answerPings, timeout);
+          url,
+          identity,
+          token,
+          listener,
+          group,
+          localAddress,
+          s,
+          answerPings,
+          timeout,
+          channelType);
     }
 
     public Options withGroup(EventLoopGroup g) {
       return new Options(
-          url, identity, token, listener, g, localAddress, ssl, answerPings, timeout);
+          url, identity, token, listener, g, localAddress, ssl, answerPings, timeout, channelType);
+    }
+
+    /** The socket channel class, matching {@code group}'s I/O (e.g. epoll); default NIO. */
+    public Options withChannelType(Class<? extends SocketChannel> type) {
+      return new Options(
+          url, identity, token, listener, group, localAddress, ssl, answerPings, timeout, type);
+    }
+
+    public Options withTimeout(Duration t) {
+      return new Options(
+          url, identity, token, listener, group, localAddress, ssl, answerPings, t, channelType);
     }
 
     public Options withAnswerPings(boolean answer) {
-      return new Options(url, identity, token, listener, group, localAddress, ssl, answer, timeout);
+      return new Options(
+          url, identity, token, listener, group, localAddress, ssl, answer, timeout, channelType);
     }
   }
 
@@ -142,7 +170,7 @@ public final class RelayClient implements AutoCloseable {
     Bootstrap b =
         new Bootstrap()
             .group(o.group())
-            .channel(NioSocketChannel.class)
+            .channel(o.channelType())
             .option(ChannelOption.TCP_NODELAY, true)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) o.timeout().toMillis())
             .handler(
@@ -304,6 +332,12 @@ public final class RelayClient implements AutoCloseable {
         reason = r;
         loggedIn.completeExceptionally(new RelayRefusedException(r.reason(), r.message()));
       }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+      o.listener().onReadComplete();
+      ctx.fireChannelReadComplete();
     }
 
     @Override

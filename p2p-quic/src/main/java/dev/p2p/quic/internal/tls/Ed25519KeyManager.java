@@ -1,4 +1,4 @@
-package dev.p2p.quic.internal;
+package dev.p2p.quic.internal.tls;
 
 import java.net.Socket;
 import java.security.Principal;

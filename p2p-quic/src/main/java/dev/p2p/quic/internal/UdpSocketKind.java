@@ -22,7 +22,7 @@ import java.util.Locale;
  * in one receive (GRO): on a 1,500-byte MTU, where every packet is ~1,350 bytes, the per-packet
  * system calls are what limits a transfer. NIO is the fallback wherever epoll is not available.
  */
-enum UdpTransport {
+enum UdpSocketKind {
   NIO,
   EPOLL;
 
@@ -38,7 +38,7 @@ enum UdpTransport {
    *
    * @throws ConfigurationException for another value, or {@code epoll} where it cannot load
    */
-  static UdpTransport choose(String key, String value) {
+  static UdpSocketKind choose(String key, String value) {
     switch (value.strip().toLowerCase(Locale.ROOT)) {
       case "auto":
         return Epoll.isAvailable() ? EPOLL : NIO;
@@ -69,6 +69,13 @@ enum UdpTransport {
     return loop ->
         EpollIoHandler.newFactory(0, () -> BusyPollSelectStrategy.forExecutor(loop, pollNanos))
             .newHandler(loop);
+  }
+
+  /** The TCP channel class for the same event loops (relay logins share the provider's loop). */
+  Class<? extends io.netty.channel.socket.SocketChannel> tcpChannelClass() {
+    return this == NIO
+        ? io.netty.channel.socket.nio.NioSocketChannel.class
+        : io.netty.channel.epoll.EpollSocketChannel.class;
   }
 
   Channel newChannel(SocketProtocolFamily family) {

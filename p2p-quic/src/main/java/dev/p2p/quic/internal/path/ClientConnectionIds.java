@@ -1,4 +1,4 @@
-package dev.p2p.quic.internal;
+package dev.p2p.quic.internal.path;
 
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
@@ -10,11 +10,11 @@ import java.util.Map;
  * addressed to one of them belong to the client codec; every other packet to the server codec.
  * Event-loop confined.
  */
-final class ClientConnectionIds {
+public final class ClientConnectionIds {
   private final SecureRandom random = new SecureRandom();
   private final Map<ByteBuffer, PeerPath> paths = new HashMap<>();
 
-  byte[] register(PeerPath path) {
+  public byte[] register(PeerPath path) {
     for (; ; ) {
       byte[] id = new byte[QuicPacketHeaders.LOCAL_CONNECTION_ID_LENGTH];
       random.nextBytes(id);
@@ -24,16 +24,16 @@ final class ClientConnectionIds {
     }
   }
 
-  void unregister(byte[] id) {
+  public void unregister(byte[] id) {
     paths.remove(ByteBuffer.wrap(id));
   }
 
-  boolean isEmpty() {
+  public boolean isEmpty() {
     return paths.isEmpty();
   }
 
   /** The ids of the connections dialled over {@code path}. */
-  java.util.List<byte[]> idsOf(PeerPath path) {
+  public java.util.List<byte[]> idsOf(PeerPath path) {
     java.util.List<byte[]> ids = new java.util.ArrayList<>(1);
     for (Map.Entry<ByteBuffer, PeerPath> e : paths.entrySet()) {
       if (e.getValue() == path) {
@@ -44,7 +44,7 @@ final class ClientConnectionIds {
   }
 
   /** The path of the dialled connection with this id, or null if the id is not ours. */
-  PeerPath path(ByteBuffer id) {
+  public PeerPath path(ByteBuffer id) {
     return paths.get(id);
   }
 }

@@ -1,4 +1,4 @@
-package dev.p2p.quic.internal;
+package dev.p2p.quic.internal.tls;
 
 import dev.p2p.api.PeerId;
 import java.net.Socket;
@@ -16,21 +16,21 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * <p>One instance serves every handshake of a provider, so the expectation is keyed per engine
  * (registered when the dial's engine is created) rather than held in a field.
  */
-final class PeerPinningTrustManager extends X509ExtendedTrustManager {
-  private final Map<SSLEngine, DialAttempt> dials = new ConcurrentHashMap<>();
+public final class PeerPinningTrustManager extends X509ExtendedTrustManager {
+  private final Map<SSLEngine, PinnedPeer> dials = new ConcurrentHashMap<>();
 
-  void expect(SSLEngine engine, DialAttempt attempt) {
+  public void expect(SSLEngine engine, PinnedPeer attempt) {
     dials.put(engine, attempt);
   }
 
-  void forget(SSLEngine engine) {
+  public void forget(SSLEngine engine) {
     dials.remove(engine);
   }
 
   @Override
   public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
       throws CertificateException {
-    DialAttempt attempt = dials.get(engine);
+    PinnedPeer attempt = dials.get(engine);
     if (attempt == null) {
       throw new CertificateException("no dial is waiting for this handshake");
     }

@@ -1,4 +1,4 @@
-package dev.p2p.quic.internal;
+package dev.p2p.quic.internal.path;
 
 import dev.p2p.identity.Ed25519Identity;
 import io.netty.buffer.ByteBuf;
@@ -26,15 +26,16 @@ import javax.crypto.spec.SecretKeySpec;
  * resets on the wire could forge resets for other connections to this key, which an on-path
  * attacker could disrupt anyway by dropping packets.
  */
-final class StatelessResets implements QuicResetTokenGenerator {
-  static final int TOKEN_LENGTH = 16;
+public final class StatelessResets implements QuicResetTokenGenerator {
+  public static final int TOKEN_LENGTH = 16;
 
   /** A reset must look like a short-header packet for our 20-byte ids (RFC 9000 §10.3). */
-  static final int MIN_PACKET = 1 + QuicPacketHeaders.LOCAL_CONNECTION_ID_LENGTH + 4 + TOKEN_LENGTH;
+  public static final int MIN_PACKET =
+      1 + QuicPacketHeaders.LOCAL_CONNECTION_ID_LENGTH + 4 + TOKEN_LENGTH;
 
   private final byte[] token;
 
-  StatelessResets(Ed25519Identity identity) {
+  public StatelessResets(Ed25519Identity identity) {
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
       sha.update(identity.privateKey().getEncoded());
@@ -49,7 +50,7 @@ final class StatelessResets implements QuicResetTokenGenerator {
   }
 
   /** The token for the server codec's handshake connection ids. */
-  byte[] token() {
+  public byte[] token() {
     return token.clone();
   }
 
@@ -63,7 +64,7 @@ final class StatelessResets implements QuicResetTokenGenerator {
    * small to answer (a reset must be shorter than what provoked it, so two endpoints can never
    * loop).
    */
-  ByteBuf resetFor(ByteBufAllocator alloc, int triggerLength) {
+  public ByteBuf resetFor(ByteBufAllocator alloc, int triggerLength) {
     int length = Math.min(triggerLength - 1, 64);
     if (length < MIN_PACKET) {
       return null;

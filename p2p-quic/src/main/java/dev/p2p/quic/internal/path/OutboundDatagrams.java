@@ -1,4 +1,4 @@
-package dev.p2p.quic.internal;
+package dev.p2p.quic.internal.path;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.epoll.SegmentedDatagramPacket;
@@ -10,14 +10,14 @@ import java.net.InetSocketAddress;
  * several packets of one size in one buffer) must stay one: as a plain datagram it would leave as
  * one oversized UDP packet instead of many that fit the path.
  */
-final class OutboundDatagrams {
+public final class OutboundDatagrams {
   private OutboundDatagrams() {}
 
   /**
    * {@code content} (the original's, or a duplicate of it) as the original's kind, sent to {@code
    * to}.
    */
-  static DatagramPacket readdressed(
+  public static DatagramPacket readdressed(
       DatagramPacket original, ByteBuf content, InetSocketAddress to) {
     if (original instanceof io.netty.channel.unix.SegmentedDatagramPacket segmented) {
       return new SegmentedDatagramPacket(content, segmented.segmentSize(), to);

@@ -1,4 +1,4 @@
-package dev.p2p.quic.internal;
+package dev.p2p.quic.internal.tls;
 
 import dev.p2p.identity.Ed25519Identity;
 import io.netty.handler.codec.quic.BoringSSLContextOption;
@@ -11,19 +11,19 @@ import java.security.cert.X509Certificate;
  * The TLS 1.3 contexts of a provider: mutual authentication with self-signed Ed25519 certificates,
  * ALPN {@value #ALPN}.
  */
-final class QuicTlsContexts {
-  static final String ALPN = "p2p/1";
+public final class QuicTlsContexts {
+  public static final String ALPN = "p2p/1";
 
   /**
    * BoringSSL offers no Ed25519 signatures unless asked ({@code NO_COMMON_SIGNATURE_ALGORITHMS}).
    */
   private static final String[] SIGNATURE_ALGORITHMS = {"ed25519"};
 
-  final QuicSslContext server;
-  final QuicSslContext client;
-  final PeerPinningTrustManager trust;
+  public final QuicSslContext server;
+  public final QuicSslContext client;
+  public final PeerPinningTrustManager trust;
 
-  QuicTlsContexts(Ed25519Identity identity) {
+  public QuicTlsContexts(Ed25519Identity identity) {
     X509Certificate certificate = Ed25519CertificateFactory.selfSigned(identity);
     trust = new PeerPinningTrustManager();
     Ed25519KeyManager keys = new Ed25519KeyManager(identity.privateKey(), certificate);

@@ -1,12 +1,12 @@
-package dev.p2p.quic.internal;
+package dev.p2p.quic.internal.path;
 
 import io.netty.buffer.ByteBuf;
 import java.nio.ByteBuffer;
 
 /** Reads just enough of a QUIC packet header (RFC 9000 §17) to route it. Never throws. */
-final class QuicPacketHeaders {
+public final class QuicPacketHeaders {
   /** Every connection id this provider issues has this length (quiche's maximum). */
-  static final int LOCAL_CONNECTION_ID_LENGTH = 20;
+  public static final int LOCAL_CONNECTION_ID_LENGTH = 20;
 
   private QuicPacketHeaders() {}
 
@@ -14,7 +14,7 @@ final class QuicPacketHeaders {
    * The destination connection id of the packet at {@code buf}'s reader index, copied into {@code
    * scratch} and returned as a view of it; null if the packet is too short to hold one.
    */
-  static ByteBuffer destinationConnectionId(ByteBuf buf, byte[] scratch) {
+  public static ByteBuffer destinationConnectionId(ByteBuf buf, byte[] scratch) {
     int start = buf.readerIndex();
     int readable = buf.readableBytes();
     if (readable < 1) {
@@ -42,12 +42,12 @@ final class QuicPacketHeaders {
   }
 
   /** True for a short-header (1-RTT) packet, the only kind a stateless reset imitates. */
-  static boolean isShort(ByteBuf buf) {
+  public static boolean isShort(ByteBuf buf) {
     return buf.isReadable() && (buf.getByte(buf.readerIndex()) & 0x80) == 0;
   }
 
   /** True for a long-header Initial packet (the only kind that may open a connection). */
-  static boolean isInitial(ByteBuf buf) {
+  public static boolean isInitial(ByteBuf buf) {
     if (!buf.isReadable()) {
       return false;
     }

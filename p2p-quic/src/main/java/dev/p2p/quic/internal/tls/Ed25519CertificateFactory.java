@@ -1,4 +1,4 @@
-package dev.p2p.quic.internal;
+package dev.p2p.quic.internal.tls;
 
 import dev.p2p.identity.Ed25519Identity;
 import java.math.BigInteger;
@@ -25,13 +25,13 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * come from the JDK providers, and the private key handed to BoringSSL is always the JDK-encoded
  * one from {@link Ed25519Identity} (a BC-provider-encoded key crashed the native library).
  */
-final class Ed25519CertificateFactory {
+public final class Ed25519CertificateFactory {
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private Ed25519CertificateFactory() {}
 
   /** A certificate for {@code identity}'s key, valid from a day ago for ten years. */
-  static X509Certificate selfSigned(Ed25519Identity identity) {
+  public static X509Certificate selfSigned(Ed25519Identity identity) {
     X500Name name = new X500Name("CN=p2p-" + identity.peerId().shortString());
     Instant now = Instant.now();
     X509v3CertificateBuilder builder =
@@ -57,7 +57,7 @@ final class Ed25519CertificateFactory {
    *
    * @throws CertificateException if the certificate holds another kind of key or a bad signature
    */
-  static byte[] verifiedPeerKey(X509Certificate certificate) throws CertificateException {
+  public static byte[] verifiedPeerKey(X509Certificate certificate) throws CertificateException {
     PublicKey key = certificate.getPublicKey();
     byte[] raw;
     try {

@@ -1,4 +1,4 @@
-package dev.p2p.quic.internal;
+package dev.p2p.quic.internal.path;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -13,19 +13,19 @@ import java.util.List;
  * front of the server codec and hands packets whose destination connection id is one of our dialled
  * connections straight to the client codec, further down the pipeline.
  */
-final class QuicRoleDemultiplexer extends ChannelInboundHandlerAdapter {
+public final class QuicRoleDemultiplexer extends ChannelInboundHandlerAdapter {
   private final ClientConnectionIds clientIds;
   private final PathLayerHandler pathLayer;
   private final byte[] scratch = new byte[255];
   private ChannelHandlerContext clientEntry;
 
-  QuicRoleDemultiplexer(ClientConnectionIds clientIds, PathLayerHandler pathLayer) {
+  public QuicRoleDemultiplexer(ClientConnectionIds clientIds, PathLayerHandler pathLayer) {
     this.clientIds = clientIds;
     this.pathLayer = pathLayer;
   }
 
   /** The context right before the client codec: firing on it reaches the client codec. */
-  void clientEntry(ChannelHandlerContext clientEntry) {
+  public void clientEntry(ChannelHandlerContext clientEntry) {
     this.clientEntry = clientEntry;
   }
 

@@ -1,0 +1,156 @@
+package dev.p2p.quic.internal.path;
+
+import dev.p2p.quic.internal.path.transports.RelayTransport;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Chooses and re-chooses each peer's route, the way iroh and Tailscale do: start on whichever route
+ * answers first (relay included); while on a direct address, probe it whenever it has been quiet
+ * for a third of the path timeout and give it up for a relay once it has not answered for the whole
+ * timeout; while relayed, probe the direct addresses every probe interval and move back as soon as
+ * one answers; when the relay carrying a path goes away (or says the peer left), move to another
+ * relay the peer is logged in to at once. Event-loop confined.
+ */
+final class PathMonitor {
+  private final PathLayerHandler layer;
+  private final PeerPaths paths;
+  private final PathPolicy policy;
+  private final RelayTransport relays; // null: no relays
+  private final long timeout;
+  private final long probeInterval;
+
+  PathMonitor(
+      PathLayerHandler layer,
+      PeerPaths paths,
+      PathProbes probes,
+      PathPolicy policy,
+      RelayTransport relays) {
+    this.layer = layer;
+    this.paths = paths;
+    this.policy = policy;
+    this.relays = relays;
+    this.timeout = policy.pathTimeout().toNanos();
+    this.probeInterval = policy.probeInterval().toNanos();
+  }
+
+  long tickMillis() {
+    long t = TimeUnit.NANOSECONDS.toMillis(Math.min(timeout / 6, probeInterval / 2));
+    return Math.max(20, Math.min(500, t));
+  }
+
+  /** Where an unconfirmed path's packets go: every direct address and every usable relay. */
+  List<Route> unconfirmedRoutes(PeerPath p) {
+    List<Route> routes = new ArrayList<>();
+    if (!policy.relayOnly()) {
+      for (InetSocketAddress a : p.candidates()) {
+        routes.add(new Route.Direct(a));
+      }
+    }
+    if (relays != null && p.relayDestination() != null) {
+      for (URI r : p.relays()) {
+        if (relays.isUp(r) && p.relayHasPeer(r)) {
+          routes.add(new Route.Relayed(r));
+        }
+      }
+    }
+    return routes;
+  }
+
+  /** A packet of {@code p}'s peer arrived through {@code relay}. */
+  void relayAnswered(PeerPath p, URI relay) {
+    Route current = p.current();
+    if (current == null) {
+      p.select(new Route.Relayed(relay), "the peer answered through relay " + relay, false);
+    } else if (current instanceof Route.Relayed r
+        && !r.relay().equals(relay)
+        && !relays.isUp(r.relay())) {
+      p.select(new Route.Relayed(relay), "relay " + r.relay() + " is down", true);
+    }
+  }
+
+  /** A probe of a direct address came back: it works both ways. */
+  void directAnswered(PeerPath p, InetSocketAddress address, long now) {
+    p.lastDirectNanos = now;
+    p.lastActivityNanos = now;
+    Route current = p.current();
+    if (!policy.relayOnly() && (current == null || current instanceof Route.Relayed)) {
+      p.select(new Route.Direct(address), "the direct path to " + address + " answers", false);
+    }
+  }
+
+  /** {@code relay} can no longer carry {@code p}: move it if it is on that relay. */
+  void relayLost(PeerPath p, URI relay, String why) {
+    if (!(p.current() instanceof Route.Relayed r) || !r.relay().equals(relay)) {
+      return;
+    }
+    Route next = relayOtherThan(p, relay);
+    if (next == null && !policy.relayOnly() && !p.candidates().isEmpty()) {
+      next = new Route.Direct(p.candidates().get(0));
+    }
+    if (next != null) {
+      p.select(next, why + "; now via " + next, true);
+    }
+  }
+
+  /** Another relay the peer may be at: its own relays first, then any we are logged in to. */
+  private Route relayOtherThan(PeerPath p, URI except) {
+    if (relays == null || p.relayDestination() == null) {
+      return null;
+    }
+    List<URI> options = new ArrayList<>(p.relays());
+    options.addAll(relays.loggedIn());
+    for (URI u : options) {
+      if (!u.equals(except) && relays.isUp(u) && p.relayHasPeer(u)) {
+        return new Route.Relayed(u);
+      }
+    }
+    return null;
+  }
+
+  void tick(long now) {
+    for (PeerPath p : List.copyOf(paths.all())) {
+      if (!p.inUse()) {
+        continue;
+      }
+      Route current = p.current();
+      if (current instanceof Route.Direct d) {
+        long silent = now - p.lastDirectNanos;
+        if (silent > timeout) {
+          Route relay = relayOtherThan(p, null);
+          if (relay != null) {
+            p.select(
+                relay,
+                "no answer on the direct path to "
+                    + d.address()
+                    + " for "
+                    + TimeUnit.NANOSECONDS.toMillis(silent)
+                    + " ms",
+                true);
+            p.lastProbeNanos = now;
+            continue;
+          }
+        }
+        if (silent > timeout / 3 && now - p.lastProbeNanos > timeout / 3) {
+          p.lastProbeNanos = now;
+          layer.sendProbe(p, d.address());
+        }
+      } else if (current instanceof Route.Relayed r) {
+        if (relays != null && (!relays.isUp(r.relay()) || !p.relayHasPeer(r.relay()))) {
+          relayLost(p, r.relay(), "relay " + r.relay() + " cannot reach the peer");
+        }
+        if (!policy.relayOnly()
+            && !p.candidates().isEmpty()
+            && now - p.lastProbeNanos > probeInterval) {
+          p.lastProbeNanos = now;
+          for (InetSocketAddress a : p.candidates()) {
+            layer.sendProbe(p, a);
+          }
+        }
+      }
+    }
+  }
+}
