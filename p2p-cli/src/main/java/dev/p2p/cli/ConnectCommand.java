@@ -1,5 +1,6 @@
 package dev.p2p.cli;
 
+import dev.p2p.api.P2PConfig;
 import dev.p2p.api.P2PConnection;
 import dev.p2p.api.P2PProvider;
 import dev.p2p.api.PeerAddress;
@@ -7,11 +8,10 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -30,15 +30,13 @@ import picocli.CommandLine.Spec;
       "Ends only when the receiver has checked the length and SHA-256 of what",
       "arrived and said so, printing 'delivered N bytes, sha256 HEX verified'",
       "(or 'N lines'). A progress bar is drawn on a terminal only.",
+      "Prints the path the connection is on (direct or relayed) and each change.",
       "",
       "Exit status: 0 delivered and verified; 1 the transfer failed, and one",
       "line says how ('peer vanished after N of M bytes', 'checksum mismatch');",
       "2 nothing was sent: bad input, or no connection."
     })
 final class ConnectCommand implements Callable<Integer> {
-  /** Beyond the longest connect timeout a provider accepts (P2P_CONNECT_TIMEOUT_MS). */
-  private static final long CONNECT_BACKSTOP_MINUTES = 6;
-
   @Spec CommandSpec spec;
 
   @Parameters(index = "0", description = "the peer's ticket (p2p1...)")
@@ -47,35 +45,25 @@ final class ConnectCommand implements Callable<Integer> {
   @Option(names = "--file", description = "send this file instead of stdin lines")
   Path file;
 
-  @Option(
-      names = "--key",
-      description = "identity key file (default: P2P_KEY_FILE, else a new key)")
-  Path key;
+  @Mixin PeerOptions peer;
 
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     if (file != null) {
-      checkReadable(file);
+      CliChecks.readableFile("--file", file);
     }
-    PeerAddress peer = PeerAddress.parseTicket(ticket.strip());
-    try (P2PProvider provider = QuicCliSupport.open(key)) {
-      P2PConnection c = provider.connect(peer).get(CONNECT_BACKSTOP_MINUTES, TimeUnit.MINUTES);
-      out.printf("connected  %s%n", c.peerId());
-      out.flush();
+    PeerAddress address = PeerAddress.parseTicket(ticket.strip());
+    try (P2PProvider provider = peer.open(P2PConfig.fromEnvironment(), "quic")) {
+      P2PConnection c = Connections.dial(provider, address, out);
       String delivered;
       if (file != null) {
-        FileSender.Delivered d;
-        try (Progress progress = Progress.create("sending", "sent", Files.size(file), err)) {
-          d = FileSender.send(c, file, progress);
-        }
-        delivered = d.bytes() + " bytes, sha256 " + SenderSteps.hex(d.sha256());
+        delivered = FileSender.send(c, file, err).describe();
       } else {
         BufferedReader in =
             new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        LineSender.Delivered d = LineSender.send(c, in, out);
-        delivered = d.lines() + " lines, sha256 " + SenderSteps.hex(d.sha256());
+        delivered = LineSender.send(c, in, out).describe();
       }
       synchronized (out) {
         out.printf("stats      %s%n", c.stats());
@@ -84,18 +72,5 @@ final class ConnectCommand implements Callable<Integer> {
       }
     }
     return 0;
-  }
-
-  /** Checked before connecting: a typo should not cost a connection and a timeout. */
-  private static void checkReadable(Path file) {
-    if (!Files.exists(file)) {
-      throw new IllegalArgumentException("--file " + file + ": no such file");
-    }
-    if (Files.isDirectory(file)) {
-      throw new IllegalArgumentException("--file " + file + ": is a directory, give a file");
-    }
-    if (!Files.isReadable(file)) {
-      throw new IllegalArgumentException("--file " + file + ": permission denied");
-    }
   }
 }

@@ -75,7 +75,7 @@ final class FileReceiver {
       r.out.flush();
     }
     try (ch;
-        Progress progress = Progress.create("receiving", "received", length, r.err)) {
+        Progress progress = Progress.create("receiving", "received", length, r.err, r.conn())) {
       return copy(ch, progress, name, length, part, target);
     } catch (IOException e) {
       r.conn().send(Wire.abort("the receiver cannot write the file: " + e.getMessage()));

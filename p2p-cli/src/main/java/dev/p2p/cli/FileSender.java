@@ -3,6 +3,7 @@ package dev.p2p.cli;
 import dev.p2p.api.P2PConnection;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -25,7 +26,19 @@ final class FileSender {
   private FileSender() {}
 
   /** What was delivered: the size and digest the receiver confirmed. */
-  record Delivered(long bytes, byte[] sha256) {}
+  record Delivered(long bytes, byte[] sha256) {
+    /** {@code 123 bytes, sha256 HEX}. */
+    String describe() {
+      return bytes + " bytes, sha256 " + SenderSteps.hex(sha256);
+    }
+  }
+
+  /** Sends with a progress bar on a terminal (showing the path), else a summary line on err. */
+  static Delivered send(P2PConnection c, Path file, PrintWriter err) {
+    try (Progress progress = Progress.create("sending", "sent", size(file), err, c)) {
+      return send(c, file, progress);
+    }
+  }
 
   /**
    * @throws TransferFailedException with the one line to show, when the file was not delivered

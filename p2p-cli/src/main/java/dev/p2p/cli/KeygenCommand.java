@@ -17,8 +17,8 @@ import picocli.CommandLine.Spec;
     name = "keygen",
     mixinStandardHelpOptions = true,
     description = {
-      "Creates an Ed25519 identity key file readable by you only and prints",
-      "its peer id. Use it with P2P_KEY_FILE or --key so a peer keeps its id",
+      "Creates an identity key file (Ed25519, owner-only); prints its peer id.",
+      "Use it with P2P_KEY_FILE or --key so a peer keeps its id",
       "across restarts. Never overwrites a file, never creates directories."
     })
 final class KeygenCommand implements Callable<Integer> {

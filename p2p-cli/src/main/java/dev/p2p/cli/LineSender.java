@@ -21,7 +21,12 @@ final class LineSender {
   private LineSender() {}
 
   /** What was delivered: the number of lines and their digest. */
-  record Delivered(long lines, long bytes, byte[] sha256) {}
+  record Delivered(long lines, long bytes, byte[] sha256) {
+    /** {@code 3 lines, sha256 HEX}. */
+    String describe() {
+      return lines + " lines, sha256 " + SenderSteps.hex(sha256);
+    }
+  }
 
   /**
    * @throws TransferFailedException with the one line to show, when not every line was confirmed

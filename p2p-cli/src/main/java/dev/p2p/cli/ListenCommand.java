@@ -1,16 +1,14 @@
 package dev.p2p.cli;
 
+import dev.p2p.api.P2PConfig;
 import dev.p2p.api.P2PConnection;
 import dev.p2p.api.P2PListener;
 import dev.p2p.api.P2PProvider;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -28,13 +26,12 @@ import picocli.CommandLine.Spec;
       "also takes files: NAME arrives as DIR/NAME.part, renamed to DIR/NAME once",
       "its length and SHA-256 match what the sender sent. A cut transfer is",
       "reported on stderr and its .part kept. One connection at a time.",
+      "Prints the path each connection is on (direct or relayed) and each change.",
       "",
       "Exit status with --once: 0 the transfer was verified; 1 it failed;",
       "2 could not listen (bad address, port in use, bad key or --save DIR)."
     })
 final class ListenCommand implements Callable<Integer> {
-  private static final long LISTEN_TIMEOUT_SECONDS = 30;
-
   @Spec CommandSpec spec;
 
   @Option(
@@ -43,10 +40,7 @@ final class ListenCommand implements Callable<Integer> {
       description = "UDP address to listen on (default ${DEFAULT-VALUE})")
   String address;
 
-  @Option(
-      names = "--key",
-      description = "identity key file (default: P2P_KEY_FILE, else a new key)")
-  Path key;
+  @Mixin PeerOptions peer;
 
   @Option(
       names = "--save",
@@ -63,50 +57,20 @@ final class ListenCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     if (saveDir != null) {
-      checkSaveDir(saveDir);
+      CliChecks.writableDirectory("--save", saveDir);
     }
-    try (P2PProvider provider = QuicCliSupport.open(key);
-        P2PListener listener =
-            provider.listen(address).get(LISTEN_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-      out.printf("peer id    %s%n", provider.localPeerId());
-      out.printf("listening  %s%n", listener.localAddr());
-      out.printf("ticket     %s%n", listener.peerAddress().toTicket());
-      out.flush();
+    try (P2PProvider provider = peer.open(P2PConfig.fromEnvironment(), "quic");
+        P2PListener listener = Connections.listen(provider, address, out)) {
       boolean ok;
       do {
-        P2PConnection c = next(listener.accept());
-        out.printf("connected  %s%n", c.peerId());
-        out.flush();
+        P2PConnection c = Connections.accept(listener, out);
         ok = new Receiver(c, saveDir, out, err).serve();
-        out.printf("closed     %s (%s)%n", c.peerId(), c.stats());
-        out.flush();
+        synchronized (out) {
+          out.printf("closed     %s (%s)%n", c.peerId(), c.stats());
+          out.flush();
+        }
       } while (!once);
       return ok ? 0 : 1;
-    }
-  }
-
-  /** A server waits for its next peer as long as it runs; the wait still wakes up regularly. */
-  private static P2PConnection next(CompletableFuture<P2PConnection> accept) throws Exception {
-    for (; ; ) {
-      try {
-        return accept.get(1, TimeUnit.SECONDS);
-      } catch (TimeoutException e) {
-        // keep waiting on the same future: abandoning it could drop a connection
-      }
-    }
-  }
-
-  /** Checked before listening; never created, so a typo does not scatter files. */
-  private static void checkSaveDir(Path dir) {
-    if (!Files.exists(dir)) {
-      throw new IllegalArgumentException(
-          "--save " + dir + ": no such directory; create it first (mkdir -p " + dir + ")");
-    }
-    if (!Files.isDirectory(dir)) {
-      throw new IllegalArgumentException("--save " + dir + ": not a directory");
-    }
-    if (!Files.isWritable(dir)) {
-      throw new IllegalArgumentException("--save " + dir + ": not writable by you");
     }
   }
 }

@@ -16,11 +16,20 @@ import picocli.CommandLine.Command;
       KeygenCommand.class,
       ListenCommand.class,
       ConnectCommand.class,
-      TunnelServerCommand.class
+      SendCommand.class,
+      ReceiveCommand.class,
+      TunnelServerCommand.class,
+      RelayCommand.class
     })
 public final class Main {
 
+  /** Library INFO logs are noise in a command's output; -D...defaultLogLevel=info shows them. */
+  private static final String LOG_LEVEL = "org.slf4j.simpleLogger.defaultLogLevel";
+
   public static void main(String[] args) {
+    if (System.getProperty(LOG_LEVEL) == null) {
+      System.setProperty(LOG_LEVEL, "warn");
+    }
     System.exit(run(args));
   }
 

@@ -1,5 +1,6 @@
 package dev.p2p.cli;
 
+import dev.p2p.api.P2PConnection;
 import java.io.PrintWriter;
 
 /**
@@ -19,13 +20,14 @@ interface Progress extends AutoCloseable {
   void close();
 
   /**
-   * A bar when stderr is likely a terminal, else a summary line on {@code err}.
+   * A bar showing the connection's path when stderr is likely a terminal, else a summary line on
+   * {@code err}.
    *
    * @param verb what the summary says was done ("sent", "received")
    */
-  static Progress create(String task, String verb, long total, PrintWriter err) {
+  static Progress create(String task, String verb, long total, PrintWriter err, P2PConnection c) {
     return Terminals.interactive()
-        ? new TerminalProgress(task, total)
+        ? new TerminalProgress(task, total, () -> PathReport.describe(c.path()))
         : new SummaryProgress(verb, err);
   }
 }

@@ -29,6 +29,7 @@ final class Receiver {
   private final Path saveDir;
   final PrintWriter out;
   final PrintWriter err;
+  private boolean takesLines = true;
 
   /**
    * @param saveDir where files go, or null to refuse files (lines only)
@@ -38,6 +39,12 @@ final class Receiver {
     this.saveDir = saveDir;
     this.out = out;
     this.err = err;
+  }
+
+  /** Refuses stdin lines: for {@code p2p receive}, which fetches a file. */
+  Receiver filesOnly() {
+    takesLines = false;
+    return this;
   }
 
   /** The connection ended before the transfer did; the message says how. */
@@ -74,7 +81,7 @@ final class Receiver {
       boolean ok =
           switch (offer.kind()) {
             case FILE -> receiveFile(offer);
-            case LINES -> new LineReceiver(this).receive();
+            case LINES -> receiveLines();
           };
       if (ok) {
         awaitSenderClose();
@@ -100,6 +107,16 @@ final class Receiver {
       return false;
     }
     return new FileReceiver(this, saveDir).receive(offer);
+  }
+
+  private boolean receiveLines() {
+    if (!takesLines) {
+      refuse(
+          "this receiver takes a file, not lines; send with 'p2p send FILE'",
+          "refused lines from " + peer() + ": 'p2p receive' takes a file");
+      return false;
+    }
+    return new LineReceiver(this).receive();
   }
 
   P2PConnection conn() {

@@ -8,7 +8,6 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -97,20 +96,11 @@ final class TunnelServerCommand implements Callable<Integer> {
       builder.tls(tlsCert, tlsKey);
     }
     TunnelServer server = builder.start();
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  server.close();
-                  stopped.countDown();
-                },
-                "tunnel-server-shutdown"));
     PrintWriter out = spec.commandLine().getOut();
     out.printf("tunnel server listening on %s:%d%n", host, server.port());
     out.printf("clients: P2P_IMPLEMENTATION=tunnel P2P_TUNNEL_SERVER=%s:%d%n", host, server.port());
     out.flush();
-    stopped.await();
+    new ServerLifetime("tunnel", server::close, out).runUntilStopped(null);
     return 0;
   }
 }

@@ -123,6 +123,14 @@ final class CliProcess implements AutoCloseable {
     return err.text();
   }
 
+  /**
+   * Asks the process to stop, as {@code kill} (SIGTERM) does. Through its handle: {@link
+   * Process#destroy()} also closes our ends of its pipes, losing what it prints while it stops.
+   */
+  void terminate() {
+    process.toHandle().destroy();
+  }
+
   /** Ends the process at once, as {@code kill -9} would. */
   void kill() throws InterruptedException {
     process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);

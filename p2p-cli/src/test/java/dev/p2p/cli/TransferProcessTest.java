@@ -152,6 +152,9 @@ class TransferProcessTest {
       assertTrue(
           sender.out().contains("echo       hello\necho       \necho       wörld\n"), sender.out());
       assertTrue(listener.out().contains("\nhello\n\nwörld\n"), listener.out());
+      String direct = "(?m)^path +direct 127\\.0\\.0\\.1:\\d+$";
+      assertTrue(Pattern.compile(direct).matcher(sender.out()).find(), sender.out());
+      assertTrue(Pattern.compile(direct).matcher(listener.out()).find(), listener.out());
       assertEquals("", sender.err());
     }
   }

@@ -96,6 +96,43 @@ class TransferProtocolTest {
     }
   }
 
+  /** p2p send/receive: the side that accepted sends, the side that dialled saves. */
+  @Test
+  void theAcceptingSideSendsAndTheDiallingSideReceivesWithTheSameProtocol() throws Exception {
+    Path file = root.resolve("reversed");
+    byte[] bytes = new byte[3 * FileSender.CHUNK + 17];
+    new Random(3).nextBytes(bytes);
+    Files.write(file, bytes);
+    P2PConnection[] p = pair();
+    CompletableFuture<Boolean> served =
+        CompletableFuture.supplyAsync(
+            () ->
+                new Receiver(p[0], save, new PrintWriter(out, true), new PrintWriter(err, true))
+                    .filesOnly()
+                    .serve());
+    FileSender.Delivered d = FileSender.send(p[1], file, quiet());
+    assertEquals(bytes.length, d.bytes());
+    assertTrue(served.get(20, TimeUnit.SECONDS), err.toString());
+    assertArrayEquals(bytes, Files.readAllBytes(save.resolve("reversed")));
+  }
+
+  @Test
+  void aFilesOnlyReceiverRefusesLines() throws Exception {
+    P2PConnection[] p = pair();
+    CompletableFuture<Boolean> served =
+        CompletableFuture.supplyAsync(
+            () ->
+                new Receiver(p[1], save, new PrintWriter(out, true), new PrintWriter(err, true))
+                    .filesOnly()
+                    .serve());
+    p[0].send(Wire.offerLines()).get(10, TimeUnit.SECONDS);
+    Wire.Msg answer = next(p[0]);
+    assertInstanceOf(Wire.Refuse.class, answer);
+    assertTrue(((Wire.Refuse) answer).reason().contains("'p2p send FILE'"), answer.toString());
+    assertFalse(served.get(20, TimeUnit.SECONDS));
+    assertTrue(err.toString().contains("'p2p receive' takes a file"), err.toString());
+  }
+
   @Test
   void namesThatCouldLeaveTheSaveDirectoryAreRefusedAndNothingIsWritten() throws Exception {
     for (String name :

@@ -90,6 +90,17 @@ class UserErrorsProcessTest {
   }
 
   @Test
+  void aRelayThatIsNotAUrlIsCheckedBeforeConnecting() throws Exception {
+    fails(
+        Map.of("P2P_CONNECT_TIMEOUT_MS", "120000"),
+        "--relay relay\\.example:3340: not a relay URL; give http://host:port.*",
+        "connect",
+        "--relay",
+        "relay.example:3340",
+        nobodyAt(9));
+  }
+
+  @Test
   void connectFileThatIsADirectory() throws Exception {
     fails(
         Map.of("P2P_CONNECT_TIMEOUT_MS", "120000"),
@@ -140,6 +151,54 @@ class UserErrorsProcessTest {
         "--save",
         dir.resolve("nope").toString());
     assertFalse(Files.exists(dir.resolve("nope")));
+  }
+
+  @Test
+  void sendAMissingFile() throws Exception {
+    fails(
+        "\\S*missing\\.bin: no such file",
+        "send",
+        "--addr",
+        "127.0.0.1:0",
+        dir.resolve("missing.bin").toString());
+  }
+
+  @Test
+  void sendWithTheSimulatorSaysWhyNot() throws Exception {
+    Path file = Files.writeString(dir.resolve("f.txt"), "x");
+    fails(
+        "p2p send cannot use the simulator: it runs inside one process; use --provider quic.*",
+        "send",
+        "--provider",
+        "simulator",
+        file.toString());
+  }
+
+  @Test
+  void receiveIntoAMissingDirectoryIsCheckedBeforeConnecting() throws Exception {
+    fails(
+        Map.of("P2P_CONNECT_TIMEOUT_MS", "120000"),
+        "--out \\S+: no such directory; create it first.*",
+        "receive",
+        "--out",
+        dir.resolve("nope").toString(),
+        nobodyAt(9));
+    assertFalse(Files.exists(dir.resolve("nope")));
+  }
+
+  @Test
+  void receiveFromATicketNobodyServes() throws Exception {
+    int port;
+    try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    fails(
+        Map.of("P2P_CONNECT_TIMEOUT_MS", "1500"),
+        "(no answer from|nothing listens at) .*" + port + ".*is the peer running.*",
+        "receive",
+        "--out",
+        dir.toString(),
+        nobodyAt(port));
   }
 
   /** A ticket for a fresh peer id at a loopback port where nothing runs. */
