@@ -19,7 +19,8 @@ import picocli.CommandLine.Command;
       SendCommand.class,
       ReceiveCommand.class,
       TunnelServerCommand.class,
-      RelayCommand.class
+      RelayCommand.class,
+      NetcheckCommand.class
     })
 public final class Main {
 
