@@ -135,4 +135,31 @@ class QuicRelayContractTest extends P2PProviderContract {
       }
     }
   }
+
+  /**
+   * A ticket's relay this provider was not configured with is logged in to on demand; a direct-only
+   * provider never uses it.
+   */
+  @Test
+  void aTicketsRelayIsLoggedInToOnDemand() throws Exception {
+    try (QuicP2PProvider a = QuicP2PProvider.create(P2PConfig.empty());
+        QuicP2PProvider directOnly =
+            QuicP2PProvider.create(P2PConfig.builder().set("P2P_DIRECT_ONLY", "true").build());
+        QuicP2PProvider b = QuicP2PProvider.create(relayOnly(relay.url().toString()))) {
+      P2PListener l = b.listen("127.0.0.1:0").get(10, TimeUnit.SECONDS);
+      PeerAddress ticket = PeerAddress.parseTicket(l.peerAddress().toTicket());
+      assertEquals(Optional.of(relay.url()), ticket.relay());
+      P2PConnection c = a.connect(ticket).get(10, TimeUnit.SECONDS);
+      assertEquals(PathType.RELAYED, c.path().type());
+      assertEquals(Optional.of(relay.url()), c.path().relay());
+      assertTrue(relay.isLoggedIn(a.localPeerId()), "a logged in to the ticket's relay");
+      java.util.concurrent.ExecutionException e =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              java.util.concurrent.ExecutionException.class,
+              () -> directOnly.connect(ticket).get(10, TimeUnit.SECONDS));
+      org.junit.jupiter.api.Assertions.assertInstanceOf(
+          dev.p2p.api.PeerNotFoundException.class, e.getCause());
+      assertTrue(!relay.isLoggedIn(directOnly.localPeerId()), "direct-only never logs in");
+    }
+  }
 }

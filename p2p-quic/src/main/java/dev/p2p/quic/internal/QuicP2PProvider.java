@@ -2,7 +2,6 @@ package dev.p2p.quic.internal;
 
 import dev.p2p.api.ConfigurationException;
 import dev.p2p.api.ConnectionClosedException;
-import dev.p2p.api.ConnectionFailedException;
 import dev.p2p.api.P2PConfig;
 import dev.p2p.api.P2PConnection;
 import dev.p2p.api.P2PException;
@@ -10,7 +9,6 @@ import dev.p2p.api.P2PListener;
 import dev.p2p.api.P2PProvider;
 import dev.p2p.api.PeerAddress;
 import dev.p2p.api.PeerId;
-import dev.p2p.api.PeerNotFoundException;
 import dev.p2p.api.internal.HostPort;
 import dev.p2p.core.CloseLinger;
 import dev.p2p.core.TransportSettings;
@@ -21,12 +19,10 @@ import dev.p2p.quic.internal.path.PathPolicy;
 import dev.p2p.quic.internal.path.StatelessResets;
 import dev.p2p.quic.internal.path.transports.RelayTransport;
 import dev.p2p.quic.internal.tls.QuicTlsContexts;
-import dev.p2p.relay.internal.RelayClient;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.handler.codec.quic.QuicChannel;
-import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -34,7 +30,6 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -62,7 +57,7 @@ public final class QuicP2PProvider implements P2PProvider, QuicConnectionHandler
   private final QuicDialer dialer;
   private final Set<QuicPeerChannel> connections = ConcurrentHashMap.newKeySet();
   private final Set<QuicChannel> open = ConcurrentHashMap.newKeySet();
-  private final Map<PeerId, PeerAddress> knownPeers = new ConcurrentHashMap<>();
+  private final QuicRendezvous rendezvous;
 
   private final Object lock = new Object();
   private QuicPeerListener listener; // guarded by lock
@@ -83,10 +78,14 @@ public final class QuicP2PProvider implements P2PProvider, QuicConnectionHandler
     this.relays =
         policy.directOnly()
             ? null
-            : new RelayTransport(loop, settings.relay().servers(), this::relayLogin);
+            : new RelayTransport(
+                loop,
+                settings.relay().servers(),
+                QuicRendezvous.relayLogins(identity, group, settings));
     this.pathLayer = new PathLayerHandler(clientIds, resets, policy, relays);
     this.incoming = new QuicIncoming(this, pathLayer);
     this.dialer = new QuicDialer(this, settings, loop, clientIds, pathLayer);
+    this.rendezvous = new QuicRendezvous(settings, relays, dialer, this::socket);
     this.endpoint =
         new QuicEndpoint(
             settings,
@@ -119,28 +118,11 @@ public final class QuicP2PProvider implements P2PProvider, QuicConnectionHandler
    * P2P_BOOTSTRAP_PEERS}.
    */
   public void addKnownPeer(PeerAddress address) {
-    knownPeers.put(address.peerId(), address);
+    rendezvous.addKnownPeer(address);
   }
 
   QuicSettings settings() {
     return settings;
-  }
-
-  /** How to log in to {@code relay}: our identity and token, on our event loop. */
-  private RelayClient.Options relayLogin(URI relay) {
-    RelayClient.Options o =
-        RelayClient.Options.of(relay, identity, group)
-            .withToken(settings.relay().token())
-            .withChannelType(settings.udpTransport().tcpChannelClass())
-            .withTimeout(settings.connectTimeout());
-    if ("https".equals(relay.getScheme())) {
-      try {
-        o = o.withSsl(SslContextBuilder.forClient().build());
-      } catch (javax.net.ssl.SSLException e) {
-        throw new ConfigurationException("cannot set up TLS for relay " + relay + ": " + e, e);
-      }
-    }
-    return o;
   }
 
   /** The relay this provider publishes (lowest latency now), or null if none is logged in. */
@@ -186,17 +168,6 @@ public final class QuicP2PProvider implements P2PProvider, QuicConnectionHandler
     return ch;
   }
 
-  /** Completes once the configured relays have each answered or failed once, within a bound. */
-  private CompletableFuture<Void> relaysReady() {
-    if (relays == null) {
-      return CompletableFuture.completedFuture(null);
-    }
-    return relays
-        .firstLogins()
-        .copy()
-        .completeOnTimeout(null, settings.connectTimeout().toMillis() / 2, TimeUnit.MILLISECONDS);
-  }
-
   // ---- listening ----
 
   @Override
@@ -215,7 +186,7 @@ public final class QuicP2PProvider implements P2PProvider, QuicConnectionHandler
         QuicPeerListener l = new QuicPeerListener(this, (InetSocketAddress) ch.localAddress());
         listener = l;
         // Listening means reachable: through the relays too, so wait for their logins (bounded).
-        return relaysReady().thenApply(v -> l);
+        return rendezvous.relaysReady().thenApply(v -> l);
       }
     } catch (P2PException | IllegalStateException e) {
       return CompletableFuture.failedFuture(e);
@@ -299,33 +270,7 @@ public final class QuicP2PProvider implements P2PProvider, QuicConnectionHandler
       return CompletableFuture.failedFuture(
           new ConnectionClosedException("the QUIC provider is closed"));
     }
-    PeerAddress known = lookUp(peer);
-    if (known != null
-        && (!known.directAddresses().isEmpty() || known.relay().isPresent() && relays != null)) {
-      return connect(known);
-    }
-    if (relays != null) {
-      return dial(PeerAddress.of(peer));
-    }
-    return CompletableFuture.failedFuture(
-        new PeerNotFoundException(
-            "no address known for peer "
-                + peer.shortString()
-                + "...; dial its ticket (connect(PeerAddress)) or add the ticket to "
-                + QuicSettings.BOOTSTRAP_PEERS));
-  }
-
-  private PeerAddress lookUp(PeerId peer) {
-    PeerAddress known = knownPeers.get(peer);
-    if (known != null) {
-      return known;
-    }
-    for (PeerAddress a : settings.bootstrapPeers()) {
-      if (a.peerId().equals(peer)) {
-        return a;
-      }
-    }
-    return null;
+    return rendezvous.connect(peer);
   }
 
   @Override
@@ -334,77 +279,7 @@ public final class QuicP2PProvider implements P2PProvider, QuicConnectionHandler
       return CompletableFuture.failedFuture(
           new ConnectionClosedException("the QUIC provider is closed"));
     }
-    if (peer.directAddresses().isEmpty() && (peer.relay().isEmpty() || relays == null)) {
-      PeerAddress known = lookUp(peer.peerId());
-      if (known != null && !known.equals(peer)) {
-        return connect(known);
-      }
-      if (relays == null) {
-        return connect(peer.peerId());
-      }
-    }
-    return dial(peer);
-  }
-
-  /**
-   * Dials over every route: the direct addresses (unless relay-only), the ticket's relay (logged in
-   * to on demand) and every relay we are logged in to (the rendezvous: see RelayTransport).
-   */
-  private CompletableFuture<P2PConnection> dial(PeerAddress peer) {
-    Channel ch;
-    URI ticketRelay;
-    try {
-      ch = socket(null);
-      ticketRelay = ticketRelay(peer);
-    } catch (P2PException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    PeerAddress target =
-        settings.relay().policy().relayOnly()
-            ? new PeerAddress(peer.peerId(), peer.relay(), List.of())
-            : peer;
-    return relaysReady()
-        .thenCompose(
-            v -> {
-              List<URI> via = new ArrayList<>();
-              if (ticketRelay != null) {
-                via.add(ticketRelay);
-              }
-              if (relays != null) {
-                relays.loggedIn().stream().filter(u -> !via.contains(u)).forEach(via::add);
-              }
-              if (target.directAddresses().isEmpty() && via.isEmpty()) {
-                return CompletableFuture.failedFuture(noRoute(peer.peerId()));
-              }
-              return dialer.dial(ch, target, via);
-            });
-  }
-
-  private URI ticketRelay(PeerAddress peer) {
-    if (relays == null || peer.relay().isEmpty()) {
-      return null;
-    }
-    try {
-      URI u = RelaySettings.normalize(peer.relay().get());
-      relays.ensure(u);
-      return u;
-    } catch (IllegalArgumentException e) {
-      throw new ConnectionFailedException(
-          "the ticket's relay " + peer.relay().get() + " is unusable: " + e.getMessage(), e);
-    }
-  }
-
-  private PeerNotFoundException noRoute(PeerId peer) {
-    return new PeerNotFoundException(
-        "no address known for peer "
-            + peer.shortString()
-            + "... and no relay to look for it on ("
-            + RelaySettings.RELAY_SERVERS
-            + (settings.relay().servers().isEmpty()
-                ? " is empty"
-                : "=" + settings.relay().servers() + ": none reachable")
-            + "); dial its ticket (connect(PeerAddress)) or add the ticket to "
-            + QuicSettings.BOOTSTRAP_PEERS);
+    return rendezvous.connect(peer);
   }
 
   // ---- closing ----

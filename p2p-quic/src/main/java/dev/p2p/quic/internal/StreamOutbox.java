@@ -67,6 +67,8 @@ final class StreamOutbox {
   private long bytesWritten;
   private long unconfirmedBytes; // handed to the stream, not yet taken by quiche
   private boolean waitingForConfirm; // drain stopped for unconfirmedBytes
+  private boolean draining; // drain() is running (it can be re-entered from a write)
+  private boolean drainAgain; // it was asked to run again meanwhile
 
   StreamOutbox(
       EventLoop loop, TrafficCounters counters, Supplier<ConnectionClosedException> closedError) {
@@ -191,6 +193,25 @@ final class StreamOutbox {
    */
   void drain() {
     drainScheduled.set(false);
+    if (draining) {
+      // Re-entered from inside a write (Netty announces writability changes synchronously): the
+      // outer drain holds a message it took from the queue but has not written yet, so writing
+      // here would let what follows it (a CLOSE) overtake it. The outer drain runs again instead.
+      drainAgain = true;
+      return;
+    }
+    draining = true;
+    try {
+      do {
+        drainAgain = false;
+        drainOnce();
+      } while (drainAgain);
+    } finally {
+      draining = false;
+    }
+  }
+
+  private void drainOnce() {
     QuicStreamChannel s = stream;
     if (s == null) {
       return;

@@ -79,6 +79,23 @@ class StreamOutboxTest {
     assertEquals(List.of(), fake.outOfOrder, "messages written out of order");
   }
 
+  /**
+   * A stream that announces a writability change inside write() (Netty does, synchronously, when a
+   * write crosses the high-water mark) re-enters the outbox's drain: the closing frame must still
+   * follow every message (it overtook the last one: the peer saw CLOSE, then a message it dropped).
+   */
+  @Test
+  void aWritabilityChangeInsideAWriteCannotLetCloseOvertakeAMessage() {
+    fake.announceWritabilityOnWrite = true;
+    outbox.attach(fake.stream);
+    outbox.send(new byte[SIZE]);
+    outbox.send(new byte[SIZE]);
+    outbox.closeWith(StreamFrames.CLOSE);
+    loop.runPendingTasks();
+    assertEquals(
+        List.of("M", "M", "C"), fake.frames, "frames in the order they reached the stream");
+  }
+
   private List<CompletableFuture<Void>> sendMany(int total) {
     List<CompletableFuture<Void>> sends = new ArrayList<>();
     for (int i = 0; i * SIZE < total; i++) {
@@ -101,6 +118,8 @@ class StreamOutboxTest {
   private final class FakeStream {
     final ArrayDeque<Held> pending = new ArrayDeque<>();
     final List<String> outOfOrder = new ArrayList<>();
+    final List<String> frames = new ArrayList<>();
+    boolean announceWritabilityOnWrite;
     long handedBytes;
     long confirmedBytes;
     int nextMessage;
@@ -135,6 +154,15 @@ class StreamOutboxTest {
           args.length > 1 ? (ChannelPromise) args[1] : new DefaultChannelPromise(self());
       handedBytes += buf.readableBytes();
       pending.add(new Held(buf, promise));
+      for (int at = buf.readerIndex(); at + StreamFrames.HEADER_LENGTH <= buf.writerIndex(); ) {
+        int header = buf.getInt(at);
+        boolean control = StreamFrames.isControl(header);
+        frames.add(control ? "C" : "M");
+        at += StreamFrames.HEADER_LENGTH + (control ? 0 : header);
+      }
+      if (announceWritabilityOnWrite) {
+        loop.pipeline().fireChannelWritabilityChanged();
+      }
       return promise;
     }
 

@@ -11,6 +11,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import java.net.URI;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
@@ -62,6 +63,9 @@ final class RelaySession implements RelayClient.Listener {
   private volatile long rttNanos = Long.MAX_VALUE;
   private long dropped;
 
+  /** Completes when the first login attempt succeeded or failed. */
+  final CompletableFuture<Void> firstAttempt = new CompletableFuture<>();
+
   RelaySession(URI url, RelayClient.Options options, EventLoop loop, Events events) {
     this.url = url;
     this.options = options.withListener(this);
@@ -95,6 +99,7 @@ final class RelaySession implements RelayClient.Listener {
         log.warn("relay {} refused our login: {}; retrying in {} s", url, why, backoff / 1000);
       }
       events.down(this, false, why);
+      firstAttempt.complete(null);
       retryLater(why);
       return;
     }
@@ -110,6 +115,7 @@ final class RelaySession implements RelayClient.Listener {
     pinger = loop.scheduleAtFixedRate(this::ping, PING_MILLIS, PING_MILLIS, TimeUnit.MILLISECONDS);
     log.debug("logged in to relay {}", url);
     events.up(this);
+    firstAttempt.complete(null);
   }
 
   private void retryLater(String why) {
@@ -172,6 +178,7 @@ final class RelaySession implements RelayClient.Listener {
 
   void close() {
     closed = true;
+    firstAttempt.complete(null);
     if (pinger != null) {
       pinger.cancel(false);
     }

@@ -121,6 +121,12 @@ public final class RelayTransport implements PathTransport, RelaySession.Events 
     return firstLogins;
   }
 
+  /** Completes once the first login to {@code relay} succeeded or failed. */
+  public CompletableFuture<Void> firstAttempt(URI relay) {
+    RelaySession s = sessions.get(relay);
+    return s == null ? CompletableFuture.completedFuture(null) : s.firstAttempt;
+  }
+
   public boolean isUp(URI relay) {
     RelaySession s = sessions.get(relay);
     return s != null && s.isUp();
