@@ -177,6 +177,8 @@ public final class RelayClient implements AutoCloseable {
                 new ChannelInitializer<SocketChannel>() {
                   @Override
                   protected void initChannel(SocketChannel ch) {
+                    // Before any read: the handler may see the welcome before connect() returns.
+                    holder[0] = new RelayClient(ch, self, closed);
                     if (tls) {
                       if (o.ssl() == null) {
                         throw new IllegalArgumentException("an https relay needs Options.ssl");
@@ -195,7 +197,6 @@ public final class RelayClient implements AutoCloseable {
         o.localAddress() == null
             ? b.connect(o.url().getHost(), port)
             : b.connect(new InetSocketAddress(o.url().getHost(), port), o.localAddress());
-    holder[0] = new RelayClient(cf.channel(), self, closed);
     cf.addListener(
         f -> {
           if (!f.isSuccess()) {
