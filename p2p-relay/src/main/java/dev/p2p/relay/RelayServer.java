@@ -101,6 +101,7 @@ public final class RelayServer implements AutoCloseable {
                 .channel(NioDatagramChannel.class)
                 .handler(new StunHandler(core.metrics()));
         udp = bind(u.bind(builder.host, builder.stunPort), "STUN port " + builder.stunPort);
+        core.stunPort(((InetSocketAddress) udp.localAddress()).getPort());
       }
     } catch (RuntimeException e) {
       close();

@@ -45,6 +45,16 @@ class RelayLoginTest {
   }
 
   @Test
+  void theWelcomeNamesTheBoundStunPort() throws Exception {
+    relay = RelayServer.builder().stunPort(0).build().start();
+    try (TestClient a = TestClient.login(relay)) {
+      int stun = relay.stunAddress().orElseThrow().getPort();
+      assertTrue(stun > 0);
+      assertEquals(stun, a.client().welcome().stunPort());
+    }
+  }
+
+  @Test
   void aSignedChallengeLogsInAndTheWelcomeCarriesTheLimits() throws Exception {
     start(RelayServer.builder().maxPacketSize(2000).queue(64, 1 << 20));
     try (TestClient a = TestClient.login(relay)) {
@@ -53,6 +63,7 @@ class RelayLoginTest {
       assertEquals(64, w.queuePackets());
       assertEquals(15_000, w.pingIntervalMillis());
       assertEquals(60_000, w.idleTimeoutMillis());
+      assertEquals(0, w.stunPort(), "STUN is off in this test: the welcome must say so");
       assertTrue(relay.isLoggedIn(a.id()));
       assertEquals(1, relay.clientCount());
     }

@@ -227,7 +227,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
             s.maxPacketSize(),
             (int) s.pingInterval().toMillis(),
             (int) s.idleTimeout().toMillis(),
-            s.queuePackets()));
+            s.queuePackets(),
+            core.stunPort()));
     log.debug("{} logged in from {}", key, channel.remoteAddress());
   }
 

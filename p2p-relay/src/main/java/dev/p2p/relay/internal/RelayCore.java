@@ -25,6 +25,7 @@ public final class RelayCore {
   private final AtomicInteger pending = new AtomicInteger();
   private final Set<ClientSession> open = ConcurrentHashMap.newKeySet();
   private volatile boolean shuttingDown;
+  private volatile int stunPort; // 0 until the STUN port is bound, or if there is none
 
   public RelayCore(RelaySettings settings, List<PeerId> bannedIds) {
     this.settings = settings;
@@ -34,6 +35,15 @@ public final class RelayCore {
 
   public RelaySettings settings() {
     return settings;
+  }
+
+  /** The bound STUN port, told to clients in the welcome; 0 if STUN is off. */
+  public int stunPort() {
+    return stunPort;
+  }
+
+  public void stunPort(int port) {
+    stunPort = port;
   }
 
   public RelayMetrics metrics() {

@@ -10,8 +10,17 @@ public sealed interface RelayFrame {
   /** Client → server: the id, its signature of {@link RelayProtocol#loginMessage}, the token. */
   record Login(PeerKey peer, byte[] signature, String token) implements RelayFrame {}
 
-  /** Server → client: the login is accepted; the limits that apply to this session. */
-  record Welcome(int maxPacketSize, int pingIntervalMillis, int idleTimeoutMillis, int queuePackets)
+  /**
+   * Server → client: the login is accepted; the limits that apply to this session, and the UDP port
+   * on the relay's address that answers STUN (0: none), so a client can learn its reflexive address
+   * from the socket it will punch with.
+   */
+  record Welcome(
+      int maxPacketSize,
+      int pingIntervalMillis,
+      int idleTimeoutMillis,
+      int queuePackets,
+      int stunPort)
       implements RelayFrame {}
 
   /** Server → client, last frame: why the session ends. */

@@ -47,12 +47,16 @@ public final class RelayFrameCodec {
             in.toString(bodyStart + fixed, body - fixed, StandardCharsets.UTF_8));
       }
       case SERVER_WELCOME -> {
-        exact(body, 16, "welcome");
+        // 16 bytes from relays without STUN (the first protocol), 18 with the STUN port.
+        if (body != 16 && body != 18) {
+          throw protocol("welcome frame of " + len + " bytes");
+        }
         return new RelayFrame.Welcome(
             in.getInt(bodyStart),
             in.getInt(bodyStart + 4),
             in.getInt(bodyStart + 8),
-            in.getInt(bodyStart + 12));
+            in.getInt(bodyStart + 12),
+            body == 18 ? in.getUnsignedShort(bodyStart + 16) : 0);
       }
       case CLOSE_REASON -> {
         if (body < 1 || body > 1 + MAX_REASON_LENGTH) {
@@ -110,15 +114,23 @@ public final class RelayFrameCodec {
     return b.writeBytes(signature).writeBytes(t);
   }
 
+  /** The welcome; {@code stunPort} 0 when the relay answers no STUN (then 16 bytes, as before). */
   public static ByteBuf welcome(
-      ByteBufAllocator alloc, int maxPacket, int pingMillis, int idleMillis, int queuePackets) {
-    return alloc
-        .buffer(17)
-        .writeByte(SERVER_WELCOME)
-        .writeInt(maxPacket)
-        .writeInt(pingMillis)
-        .writeInt(idleMillis)
-        .writeInt(queuePackets);
+      ByteBufAllocator alloc,
+      int maxPacket,
+      int pingMillis,
+      int idleMillis,
+      int queuePackets,
+      int stunPort) {
+    ByteBuf b =
+        alloc
+            .buffer(19)
+            .writeByte(SERVER_WELCOME)
+            .writeInt(maxPacket)
+            .writeInt(pingMillis)
+            .writeInt(idleMillis)
+            .writeInt(queuePackets);
+    return stunPort > 0 ? b.writeShort(stunPort) : b;
   }
 
   public static ByteBuf reason(ByteBufAllocator alloc, CloseReason reason, String message) {

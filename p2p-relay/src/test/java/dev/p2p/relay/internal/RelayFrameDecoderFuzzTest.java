@@ -54,7 +54,12 @@ class RelayFrameDecoderFuzzTest {
       return RelayFrameCodec.login(a, l.peer(), l.signature(), l.token());
     } else if (f instanceof RelayFrame.Welcome w) {
       return RelayFrameCodec.welcome(
-          a, w.maxPacketSize(), w.pingIntervalMillis(), w.idleTimeoutMillis(), w.queuePackets());
+          a,
+          w.maxPacketSize(),
+          w.pingIntervalMillis(),
+          w.idleTimeoutMillis(),
+          w.queuePackets(),
+          w.stunPort());
     } else if (f instanceof RelayFrame.Reason r) {
       return RelayFrameCodec.reason(a, r.reason(), r.message());
     } else if (f instanceof RelayFrame.Packet p) {
