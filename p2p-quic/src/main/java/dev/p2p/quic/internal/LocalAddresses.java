@@ -12,14 +12,14 @@ import java.util.Collections;
 import java.util.List;
 
 /** The addresses a socket bound to {@code bound} can be reached at, for tickets. */
-final class LocalAddresses {
+public final class LocalAddresses {
   private LocalAddresses() {}
 
   /**
    * The bound address itself, or for a wildcard every address of this host's interfaces that are
    * up, loopback last (a remote peer is more likely to reach the others).
    */
-  static List<InetSocketAddress> reachable(InetSocketAddress bound) {
+  public static List<InetSocketAddress> reachable(InetSocketAddress bound) {
     if (!bound.getAddress().isAnyLocalAddress()) {
       return List.of(bound);
     }

@@ -165,7 +165,12 @@ final class QuicDialer {
                 new ChannelInitializer<QuicStreamChannel>() {
                   @Override
                   protected void initChannel(QuicStreamChannel s) {
-                    s.close(); // the listener never opens streams
+                    QuicPeerChannel c = s.parent().attr(QuicConnectionHandler.CONNECTION).get();
+                    if (c != null && TraversalStream.isTraversal(s)) {
+                      c.acceptTraversalStream(s);
+                    } else {
+                      s.close(); // the listener opens no other streams
+                    }
                   }
                 })
             .localConnectionAddress(new QuicConnectionAddress(scid))

@@ -7,6 +7,7 @@ import dev.p2p.quic.internal.path.PathLayerHandler;
 import dev.p2p.quic.internal.path.QuicPacketHeaders;
 import dev.p2p.quic.internal.path.QuicRoleDemultiplexer;
 import dev.p2p.quic.internal.path.StatelessResets;
+import dev.p2p.quic.internal.path.traversal.TraversalOffer;
 import dev.p2p.quic.internal.tls.QuicTlsContexts;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -239,7 +240,9 @@ final class QuicEndpoint {
         .initialMaxStreamDataBidirectionalLocal(settings.streamWindow())
         .initialMaxStreamDataBidirectionalRemote(settings.streamWindow())
         .initialMaxStreamsBidirectional(1)
-        .initialMaxStreamsUnidirectional(0)
+        // One short unidirectional stream per side carries the traversal offer (TraversalStream).
+        .initialMaxStreamsUnidirectional(2)
+        .initialMaxStreamDataUnidirectional(TraversalOffer.MAX_LENGTH)
         .localConnectionIdLength(QuicPacketHeaders.LOCAL_CONNECTION_ID_LENGTH)
         // The path layer moves packets between real addresses; QUIC itself never migrates.
         .activeMigration(false)

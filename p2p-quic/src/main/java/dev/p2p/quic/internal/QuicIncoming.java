@@ -76,6 +76,10 @@ final class QuicIncoming {
       stream.close();
       return;
     }
+    if (TraversalStream.isTraversal(stream)) {
+      c.acceptTraversalStream(stream);
+      return;
+    }
     stream.pipeline().addLast(c.newStreamReader());
     if (!c.acceptStream(stream)) {
       stream.close();

@@ -126,6 +126,16 @@ final class QuicPeerChannel
     return quic;
   }
 
+  /** Reads the peer's traversal offer from {@code s} and gives it to the path layer. */
+  void acceptTraversalStream(QuicStreamChannel s) {
+    if (path == null) {
+      s.close();
+      return;
+    }
+    s.pipeline()
+        .addLast(TraversalStream.reader(offer -> provider.pathLayer().offerReceived(path, offer)));
+  }
+
   PeerPath peerPath() {
     return path;
   }
@@ -176,6 +186,10 @@ final class QuicPeerChannel
   public void connected(String reason) {
     lifecycle.transition(ConnectionState.CONNECTED, reason);
     liveness.start();
+    if (path != null && !provider.pathLayer().policy().relayOnly()) {
+      // Tell the peer how to probe us and where: the start of hole punching.
+      provider.pathLayer().offerFor(path, offer -> TraversalStream.send(quic, offer));
+    }
     if (!dialler) {
       provider.accepted(this);
     }

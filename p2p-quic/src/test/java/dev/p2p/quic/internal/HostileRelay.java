@@ -140,7 +140,7 @@ final class HostileRelay implements AutoCloseable {
         clients.put(self, ctx.channel());
         ctx.writeAndFlush(
             new BinaryWebSocketFrame(
-                RelayFrameCodec.welcome(ctx.alloc(), 65_536, 15_000, 60_000, 512)));
+                RelayFrameCodec.welcome(ctx.alloc(), 65_536, 15_000, 60_000, 512, 0)));
       } else if (f instanceof RelayFrame.Ping p) {
         ctx.writeAndFlush(new BinaryWebSocketFrame(RelayFrameCodec.pong(ctx.alloc(), p.data())));
       } else if (f instanceof RelayFrame.Packet p) {

@@ -3,6 +3,7 @@ package dev.p2p.quic.internal.path;
 import dev.p2p.api.PeerId;
 import dev.p2p.quic.internal.path.transports.RelayTransport;
 import dev.p2p.quic.internal.path.transports.UdpTransport;
+import dev.p2p.quic.internal.path.traversal.TraversalOffer;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandler;
@@ -44,7 +45,7 @@ public final class PathLayerHandler extends ChannelDuplexHandler
   private final UdpTransport udp = new UdpTransport();
   private final RelayTransport relays; // null: no relays (direct only)
   private final PeerPaths paths = new PeerPaths();
-  private final PathProbes probes = new PathProbes();
+  private final PathTraversal traversal;
   private final PathMonitor monitor;
   private final byte[] scratch = new byte[255];
   private ChannelHandlerContext ctx; // the socket's, while bound
@@ -64,7 +65,9 @@ public final class PathLayerHandler extends ChannelDuplexHandler
     this.resets = resets;
     this.policy = policy;
     this.relays = policy.directOnly() ? null : relays;
-    this.monitor = new PathMonitor(this, paths, probes, policy, this.relays);
+    this.traversal = new PathTraversal(paths, policy, this::interfaceAddresses);
+    this.monitor = new PathMonitor(this, paths, policy, this.relays);
+    traversal.monitor(monitor);
     if (this.relays != null) {
       this.relays.receiver(this);
     }
@@ -145,11 +148,58 @@ public final class PathLayerHandler extends ChannelDuplexHandler
 
   /** Watches the paths in use (timeouts, probes, failover); called every {@link #tickMillis}. */
   public void tick() {
-    monitor.tick(System.nanoTime());
+    long now = System.nanoTime();
+    monitor.tick(now);
+    if (relays != null && !policy.relayOnly()) {
+      for (InetSocketAddress server : relays.stunServers()) {
+        traversal.stun().ask(server, now);
+      }
+    }
+    traversal.tick(ctx, now);
   }
 
   public long tickMillis() {
-    return monitor.tickMillis();
+    // The paced punch rounds need a finer tick than the path monitor alone.
+    return Math.min(
+        monitor.tickMillis(), TimeUnit.NANOSECONDS.toMillis(PathTraversal.PUNCH_ROUND_NANOS) / 2);
+  }
+
+  // ---- hole punching ----
+
+  /**
+   * Calls {@code send} with our traversal offer for {@code path} (probe secrets and candidates)
+   * once STUN answers still on their way are in, bounded. Loop.
+   */
+  public void offerFor(PeerPath path, java.util.function.Consumer<TraversalOffer> send) {
+    traversal.afterDiscovery(() -> send.accept(traversal.offerFor(path)), System.nanoTime());
+  }
+
+  /** The peer's offer for {@code path} arrived over its QUIC connection: punch. Loop. */
+  public void offerReceived(PeerPath path, TraversalOffer offer) {
+    traversal.offerReceived(ctx, path, offer, System.nanoTime());
+  }
+
+  /** The reflexive addresses STUN found for this socket. Loop. */
+  public List<InetSocketAddress> reflexiveAddresses() {
+    return traversal.stun().reflexive();
+  }
+
+  /** Probes dropped as forged, misdirected or replayed. */
+  public long probesRejected() {
+    return traversal.probesRejected();
+  }
+
+  private List<InetSocketAddress> interfaceAddresses() {
+    ChannelHandlerContext c = ctx;
+    if (c == null || !(c.channel().localAddress() instanceof InetSocketAddress bound)) {
+      return List.of();
+    }
+    try {
+      return dev.p2p.quic.internal.LocalAddresses.reachable(bound);
+    } catch (RuntimeException e) {
+      log.debug("no interface candidates: {}", e.toString());
+      return List.of();
+    }
   }
 
   @Override
@@ -179,8 +229,7 @@ public final class PathLayerHandler extends ChannelDuplexHandler
     InetSocketAddress sender = packet.sender();
     PeerPath path = paths.byReal(sender);
     ByteBuf content = packet.content();
-    if (PathProbes.isProbe(content)) {
-      onProbe(ctx, path, sender, content);
+    if (traversal.onDatagram(ctx, content, sender)) {
       packet.release();
       return;
     }
@@ -213,28 +262,13 @@ public final class PathLayerHandler extends ChannelDuplexHandler
     ctx.fireChannelRead(new DatagramPacket(content, packet.recipient(), path.virtualAddress));
   }
 
-  private void onProbe(
-      ChannelHandlerContext ctx, PeerPath path, InetSocketAddress sender, ByteBuf probe) {
-    if (PathProbes.isPing(probe)) {
-      if (path != null) { // only peers we know: no reflection toward strangers
-        ctx.writeAndFlush(
-            new DatagramPacket(PathProbes.pong(ctx.alloc(), probe), sender), ctx.voidPromise());
-      }
-      return;
-    }
-    PathProbes.Pending answered = probes.answered(probe, sender);
-    if (answered != null) {
-      monitor.directAnswered(answered.path(), sender, System.nanoTime());
-    }
-  }
-
-  /** Sends a probe to a direct address of {@code path}. Loop. */
+  /** Sends an authenticated probe to a direct address of {@code path}. Loop. */
   void sendProbe(PeerPath path, InetSocketAddress to) {
     ChannelHandlerContext c = ctx;
     if (c == null || outage || directOutage) {
       return;
     }
-    c.writeAndFlush(new DatagramPacket(probes.ping(c.alloc(), path, to), to), c.voidPromise());
+    traversal.sendPing(c, path, to, System.nanoTime());
   }
 
   // ---- inbound: the relays ----

@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
  * for a third of the path timeout and give it up for a relay once it has not answered for the whole
  * timeout; while relayed, probe the direct addresses every probe interval and move back as soon as
  * one answers; when the relay carrying a path goes away (or says the peer left), move to another
- * relay the peer is logged in to at once. Event-loop confined.
+ * relay the peer is logged in to at once. Relayed probing backs off (doubling, up to {@link
+ * #MAX_BACKOFF_SHIFT} doublings) while nothing answers. Event-loop confined.
  */
 final class PathMonitor {
   private final PathLayerHandler layer;
@@ -23,12 +24,7 @@ final class PathMonitor {
   private final long timeout;
   private final long probeInterval;
 
-  PathMonitor(
-      PathLayerHandler layer,
-      PeerPaths paths,
-      PathProbes probes,
-      PathPolicy policy,
-      RelayTransport relays) {
+  PathMonitor(PathLayerHandler layer, PeerPaths paths, PathPolicy policy, RelayTransport relays) {
     this.layer = layer;
     this.paths = paths;
     this.policy = policy;
@@ -72,13 +68,44 @@ final class PathMonitor {
     }
   }
 
-  /** A probe of a direct address came back: it works both ways. */
-  void directAnswered(PeerPath p, InetSocketAddress address, long now) {
-    p.lastDirectNanos = now;
+  /** Switch between two working direct paths only for at least this much lower RTT (iroh: 5 ms). */
+  static final long ANTI_FLAP_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+
+  /** Relayed probing backs off to at most this many probe intervals between rounds. */
+  static final int MAX_BACKOFF_SHIFT = 3;
+
+  /**
+   * An authenticated probe of a direct address came back after {@code rtt}: it works both ways. A
+   * relayed (or not yet chosen) path moves to it; a direct path moves only to a clearly faster
+   * address, so two similar paths never flap.
+   */
+  void directAnswered(PeerPath p, InetSocketAddress address, long now, long rtt) {
     p.lastActivityNanos = now;
+    p.directRttNanos.put(address, rtt);
+    p.unansweredRounds = 0;
     Route current = p.current();
-    if (!policy.relayOnly() && (current == null || current instanceof Route.Relayed)) {
-      p.select(new Route.Direct(address), "the direct path to " + address + " answers", false);
+    if (policy.relayOnly()) {
+      return;
+    }
+    String why =
+        "probe confirmed the direct path to "
+            + address
+            + " (rtt "
+            + TimeUnit.NANOSECONDS.toMicros(rtt) / 1000.0
+            + " ms)";
+    if (current == null || current instanceof Route.Relayed) {
+      p.lastDirectNanos = now;
+      p.select(new Route.Direct(address), why, false);
+    } else if (current instanceof Route.Direct d) {
+      if (d.address().equals(address)) {
+        p.lastDirectNanos = now;
+        return;
+      }
+      Long currentRtt = p.directRttNanos.get(d.address());
+      if (currentRtt != null && rtt + ANTI_FLAP_NANOS < currentRtt) {
+        p.lastDirectNanos = now;
+        p.select(new Route.Direct(address), why + ", faster than " + d.address(), false);
+      }
     }
   }
 
@@ -131,6 +158,7 @@ final class PathMonitor {
                     + " ms",
                 true);
             p.lastProbeNanos = now;
+            p.unansweredRounds = 0; // probe the direct path soon again, then back off
             continue;
           }
         }
@@ -142,10 +170,10 @@ final class PathMonitor {
         if (relays != null && (!relays.isUp(r.relay()) || !p.relayHasPeer(r.relay()))) {
           relayLost(p, r.relay(), "relay " + r.relay() + " cannot reach the peer");
         }
-        if (!policy.relayOnly()
-            && !p.candidates().isEmpty()
-            && now - p.lastProbeNanos > probeInterval) {
+        long interval = probeInterval << Math.min(p.unansweredRounds, MAX_BACKOFF_SHIFT);
+        if (!policy.relayOnly() && !p.candidates().isEmpty() && now - p.lastProbeNanos > interval) {
           p.lastProbeNanos = now;
+          p.unansweredRounds++; // reset by an answer
           for (InetSocketAddress a : p.candidates()) {
             layer.sendProbe(p, a);
           }

@@ -2,9 +2,12 @@ package dev.p2p.quic.internal.path;
 
 import dev.p2p.api.PathType;
 import dev.p2p.api.PeerId;
+import dev.p2p.quic.internal.path.traversal.ProbeKeys;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -61,6 +64,21 @@ public final class PeerPath {
   long lastProbeNanos;
 
   private final ConcurrentHashMap<Route, LongAdder> sent = new ConcurrentHashMap<>();
+
+  /** The secrets this path's probes are authenticated with (ours now, the peer's once told). */
+  public final ProbeKeys keys = new ProbeKeys();
+
+  /** The last probe round-trip time per direct address, for the anti-flap rule. Loop. */
+  final Map<InetSocketAddress, Long> directRttNanos = new HashMap<>();
+
+  /** Until when the path punches its candidates at the punch pace (after an offer). Loop. */
+  long punchUntilNanos;
+
+  /** When the last paced punch round went out. Loop. */
+  long lastPunchNanos;
+
+  /** Relayed probing rounds without an answer since the last one (backoff exponent). Loop. */
+  int unansweredRounds;
 
   public PeerPath(InetSocketAddress virtualAddress, List<InetSocketAddress> candidates) {
     this.virtualAddress = virtualAddress;

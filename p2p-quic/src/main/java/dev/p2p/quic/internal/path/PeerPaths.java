@@ -27,6 +27,7 @@ final class PeerPaths {
   private final Map<InetSocketAddress, PeerPath> byReal = new HashMap<>();
   private final Map<PeerId, PeerPath> byPeer = new HashMap<>();
   private final Map<PeerId, PeerPath> byClaim = new HashMap<>();
+  private final Map<Long, PeerPath> byTag = new HashMap<>();
   private int nextVirtual = 1;
 
   Collection<PeerPath> all() {
@@ -43,6 +44,11 @@ final class PeerPaths {
 
   PeerPath byReal(InetSocketAddress real) {
     return byReal.get(real);
+  }
+
+  /** The path whose probes carry {@code tag} (ours, random per path). */
+  PeerPath byTag(long tag) {
+    return byTag.get(tag);
   }
 
   PeerPath byPeer(PeerId peer) {
@@ -118,6 +124,7 @@ final class PeerPaths {
     } while (byVirtual.containsKey(virtual));
     PeerPath path = new PeerPath(virtual, addresses);
     byVirtual.put(virtual, path);
+    byTag.put(path.keys.localTag(), path);
     return path;
   }
 
@@ -132,6 +139,7 @@ final class PeerPaths {
         byReal.values().removeIf(v -> v == p);
         byPeer.values().removeIf(v -> v == p);
         byClaim.values().removeIf(v -> v == p);
+        byTag.remove(p.keys.localTag());
       }
     }
   }

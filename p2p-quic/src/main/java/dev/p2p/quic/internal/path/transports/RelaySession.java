@@ -10,6 +10,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -61,6 +62,7 @@ final class RelaySession implements RelayClient.Listener {
   private boolean needsFlush;
   private int maxPacket = 65_536;
   private volatile long rttNanos = Long.MAX_VALUE;
+  private volatile InetSocketAddress stunServer; // the relay's STUN port, at the address we reached
   private long dropped;
 
   /** Completes when the first login attempt succeeded or failed. */
@@ -71,6 +73,11 @@ final class RelaySession implements RelayClient.Listener {
     this.options = options.withListener(this);
     this.loop = loop;
     this.events = events;
+  }
+
+  /** Where this relay answers STUN, as its welcome said; null if it does not or we are not in. */
+  InetSocketAddress stunServer() {
+    return client == null ? null : stunServer;
   }
 
   void start() {
@@ -109,6 +116,11 @@ final class RelaySession implements RelayClient.Listener {
         .setWriteBufferWaterMark(new WriteBufferWaterMark(HIGH_WATER_BYTES / 2, HIGH_WATER_BYTES));
     if (c.welcome() != null) {
       maxPacket = c.welcome().maxPacketSize();
+      int stun = c.welcome().stunPort();
+      stunServer =
+          stun > 0 && c.channel().remoteAddress() instanceof InetSocketAddress a
+              ? new InetSocketAddress(a.getAddress(), stun)
+              : null;
     }
     backoff = FIRST_BACKOFF_MILLIS;
     ping();

@@ -12,6 +12,7 @@ import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.unix.SegmentedDatagramPacket;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -141,6 +142,19 @@ public final class RelayTransport implements PathTransport, RelaySession.Events 
       }
     }
     return up;
+  }
+
+  /** The STUN servers of the relays we are logged in to (from their welcomes). */
+  public List<InetSocketAddress> stunServers() {
+    List<InetSocketAddress> out = new ArrayList<>();
+    for (URI u : order) {
+      RelaySession s = sessions.get(u);
+      InetSocketAddress a = s == null ? null : s.stunServer();
+      if (a != null && !out.contains(a)) {
+        out.add(a);
+      }
+    }
+    return out;
   }
 
   /** The home relay: the logged-in one with the lowest measured latency; null if none is up. */

@@ -1,0 +1,180 @@
+package dev.p2p.quic.internal.path;
+
+import dev.p2p.quic.internal.path.traversal.AuthenticatedProbes;
+import dev.p2p.quic.internal.path.traversal.ProbeKeys;
+import dev.p2p.quic.internal.path.traversal.ReflexiveDiscovery;
+import dev.p2p.quic.internal.path.traversal.TraversalOffer;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.DatagramPacket;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * Hole punching for the path layer: the socket's own candidates (interface addresses and STUN
+ * reflexive addresses learnt from this very socket), the offers the peers swap over their QUIC
+ * connection, and the authenticated probes both send to every candidate at once, paced, after an
+ * offer arrives. A ping from an address we did not know (the peer's NAT mapped it anew) teaches us
+ * that address and is answered with a ping of our own (ICE's triggered check). Only a pong moves a
+ * path ({@link PathMonitor#directAnswered}). Event-loop confined.
+ */
+final class PathTraversal {
+  /** Pace of the probing rounds right after an offer (ICE paces checks at 50 ms). */
+  static final long PUNCH_ROUND_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+  /** How long the paced rounds go on after an offer; then the monitor's slower probing. */
+  static final long PUNCH_NANOS = TimeUnit.SECONDS.toNanos(4);
+
+  /** An offer waits at most this long for STUN answers still on their way. */
+  private static final long OFFER_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(1500);
+
+  private final PeerPaths paths;
+  private final PathPolicy policy;
+  private final AuthenticatedProbes<PeerPath> probes = new AuthenticatedProbes<>();
+  private final ReflexiveDiscovery stun = new ReflexiveDiscovery();
+  private final Supplier<List<InetSocketAddress>> interfaces;
+  private final List<Runnable> waitingOffers = new ArrayList<>();
+  private long waitingSince;
+  private PathMonitor monitor;
+
+  PathTraversal(PeerPaths paths, PathPolicy policy, Supplier<List<InetSocketAddress>> interfaces) {
+    this.paths = paths;
+    this.policy = policy;
+    this.interfaces = interfaces;
+  }
+
+  void monitor(PathMonitor m) {
+    monitor = m;
+  }
+
+  ReflexiveDiscovery stun() {
+    return stun;
+  }
+
+  long probesRejected() {
+    return probes.rejected();
+  }
+
+  /**
+   * Handles a datagram from the socket if it is ours (STUN answer or probe): true if consumed (the
+   * caller releases it), false if it is for QUIC.
+   */
+  boolean onDatagram(ChannelHandlerContext ctx, ByteBuf content, InetSocketAddress sender) {
+    long now = System.nanoTime();
+    if (ReflexiveDiscovery.mayBeStun(content)) {
+      // Ours if it answers a request; any other 0..3 byte datagram is not QUIC either (fixed bit).
+      stun.offer(content, sender, now);
+      return true;
+    }
+    if (!AuthenticatedProbes.isProbe(content)) {
+      return false;
+    }
+    if (AuthenticatedProbes.isPing(content)) {
+      PeerPath p = paths.byTag(AuthenticatedProbes.tag(content));
+      ByteBuf pong = p == null ? null : probes.answer(ctx.alloc(), content, p.keys);
+      if (pong == null) {
+        return true;
+      }
+      ctx.writeAndFlush(new DatagramPacket(pong, sender), ctx.voidPromise());
+      if (!policy.relayOnly() && !p.candidates().contains(sender)) {
+        // A peer-reflexive address: the peer's NAT gave this mapping for us. Check it back.
+        paths.learnReal(sender, p);
+        sendPing(ctx, p, sender, now);
+      }
+      return true;
+    }
+    AuthenticatedProbes.Pending<PeerPath> answered = probes.answered(content, sender);
+    if (answered != null) {
+      monitor.directAnswered(answered.path(), sender, now, now - answered.sentNanos());
+    }
+    return true;
+  }
+
+  /** Sends an authenticated ping to {@code to}; nothing before the peer's offer told us its key. */
+  void sendPing(ChannelHandlerContext ctx, PeerPath p, InetSocketAddress to, long now) {
+    ProbeKeys.Remote remote = p.keys.remote();
+    if (remote == null || ctx == null) {
+      return;
+    }
+    ctx.writeAndFlush(
+        new DatagramPacket(probes.ping(ctx.alloc(), p, remote, to, now), to), ctx.voidPromise());
+  }
+
+  /** Our offer for {@code p}: its probe secrets and every candidate of this socket. */
+  TraversalOffer offerFor(PeerPath p) {
+    List<InetSocketAddress> candidates = new ArrayList<>();
+    if (!policy.relayOnly()) {
+      candidates.addAll(interfaces.get());
+      for (InetSocketAddress r : stun.reflexive()) {
+        if (!candidates.contains(r)) {
+          candidates.add(0, r); // reflexive first: the ones that work across NATs
+        }
+      }
+    }
+    return new TraversalOffer(p.keys.localTag(), p.keys.localKeyCopy(), candidates);
+  }
+
+  /** Runs {@code r} once STUN answers in flight are in (bounded), so offers carry them. */
+  void afterDiscovery(Runnable r, long now) {
+    if (!stun.pending()) {
+      r.run();
+      return;
+    }
+    if (waitingOffers.isEmpty()) {
+      waitingSince = now;
+    }
+    waitingOffers.add(r);
+  }
+
+  /** The peer's offer arrived over QUIC: learn its candidates and start punching. */
+  void offerReceived(ChannelHandlerContext ctx, PeerPath p, TraversalOffer offer, long now) {
+    p.keys.remote(offer.tag(), offer.key());
+    if (policy.relayOnly()) {
+      return;
+    }
+    for (InetSocketAddress a : offer.candidates()) {
+      if (!a.getAddress().isAnyLocalAddress() && !a.getAddress().isMulticastAddress()) {
+        paths.learnReal(a, p);
+      }
+    }
+    p.punchUntilNanos = now + PUNCH_NANOS;
+    p.lastPunchNanos = 0;
+    punch(ctx, p, now);
+  }
+
+  /** One probing round to every candidate, if one is due. */
+  void punch(ChannelHandlerContext ctx, PeerPath p, long now) {
+    if (now - p.lastPunchNanos < PUNCH_ROUND_NANOS) {
+      return;
+    }
+    p.lastPunchNanos = now;
+    for (InetSocketAddress a : p.candidates()) {
+      sendPing(ctx, p, a, now);
+    }
+  }
+
+  /** Called every few milliseconds: STUN retransmissions, offers due, paced punch rounds. */
+  void tick(ChannelHandlerContext ctx, long now) {
+    if (ctx != null) {
+      stun.tick(
+          now,
+          (server, request) ->
+              ctx.writeAndFlush(
+                  new DatagramPacket(Unpooled.wrappedBuffer(request), server), ctx.voidPromise()));
+    }
+    if (!waitingOffers.isEmpty() && (!stun.pending() || now - waitingSince > OFFER_WAIT_NANOS)) {
+      List<Runnable> due = List.copyOf(waitingOffers);
+      waitingOffers.clear();
+      due.forEach(Runnable::run);
+    }
+    for (PeerPath p : paths.all()) {
+      if (now < p.punchUntilNanos && !(p.current() instanceof Route.Direct)) {
+        punch(ctx, p, now);
+      }
+    }
+  }
+}
