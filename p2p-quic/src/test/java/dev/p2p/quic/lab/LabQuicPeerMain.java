@@ -1,0 +1,140 @@
+package dev.p2p.quic.lab;
+
+import dev.p2p.api.P2PConfig;
+import dev.p2p.api.P2PConnection;
+import dev.p2p.api.P2PListener;
+import dev.p2p.api.PathType;
+import dev.p2p.api.PeerAddress;
+import dev.p2p.api.PeerId;
+import dev.p2p.identity.Ed25519Identity;
+import dev.p2p.quic.internal.QuicP2PProvider;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Child process on one side of the lab: QUIC providers (one per pairing, each with its own socket
+ * and so its own NAT mappings) that log in to the relay {@code args[0]}. Commands on standard
+ * input:
+ *
+ * <ul>
+ *   <li>{@code LISTEN p<i>}: a listening provider; prints {@code ID p<i> <peer id>}; echoes every
+ *       message it receives, prefixed with its own path type.
+ *   <li>{@code DIAL p<i> <peer id>}: dials by peer id alone (so the connection starts on the
+ *       relay), sends a message, waits up to 15 s for a direct path and prints {@code RESULT p<i>
+ *       DIRECT|RELAYED first=<path type> connect=<ms> msg=<ms> direct=<ms> peer=<its path type>
+ *       path=<path>}.
+ * </ul>
+ *
+ * Exits when standard input closes.
+ */
+public final class LabQuicPeerMain {
+  private static final List<QuicP2PProvider> providers = new ArrayList<>();
+
+  public static void main(String[] args) throws Exception {
+    P2PConfig config = P2PConfig.builder().set("P2P_RELAY_SERVERS", args[0]).build();
+    BufferedReader in =
+        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    try {
+      String line;
+      while ((line = in.readLine()) != null) {
+        String[] w = line.trim().split(" ");
+        if (w[0].equals("LISTEN")) {
+          listen(config, w[1]);
+        } else if (w[0].equals("DIAL")) {
+          QuicP2PProvider p = provider(config);
+          PeerId id = PeerId.parse(w[2]);
+          new Thread(() -> dial(p, w[1], id), "dial-" + w[1]).start();
+        }
+      }
+    } catch (Exception | Error e) {
+      e.printStackTrace();
+      System.err.flush();
+    } finally {
+      synchronized (providers) {
+        providers.forEach(QuicP2PProvider::close);
+      }
+      System.exit(0);
+    }
+  }
+
+  private static QuicP2PProvider provider(P2PConfig config) throws Exception {
+    QuicP2PProvider p = QuicP2PProvider.create(config, Ed25519Identity.generate());
+    synchronized (providers) {
+      providers.add(p);
+    }
+    // Bind the socket and log in to the relay (its welcome starts STUN) before anything else.
+    p.listen("0.0.0.0:0").get(20, TimeUnit.SECONDS).close();
+    return p;
+  }
+
+  private static void listen(P2PConfig config, String pair) throws Exception {
+    QuicP2PProvider p = QuicP2PProvider.create(config, Ed25519Identity.generate());
+    synchronized (providers) {
+      providers.add(p);
+    }
+    P2PListener l = p.listen("0.0.0.0:0").get(20, TimeUnit.SECONDS);
+    out("ID " + pair + " " + p.localPeerId());
+    new Thread(
+            () -> {
+              try {
+                P2PConnection c = l.accept().get(60, TimeUnit.SECONDS);
+                while (true) {
+                  byte[] m = c.recv().get(60, TimeUnit.SECONDS);
+                  String echo = c.path().type() + " " + new String(m, StandardCharsets.UTF_8);
+                  c.send(echo.getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
+                }
+              } catch (Exception e) {
+                // the connection ended (the test is over) or never came
+              }
+            },
+            "listen-" + pair)
+        .start();
+  }
+
+  private static void dial(QuicP2PProvider p, String pair, PeerId id) {
+    try {
+      long t0 = System.nanoTime();
+      P2PConnection c = p.connect(PeerAddress.of(id)).get(20, TimeUnit.SECONDS);
+      long connected = System.nanoTime();
+      PathType first = c.path().type();
+      c.send("first".getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
+      c.recv().get(10, TimeUnit.SECONDS);
+      long firstMessage = System.nanoTime();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+      while (c.path().type() != PathType.DIRECT && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      long direct = System.nanoTime();
+      boolean isDirect = c.path().type() == PathType.DIRECT;
+      // A message over the final path, whose echo names the listener's path.
+      c.send("last".getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
+      String echo = new String(c.recv().get(10, TimeUnit.SECONDS), StandardCharsets.UTF_8);
+      out(
+          String.format(
+              "RESULT %s %s first=%s connect=%d msg=%d direct=%s peer=%s path=%s",
+              pair,
+              isDirect ? "DIRECT" : "RELAYED",
+              first,
+              ms(connected - t0),
+              ms(firstMessage - t0),
+              isDirect ? String.valueOf(ms(direct - t0)) : "-",
+              echo.split(" ")[0],
+              c.path()));
+    } catch (Exception e) {
+      out("RESULT " + pair + " FAILED " + e.toString().replace('\n', ' '));
+    }
+  }
+
+  private static long ms(long nanos) {
+    return TimeUnit.NANOSECONDS.toMillis(nanos);
+  }
+
+  private static synchronized void out(String line) {
+    System.out.println(line);
+    System.out.flush();
+  }
+}
