@@ -179,7 +179,7 @@ public final class PathLayerHandler extends ChannelDuplexHandler
     traversal.offerReceived(ctx, path, offer, System.nanoTime());
   }
 
-  /** The reflexive addresses STUN found for this socket. Loop. */
+  /** The reflexive addresses STUN found for this socket. Any thread. */
   public List<InetSocketAddress> reflexiveAddresses() {
     return traversal.stun().reflexive();
   }

@@ -31,6 +31,7 @@ public final class ReflexiveDiscovery {
   private final Map<InetSocketAddress, BindingTransaction> running = new HashMap<>();
   private final Map<InetSocketAddress, Long> askedAt = new HashMap<>();
   private final Map<InetSocketAddress, InetSocketAddress> mapped = new LinkedHashMap<>();
+  private volatile List<InetSocketAddress> snapshot = List.of(); // readable from any thread
 
   /** Asks {@code server} unless it was asked within the refresh interval. */
   public void ask(InetSocketAddress server, long now) {
@@ -69,6 +70,13 @@ public final class ReflexiveDiscovery {
     }
     running.remove(from);
     t.result().reflexive().ifPresent(m -> mapped.put(from, m));
+    List<InetSocketAddress> distinct = new ArrayList<>();
+    for (InetSocketAddress m : mapped.values()) {
+      if (!distinct.contains(m)) {
+        distinct.add(m);
+      }
+    }
+    snapshot = List.copyOf(distinct);
     return true;
   }
 
@@ -83,15 +91,9 @@ public final class ReflexiveDiscovery {
     return running.values().stream().anyMatch(t -> t.nextSendAt(0) != Long.MAX_VALUE);
   }
 
-  /** The distinct reflexive addresses seen, in the order first learnt. */
+  /** The distinct reflexive addresses seen, in the order first learnt. Any thread. */
   public List<InetSocketAddress> reflexive() {
-    List<InetSocketAddress> out = new ArrayList<>();
-    for (InetSocketAddress m : mapped.values()) {
-      if (!out.contains(m)) {
-        out.add(m);
-      }
-    }
-    return out;
+    return snapshot;
   }
 
   /** Whether two servers saw different mappings: the NAT maps by destination (a hard NAT). */
