@@ -206,9 +206,10 @@ final class SimConnection extends SimLifecycle {
 
   /**
    * Touches every cache line of this end (fields about 56 bytes apart in HotSpot's layout) and its
-   * subscription; see {@link Event#prefetch}.
+   * subscription; see {@link Event#prefetch}. Also when this end is what a task said it will use.
    */
-  long prefetchState() {
+  @Override
+  long prefetch() {
     long sum = time + messagesReceived + lastHeard + bytesSent + synAttempts;
     sum += smoothedRtt() + bufferedBytes() + unacknowledgedBytes() + (remoteEnd == null ? 0 : 1);
     return sum + prefetchSubscription();
