@@ -73,6 +73,7 @@ public final class SimulatorScaleHarness {
     final P2PConnection[] links;
     final CompletableFuture<P2PConnection>[] dials;
     boolean neighboursChosen;
+    int next = -1; // the neighbour of the next tick, drawn one tick ahead
 
     @SuppressWarnings("unchecked")
     Peer(P2PProvider provider) {
@@ -115,15 +116,23 @@ public final class SimulatorScaleHarness {
       c.messages().subscribe(new Reader());
     }
 
-    /** The tick. */
+    /**
+     * The tick. A neighbour tick draws the next tick's neighbour now and tells the simulator which
+     * connection that tick will use, so the simulator loads it ahead, as it does for the
+     * connections its packets reach; the draw is a tick earlier than it was, so which neighbour
+     * gets which message differs from the runs before this change (the same Random, the same number
+     * of draws).
+     */
     @Override
     public void run() {
       if (uniform) {
         sendTo(peers.get(random.nextInt(peers.size())));
+        net.schedule(ONE_SECOND, this);
       } else {
         sendToNeighbour();
+        next = random.nextInt(cacheSize);
+        net.schedule(ONE_SECOND, links[next], this);
       }
-      net.schedule(ONE_SECOND, this);
     }
 
     /** Through the LRU cache: a connection per recent destination. */
@@ -149,7 +158,7 @@ public final class SimulatorScaleHarness {
           neighbours[j] = peers.get(random.nextInt(peers.size()));
         }
       }
-      int i = random.nextInt(cacheSize);
+      int i = next >= 0 ? next : random.nextInt(cacheSize);
       P2PConnection link = links[i];
       if (link != null) {
         sent++;
