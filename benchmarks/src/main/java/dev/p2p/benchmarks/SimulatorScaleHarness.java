@@ -57,7 +57,7 @@ public final class SimulatorScaleHarness {
                     .withJitter(Duration.ofMillis(10)))
             .build();
     for (int i = 0; i < count; i++) {
-      peers.add(new Peer(net.newPeer("p" + i)));
+      peers.add(new Peer(this, net.newPeer("p" + i)));
     }
   }
 
@@ -65,29 +65,35 @@ public final class SimulatorScaleHarness {
    * One simulated application. It is its own tick and holds its neighbours and their connections in
    * arrays made with it, so a tick walks few objects, which at 10,000 peers are out of cache.
    */
-  private final class Peer implements Runnable {
+  private static final class Peer implements Runnable {
+    // What a neighbour tick reads, first: the object's first line, which the simulator loads ahead
+    // with the task. The connections are fields, not an array: at 10,000 peers an array is one more
+    // cold object per tick.
+    final SimulatorScaleHarness h;
+    int next = -1; // the neighbour of the next tick, drawn one tick ahead
+    P2PConnection link0, link1, link2, link3, link4, link5, link6, link7;
     final P2PProvider provider;
     final PeerId id;
     final Map<PeerId, CompletableFuture<P2PConnection>> cache;
     final Peer[] neighbours;
-    final P2PConnection[] links;
+    final P2PConnection[] links; // only for more than 8 neighbours
     final CompletableFuture<P2PConnection>[] dials;
     boolean neighboursChosen;
-    int next = -1; // the neighbour of the next tick, drawn one tick ahead
 
     @SuppressWarnings("unchecked")
-    Peer(P2PProvider provider) {
+    Peer(SimulatorScaleHarness h, P2PProvider provider) {
+      this.h = h;
       this.provider = provider;
       this.id = provider.localPeerId();
-      this.neighbours = new Peer[cacheSize];
-      this.links = new P2PConnection[cacheSize];
-      this.dials = new CompletableFuture[cacheSize];
+      this.neighbours = new Peer[h.cacheSize];
+      this.links = h.cacheSize > 8 ? new P2PConnection[h.cacheSize] : null;
+      this.dials = new CompletableFuture[h.cacheSize];
       this.cache =
           new LinkedHashMap<>(16, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(
                 Map.Entry<PeerId, CompletableFuture<P2PConnection>> eldest) {
-              if (size() > cacheSize) {
+              if (size() > h.cacheSize) {
                 eldest.getValue().thenAccept(P2PConnection::close);
                 return true;
               }
@@ -97,9 +103,9 @@ public final class SimulatorScaleHarness {
     }
 
     void start() {
-      P2PListener listener = net.await(provider.listen("any"));
+      P2PListener listener = h.net.await(provider.listen("any"));
       acceptLoop(listener);
-      net.schedule(Duration.ofMillis(random.nextInt(1000)), this);
+      h.net.schedule(Duration.ofMillis(h.random.nextInt(1000)), this);
     }
 
     void acceptLoop(P2PListener listener) {
@@ -113,7 +119,7 @@ public final class SimulatorScaleHarness {
     }
 
     void readLoop(P2PConnection c) {
-      c.messages().subscribe(new Reader());
+      c.messages().subscribe(h.new Reader());
     }
 
     /**
@@ -125,13 +131,41 @@ public final class SimulatorScaleHarness {
      */
     @Override
     public void run() {
-      if (uniform) {
-        sendTo(peers.get(random.nextInt(peers.size())));
-        net.schedule(ONE_SECOND, this);
+      if (h.uniform) {
+        sendTo(h.peers.get(h.random.nextInt(h.peers.size())));
+        h.net.schedule(ONE_SECOND, this);
       } else {
         sendToNeighbour();
-        next = random.nextInt(cacheSize);
-        net.schedule(ONE_SECOND, links[next], this);
+        next = h.random.nextInt(h.cacheSize);
+        h.net.schedule(ONE_SECOND, link(next), this);
+      }
+    }
+
+    P2PConnection link(int i) {
+      return switch (i) {
+        case 0 -> link0;
+        case 1 -> link1;
+        case 2 -> link2;
+        case 3 -> link3;
+        case 4 -> link4;
+        case 5 -> link5;
+        case 6 -> link6;
+        case 7 -> link7;
+        default -> links[i];
+      };
+    }
+
+    void setLink(int i, P2PConnection c) {
+      switch (i) {
+        case 0 -> link0 = c;
+        case 1 -> link1 = c;
+        case 2 -> link2 = c;
+        case 3 -> link3 = c;
+        case 4 -> link4 = c;
+        case 5 -> link5 = c;
+        case 6 -> link6 = c;
+        case 7 -> link7 = c;
+        default -> links[i] = c;
       }
     }
 
@@ -143,10 +177,10 @@ public final class SimulatorScaleHarness {
       CompletableFuture<P2PConnection> c = cache.get(target.id);
       if (c == null || c.isCompletedExceptionally()) {
         c = provider.connect(target.id);
-        connects++;
+        h.connects++;
         cache.put(target.id, c);
       }
-      sent++;
+      h.sent++;
       c.thenAccept(conn -> conn.send(new byte[64]));
     }
 
@@ -155,13 +189,13 @@ public final class SimulatorScaleHarness {
       if (!neighboursChosen) {
         neighboursChosen = true; // on the first tick, as before: the same random draws
         for (int j = 0; j < neighbours.length; j++) {
-          neighbours[j] = peers.get(random.nextInt(peers.size()));
+          neighbours[j] = h.peers.get(h.random.nextInt(h.peers.size()));
         }
       }
-      int i = next >= 0 ? next : random.nextInt(cacheSize);
-      P2PConnection link = links[i];
+      int i = next >= 0 ? next : h.random.nextInt(h.cacheSize);
+      P2PConnection link = link(i);
       if (link != null) {
-        sent++;
+        h.sent++;
         link.send(new byte[64]);
         return;
       }
@@ -169,11 +203,11 @@ public final class SimulatorScaleHarness {
       if (target == this) {
         return;
       }
-      sent++;
+      h.sent++;
       if (dials[i] == null) {
-        connects++;
+        h.connects++;
         dials[i] = provider.connect(target.id);
-        dials[i].thenAccept(conn -> links[i] = conn);
+        dials[i].thenAccept(conn -> setLink(i, conn));
       }
       dials[i].thenAccept(conn -> conn.send(new byte[64]));
     }

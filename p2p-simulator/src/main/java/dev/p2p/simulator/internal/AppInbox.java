@@ -199,7 +199,7 @@ abstract class AppInbox extends ReliableStream {
   /** See {@link Event#prefetch}. */
   final long prefetchSubscription() {
     SimSubscription s = subscription;
-    return s == null ? 0 : s.time;
+    return s == null ? 0 : s.prefetch();
   }
 
   final void wakeSubscriber() {
