@@ -118,7 +118,9 @@ final class SimSubscription extends Event implements Flow.Subscription {
     drain();
   }
 
-  /** Loads this and the subscriber's header (an application's reader, as cold as its connection). */
+  /**
+   * Loads this and the subscriber's header (an application's reader, as cold as its connection).
+   */
   @Override
   long prefetch() {
     return demand + subscriber.getClass().getModifiers();
