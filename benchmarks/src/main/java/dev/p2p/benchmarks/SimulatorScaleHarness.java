@@ -35,6 +35,10 @@ import java.util.concurrent.Flow;
 public final class SimulatorScaleHarness {
   static final int BATCH = 64;
   private static final Duration ONE_SECOND = Duration.ofSeconds(1);
+
+  /** Every message's 64 bytes: {@code send} copies what it accepts, so the caller may reuse it. */
+  private static final byte[] MESSAGE = new byte[64];
+
   private final SimNetwork net;
   private final List<Peer> peers = new ArrayList<>();
   private final Random random = new Random(7); // the harness's own choices, seeded
@@ -181,7 +185,7 @@ public final class SimulatorScaleHarness {
         cache.put(target.id, c);
       }
       h.sent++;
-      c.thenAccept(conn -> conn.send(new byte[64]));
+      c.thenAccept(conn -> conn.send(MESSAGE));
     }
 
     /** Over a persistent connection per neighbour, held as an application would hold it. */
@@ -196,7 +200,7 @@ public final class SimulatorScaleHarness {
       P2PConnection link = link(i);
       if (link != null) {
         h.sent++;
-        link.send(new byte[64]);
+        link.send(MESSAGE);
         return;
       }
       Peer target = neighbours[i];
@@ -209,7 +213,7 @@ public final class SimulatorScaleHarness {
         dials[i] = provider.connect(target.id);
         dials[i].thenAccept(conn -> setLink(i, conn));
       }
-      dials[i].thenAccept(conn -> conn.send(new byte[64]));
+      dials[i].thenAccept(conn -> conn.send(MESSAGE));
     }
   }
 
