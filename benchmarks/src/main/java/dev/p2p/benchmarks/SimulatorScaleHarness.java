@@ -8,6 +8,8 @@ import dev.p2p.simulator.LinkConditions;
 import dev.p2p.simulator.SimNetwork;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -47,6 +49,7 @@ public final class SimulatorScaleHarness {
   private long sent;
   private long connects;
   private long received;
+  private boolean stopping; // ticks stop sending, so what is in flight can land and be counted
 
   private SimulatorScaleHarness(int count, int cacheSize, boolean uniform) {
     this.cacheSize = cacheSize;
@@ -135,6 +138,9 @@ public final class SimulatorScaleHarness {
      */
     @Override
     public void run() {
+      if (h.stopping) {
+        return;
+      }
       if (h.uniform) {
         sendTo(h.peers.get(h.random.nextInt(h.peers.size())));
         h.net.schedule(ONE_SECOND, this);
@@ -259,10 +265,14 @@ public final class SimulatorScaleHarness {
         count, setup / 1e9, seconds, cache);
     long runStart = System.nanoTime();
     long cpuStart = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
+    long processCpuStart = processCpuNanos();
+    long sampling = 0; // wall time of the harness's own heap samples (a full GC each)
     long step = Math.max(1, seconds / 6);
     for (long t = 0; t < seconds; t += step) {
       h.net.runFor(Duration.ofSeconds(Math.min(step, seconds - t)));
+      long gcStart = System.nanoTime();
       System.gc();
+      sampling += System.nanoTime() - gcStart;
       System.out.printf(
           "virtual %5d s  wall %6.1f s  sent %,d  received %,d  events queued %,d  live heap %,d MB%n",
           t + Math.min(step, seconds - t),
@@ -275,6 +285,13 @@ public final class SimulatorScaleHarness {
     double wall = (System.nanoTime() - runStart) / 1e9;
     // CPU time of the simulation thread: robust when other processes share the machine.
     double cpu = (ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - cpuStart) / 1e9;
+    double processCpu = (processCpuNanos() - processCpuStart) / 1e9;
+    long peak = 0;
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == MemoryType.HEAP) {
+        peak += pool.getPeakUsage().getUsed();
+      }
+    }
     System.out.printf(
         "done: %,d messages sent, %,d received, %,d connections opened, %.1f s wall (%.0f messages/s),"
             + " %.1f s CPU of the simulation thread (%.0f messages/CPU-s), %.2f events/message%n",
@@ -286,5 +303,24 @@ public final class SimulatorScaleHarness {
         cpu,
         h.received / cpu,
         (double) h.net.eventsRun() / h.received);
+    System.out.printf(
+        "wall without the heap samples' full GCs %.1f s; process CPU (all threads) %.1f s;"
+            + " peak heap used, garbage included, %,d MB%n",
+        wall - sampling / 1e9, processCpu, peak >> 20);
+    // Checked, not timed: every message sent is received once what is in flight has landed.
+    h.stopping = true;
+    h.net.runFor(Duration.ofSeconds(30));
+    if (h.received != h.sent) {
+      System.out.printf("FAILED: %,d messages sent but %,d received%n", h.sent, h.received);
+      System.exit(1);
+    }
+    System.out.printf("checked: all %,d messages sent were received%n", h.sent);
+  }
+
+  private static long processCpuNanos() {
+    return ManagementFactory.getOperatingSystemMXBean()
+            instanceof com.sun.management.OperatingSystemMXBean os
+        ? os.getProcessCpuTime()
+        : -1;
   }
 }
