@@ -29,6 +29,15 @@ final class PathTraversal {
   /** How long the paced rounds go on after an offer; then the monitor's slower probing. */
   static final long PUNCH_NANOS = TimeUnit.SECONDS.toNanos(4);
 
+  /**
+   * Direct addresses a path learns from offers and pings at most: the peer is authenticated, but a
+   * buggy or hostile one must not make us remember, or spray probes at, unbounded addresses.
+   */
+  static final int MAX_LEARNT = 32;
+
+  /** Offers closer together than this for one path only update its keys (no new punch burst). */
+  private static final long MIN_OFFER_GAP_NANOS = TimeUnit.SECONDS.toNanos(1);
+
   /** An offer waits at most this long for STUN answers still on their way. */
   private static final long OFFER_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(1500);
 
@@ -80,7 +89,9 @@ final class PathTraversal {
         return true;
       }
       ctx.writeAndFlush(new DatagramPacket(pong, sender), ctx.voidPromise());
-      if (!policy.relayOnly() && !p.candidates().contains(sender)) {
+      if (!policy.relayOnly()
+          && !p.candidates().contains(sender)
+          && p.candidates().size() < MAX_LEARNT) {
         // A peer-reflexive address: the peer's NAT gave this mapping for us. Check it back.
         paths.learnReal(sender, p);
         sendPing(ctx, p, sender, now);
@@ -133,11 +144,15 @@ final class PathTraversal {
   /** The peer's offer arrived over QUIC: learn its candidates and start punching. */
   void offerReceived(ChannelHandlerContext ctx, PeerPath p, TraversalOffer offer, long now) {
     p.keys.remote(offer.tag(), offer.key());
-    if (policy.relayOnly()) {
+    if (policy.relayOnly()
+        || (p.lastOfferNanos != 0 && now - p.lastOfferNanos < MIN_OFFER_GAP_NANOS)) {
       return;
     }
+    p.lastOfferNanos = now;
     for (InetSocketAddress a : offer.candidates()) {
-      if (!a.getAddress().isAnyLocalAddress() && !a.getAddress().isMulticastAddress()) {
+      if (p.candidates().size() < MAX_LEARNT
+          && !a.getAddress().isAnyLocalAddress()
+          && !a.getAddress().isMulticastAddress()) {
         paths.learnReal(a, p);
       }
     }

@@ -74,6 +74,9 @@ public final class PeerPath {
   /** Until when the path punches its candidates at the punch pace (after an offer). Loop. */
   long punchUntilNanos;
 
+  /** When the last offer that started punching arrived (0: none yet). Loop. */
+  long lastOfferNanos;
+
   /** When the last paced punch round went out. Loop. */
   long lastPunchNanos;
 
