@@ -10,6 +10,7 @@ import dev.p2p.api.ConnectionClosedException;
 import dev.p2p.api.P2PConnection;
 import dev.p2p.api.P2PListener;
 import dev.p2p.api.P2PProvider;
+import dev.p2p.tunnel.internal.TunnelProtocol;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -222,9 +223,10 @@ class TunnelCloseDeliveryTest {
   void simultaneousCloseWithDataCrossingFailsBothAndHangsNeither() throws Exception {
     P2PConnection[] c = pair(open("5000", "65536"), open("5000", "65536"));
     List<CompletableFuture<Void>> sends = new ArrayList<>();
-    for (int i = 0; i < 80; i++) {
-      sends.add(c[0].send(new byte[32 * 1024]));
-      sends.add(c[1].send(new byte[32 * 1024]));
+    int size = 32 * 1024;
+    for (int i = 0; i < 2 * TunnelProtocol.INITIAL_WINDOW / size; i++) {
+      sends.add(c[0].send(new byte[size]));
+      sends.add(c[1].send(new byte[size]));
     }
     c[0].close();
     c[1].close();
