@@ -1,6 +1,5 @@
 package dev.p2p.simulator.internal;
 
-import dev.p2p.api.ConnectionClosedException;
 import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -19,21 +18,21 @@ abstract class AppInbox extends ReliableStream {
   /** Done timed-out readers are swept once this many wait, so a quiet connection stays bounded. */
   private static final int READER_SWEEP = 64;
 
-  private ArrayDeque<byte[]> inbox;
   private CompletableFuture<byte[]> reader; // the first waiting recv, the common case
   private ArrayDeque<CompletableFuture<byte[]>> moreReaders;
   private int readerSweepAt;
-  private long buffered;
-  private SimSubscription subscription;
-
-  /** Why nothing more will arrive for the application; null while the connection is open. */
-  ConnectionClosedException closedCause;
 
   /** The peer's FIN ended the connection: a subscriber gets onComplete, not onError. */
   boolean peerClosedGracefully;
 
-  AppInbox(SimCore core, long receiveCapacity, long nominalRtt) {
-    super(core, receiveCapacity, nominalRtt);
+  AppInbox(
+      SimCore core,
+      long receiveCapacity,
+      long nominalRtt,
+      PeerSlot local,
+      PeerSlot remote,
+      long id) {
+    super(core, receiveCapacity, nominalRtt, local, remote, id);
   }
 
   /** Graceful close, lock held; a subscriber that cancels or breaks the rules closes the end. */
@@ -194,12 +193,6 @@ abstract class AppInbox extends ReliableStream {
     CompletableFuture<byte[]> f = reader;
     reader = moreReaders == null ? null : moreReaders.poll();
     return f;
-  }
-
-  /** See {@link Event#prefetch}. */
-  final long prefetchSubscription() {
-    SimSubscription s = subscription;
-    return s == null ? 0 : s.time;
   }
 
   final void wakeSubscriber() {

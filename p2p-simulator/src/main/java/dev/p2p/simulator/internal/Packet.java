@@ -84,7 +84,7 @@ final class Packet extends Event {
   @Override
   long prefetch() {
     SimConnection t = target;
-    return t == null ? 0 : t.prefetchState();
+    return t == null ? 0 : t.prefetch();
   }
 
   @Override

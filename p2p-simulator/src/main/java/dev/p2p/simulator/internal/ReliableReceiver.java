@@ -10,23 +10,15 @@ import java.util.TreeMap;
  * each echoing the instant of the transmission that advanced us. The bottom of the one object per
  * connection end, so it is also the event that end queues ({@link #wakeAt}).
  */
-abstract class ReliableReceiver extends Event {
+abstract class ReliableReceiver extends EndState {
   static final int MAX_SACK_RANGES = 64; // QUIC ACK frames carry many ranges too
-
-  final SimCore core;
-  final long receiveCapacity;
 
   private TreeMap<Long, Packet> early; // sorted, so SACK ranges fall out of one walk; rarely needed
   private long earlyBytes;
-  private long expected;
-  private long advertised;
-  boolean ackWanted; // the timer sends it
-  private long echo = -1; // sentAt of the first transmission that advanced us since the last ack
   boolean finReceived;
 
-  ReliableReceiver(SimCore core, long receiveCapacity) {
-    this.core = core;
-    this.receiveCapacity = receiveCapacity;
+  ReliableReceiver(SimCore core, long receiveCapacity, PeerSlot local, PeerSlot remote, long id) {
+    super(core, receiveCapacity, local, remote, id);
     this.advertised = receiveCapacity;
   }
 

@@ -30,33 +30,25 @@ abstract class ReliableStream extends ReliableReceiver {
   /** The answer to a send accepted at once. */
   static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
-  private static final long NO_DEADLINE = Long.MAX_VALUE;
   private static final long RTT_GRANULARITY = 1_000_000L; // 1 ms
   private static final long MAX_RTO = 60_000_000_000L;
 
   // ---- sending: sent and unacknowledged (linked through Outgoing.next), then waiting for window
-  private Outgoing unackedHead;
-  private Outgoing unackedTail;
-  private Outgoing pendingHead;
   private Outgoing pendingTail;
-  private long nextSeq;
-  private long unackedBytes;
-  private long peerWindow;
-  private long ackedThrough = -1;
-  private long windowSentAt = -1;
-  private long closeDeadline = NO_DEADLINE;
-  private long retransmitAt = NO_DEADLINE;
 
   // ---- RFC 6298 estimator
-  private long smoothedRtt = -1;
-  private long rttVariance;
   private final long initialRto;
-  private int backoff;
 
   long retransmissions;
 
-  ReliableStream(SimCore core, long receiveCapacity, long nominalRtt) {
-    super(core, receiveCapacity);
+  ReliableStream(
+      SimCore core,
+      long receiveCapacity,
+      long nominalRtt,
+      PeerSlot local,
+      PeerSlot remote,
+      long id) {
+    super(core, receiveCapacity, local, remote, id);
     this.peerWindow = receiveCapacity;
     // Before the first sample, assume a little worse than the link promises.
     this.initialRto = Math.max(3 * nominalRtt, 10 * RTT_GRANULARITY);
@@ -71,7 +63,7 @@ abstract class ReliableStream extends ReliableReceiver {
   /** The FIN went unacknowledged until the close deadline. */
   abstract void closeTimedOut();
 
-  private static final class Outgoing {
+  static final class Outgoing {
     final long seq;
     final byte[] payload;
     final boolean fin;

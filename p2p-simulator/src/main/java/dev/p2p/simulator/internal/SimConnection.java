@@ -23,12 +23,7 @@ final class SimConnection extends SimLifecycle {
   private static final long MIN_RECEIVE_BUFFER = 4L << 20;
 
   final SimPeer peer;
-  private final int localIndex; // local.index, kept here: the slot is cold at scale
   private KeepAlive keepAlive;
-  long lastHeard;
-
-  /** The other end, learned from its first packet; lets packets skip the lookup. */
-  private SimConnection remoteEnd;
 
   /** The other end as the simulator knows it from the handshake on; see SimPeer#find. */
   SimConnection twin;
@@ -36,11 +31,6 @@ final class SimConnection extends SimLifecycle {
   SimConnection previousOnPeer; // PeerConnections' links
   SimConnection nextOnPeer;
 
-  long bytesSent;
-  long bytesReceived;
-  long messagesSent;
-  long messagesReceived;
-  long packetsSent;
   long packetsLost;
   long packetsDuplicated;
 
@@ -55,8 +45,6 @@ final class SimConnection extends SimLifecycle {
         dialer,
         path);
     this.peer = peer;
-    this.localIndex = local.index;
-    this.lastHeard = core.now();
   }
 
   @Override
@@ -202,16 +190,6 @@ final class SimConnection extends SimLifecycle {
     } else if (fate == SimCore.FATE_DUPLICATED) {
       packetsDuplicated++;
     }
-  }
-
-  /**
-   * Touches every cache line of this end (fields about 56 bytes apart in HotSpot's layout) and its
-   * subscription; see {@link Event#prefetch}.
-   */
-  long prefetchState() {
-    long sum = time + messagesReceived + lastHeard + bytesSent + synAttempts;
-    sum += smoothedRtt() + bufferedBytes() + unacknowledgedBytes() + (remoteEnd == null ? 0 : 1);
-    return sum + prefetchSubscription();
   }
 
   /** A fault appeared somewhere; see {@link KeepAlive}. */

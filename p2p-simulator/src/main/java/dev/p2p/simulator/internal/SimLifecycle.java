@@ -33,16 +33,10 @@ abstract class SimLifecycle extends AppInbox implements P2PConnection {
   private static final Path DIRECT_PATH = Path.direct();
   private static final Path RELAYED_PATH = Path.relayed(RELAY);
 
-  final PeerSlot local;
-  final PeerSlot remote;
-  final long id;
   final boolean dialer;
   final CompletableFuture<P2PConnection> connected = new CompletableFuture<>();
 
-  private ConnectionState state = ConnectionState.CONNECTING;
-  PathType path; // read by every packet sent; written only here
   private ConnectionListeners listeners;
-  private boolean closeRequested;
   private CompletableFuture<Void> closeFuture;
 
   /** Set when CLOSED: null for a clean close (everything acknowledged), else why not. */
@@ -61,10 +55,7 @@ abstract class SimLifecycle extends AppInbox implements P2PConnection {
       long id,
       boolean dialer,
       PathType path) {
-    super(core, receiveCapacity, core.topology.nominalRtt(local, remote, path));
-    this.local = local;
-    this.remote = remote;
-    this.id = id;
+    super(core, receiveCapacity, core.topology.nominalRtt(local, remote, path), local, remote, id);
     this.dialer = dialer;
     this.path = path;
   }

@@ -118,6 +118,14 @@ final class SimSubscription extends Event implements Flow.Subscription {
     drain();
   }
 
+  /**
+   * Loads this and the subscriber's header (an application's reader, as cold as its connection).
+   */
+  @Override
+  long prefetch() {
+    return demand + subscriber.getClass().getModifiers();
+  }
+
   private void drain() {
     if (draining) {
       return; // the loop below is on the stack and will see the change
