@@ -91,6 +91,9 @@ public final class RelayServer implements AutoCloseable {
               .option(ChannelOption.SO_REUSEADDR, true)
               .option(ChannelOption.SO_BACKLOG, 4096)
               .childOption(ChannelOption.TCP_NODELAY, true)
+              .childOption(
+                  ChannelOption.SO_SNDBUF,
+                  builder.socketSendBuffer > 0 ? builder.socketSendBuffer : null)
               .childOption(ChannelOption.SO_KEEPALIVE, true)
               .childHandler(new RelayChannelInitializer(core, ssl));
       tcp = bind(b.bind(builder.host, builder.port), "relay port " + builder.port);

@@ -16,6 +16,7 @@ import dev.p2p.api.P2PConfig;
 import dev.p2p.api.P2PConnection;
 import dev.p2p.api.P2PListener;
 import dev.p2p.api.P2PProvider;
+import dev.p2p.tunnel.internal.TunnelProtocol;
 import dev.p2p.tunnel.server.TunnelServer;
 import java.util.ArrayList;
 import java.util.List;
@@ -149,7 +150,8 @@ class TunnelReconnectTest {
     States atA = new States();
     c[0].addListener(atA);
     List<CompletableFuture<Void>> sends = new ArrayList<>();
-    for (int i = 0; i < 400; i++) {
+    int count = 2 * TunnelProtocol.INITIAL_WINDOW / size; // twice what the window lets out
+    for (int i = 0; i < count; i++) {
       byte[] m = new byte[size];
       m[0] = (byte) i;
       m[1] = (byte) (i >> 8);
@@ -184,7 +186,7 @@ class TunnelReconnectTest {
         assertTrue(e.getCause().getMessage().contains("not"), e.getCause().getMessage());
       }
     }
-    assertTrue(accepted < 400, "the stalled receiver held the sender back");
+    assertTrue(accepted < count, "the stalled receiver held the sender back");
     int read = 0;
     while (true) {
       byte[] m;

@@ -44,6 +44,16 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
   private static final AtomicIntegerFieldUpdater<ClientSession> CLOSING =
       AtomicIntegerFieldUpdater.newUpdater(ClientSession.class, "closing");
 
+  /**
+   * How long forwarded packets may wait to be written to their client before more are dropped
+   * (CoDel's target). The queue's byte bound alone is a delay that grows as the reader slows: 4 MiB
+   * ahead of a reader taking 25 MB/s is 160 ms, and QUIC, whose acknowledgements wait in the same
+   * queue, then measured round trips of 60-220 ms through a loopback relay and let the queue stand
+   * (a TCP underlay never loses a packet). Dropping once packets wait longer than this keeps the
+   * queue near one target's worth of the reader's rate, whatever that rate is.
+   */
+  static final long QUEUE_DELAY_TARGET_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+
   private static final byte HTTP = 0;
   private static final byte AWAITING_LOGIN = 1;
   private static final byte LOGGED_IN = 2;
@@ -55,6 +65,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
   private volatile int closing;
   private volatile int queuedPackets;
   private volatile long queuedBytes;
+  private volatile long lastWaitNanos; // how long the last forwarded packet waited to be written
   private int writesDone; // progress marker for the write timeout
   private PeerKey key;
   private byte[] challenge;
@@ -259,27 +270,32 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     }
     content.setByte(start, RelayProtocol.RECV_PACKET);
     key.set(content, start + 1);
-    if (!dest.offer(content, payload)) {
-      core.metrics().dropped(dest.closing != 0 ? Drop.DESTINATION_CLOSED : Drop.QUEUE_FULL);
-    }
+    dest.offer(content, payload); // counts its own drops
   }
 
   /**
    * Queues a frame toward this client ({@code payloadBytes} of a forwarded packet, -1 for a frame
-   * of the relay's own), or drops it (releasing it) when the queue is at its bound. Never blocks: a
-   * slow reader costs its senders nothing but the drop.
+   * of the relay's own), or drops it (releasing it; a packet's drop counted) when the queue is at
+   * its bound or, for packets, its delay target. Never blocks: a slow reader costs its senders
+   * nothing but the drop.
    */
   boolean offer(ByteBuf frameBytes, int payloadBytes) {
     int size = frameBytes.readableBytes();
     RelaySettings s = core.settings();
-    if (closing != 0
-        || QUEUED_PACKETS.incrementAndGet(this) > s.queuePackets()
-        || QUEUED_BYTES.addAndGet(this, size) > s.queueBytes()) {
-      QUEUED_PACKETS.decrementAndGet(this);
-      QUEUED_BYTES.addAndGet(this, -size);
-      frameBytes.release();
-      return false;
+    Drop counted = payloadBytes < 0 ? null : Drop.QUEUE_FULL; // our own frames: the caller's
+    if (closing != 0) {
+      counted = counted == null ? null : Drop.DESTINATION_CLOSED;
     }
+    // Both counters always move together, so a drop undoes exactly what it added.
+    int packets = QUEUED_PACKETS.incrementAndGet(this);
+    long bytes = QUEUED_BYTES.addAndGet(this, size);
+    if (closing != 0 || packets > s.queuePackets() || bytes > s.queueBytes()) {
+      return drop(frameBytes, size, counted);
+    }
+    if (payloadBytes >= 0 && overDelayTarget(size)) {
+      return drop(frameBytes, size, Drop.QUEUE_DELAY);
+    }
+    long queuedAt = System.nanoTime();
     channel
         .writeAndFlush(new BinaryWebSocketFrame(frameBytes))
         .addListener(
@@ -290,6 +306,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
               if (payloadBytes < 0) {
                 return; // a frame of the relay's own, not a forwarded packet
               }
+              lastWaitNanos = System.nanoTime() - queuedAt;
               if (f.isSuccess()) {
                 core.metrics().forwarded(payloadBytes);
               } else {
@@ -297,6 +314,27 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
               }
             });
     return true;
+  }
+
+  /** Undoes an offer's accounting and drops its frame, counted under {@code why} (null: not). */
+  private boolean drop(ByteBuf frameBytes, int size, Drop why) {
+    QUEUED_PACKETS.decrementAndGet(this);
+    QUEUED_BYTES.addAndGet(this, -size);
+    frameBytes.release();
+    if (why != null) {
+      core.metrics().dropped(why);
+    }
+    return false;
+  }
+
+  /**
+   * Whether a packet of {@code size} should be dropped for delay: the last packet written waited
+   * longer than the target and more than one largest packet is queued besides this one (so an empty
+   * queue always takes a packet, and its wait updates the measure).
+   */
+  private boolean overDelayTarget(int size) {
+    return lastWaitNanos > QUEUE_DELAY_TARGET_NANOS
+        && queuedBytes - size > core.settings().maxFrameSize();
   }
 
   /** Frames of this session's own (challenge, pong, ...): queued like packets, never dropped. */

@@ -129,6 +129,15 @@ public final class RelayClient implements AutoCloseable {
     }
   }
 
+  /**
+   * The kernel receive buffer of a client's socket. Autotuned, it grows to {@code tcp_rmem} (32 MB
+   * here) and holds whatever a busy reader has not taken yet: for QUIC through a relay a standing
+   * queue of a whole flow-control window (8 MiB), so round trips of 20-200 ms on loopback. Bounded,
+   * the backlog moves to the relay's per-client queue, which is bounded and drops, and QUIC sees
+   * the loss as it would on UDP.
+   */
+  public static final int SOCKET_RECEIVE_BUFFER = 256 << 10;
+
   private final Channel channel;
   private final PeerKey self;
   private final CompletableFuture<RelayFrame.Reason> closed;
@@ -172,6 +181,7 @@ public final class RelayClient implements AutoCloseable {
             .group(o.group())
             .channel(o.channelType())
             .option(ChannelOption.TCP_NODELAY, true)
+            .option(ChannelOption.SO_RCVBUF, SOCKET_RECEIVE_BUFFER)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) o.timeout().toMillis())
             .handler(
                 new ChannelInitializer<SocketChannel>() {
@@ -189,7 +199,14 @@ public final class RelayClient implements AutoCloseable {
                     ch.pipeline()
                         .addLast(new HttpClientCodec())
                         .addLast(new HttpObjectAggregator(8192))
-                        .addLast(new WebSocketClientProtocolHandler(wsConfig))
+                        .addLast(
+                            new WebSocketClientProtocolHandler(
+                                new RelayClientHandshaker(
+                                    ws,
+                                    RelayProtocol.SUBPROTOCOL,
+                                    wsConfig.maxFramePayloadLength(),
+                                    wsConfig.forceCloseTimeoutMillis()),
+                                wsConfig))
                         .addLast(new Handler(o, self, loggedIn, closed, holder));
                   }
                 });

@@ -148,6 +148,17 @@ public final class RelayFrameCodec {
     return b.writeBytes(payload, payload.readerIndex(), payload.readableBytes());
   }
 
+  /**
+   * The header of a packet frame alone, to be followed by the payload (e.g. in a composite buffer,
+   * so the payload is copied once, by the WebSocket encoder, not twice).
+   */
+  public static ByteBuf packetHeader(ByteBufAllocator alloc, boolean outgoing, PeerKey peer) {
+    ByteBuf b = alloc.buffer(PACKET_HEADER_LENGTH);
+    b.writeByte(outgoing ? SEND_PACKET : RECV_PACKET);
+    peer.write(b);
+    return b;
+  }
+
   public static ByteBuf peerGone(ByteBufAllocator alloc, PeerKey peer) {
     ByteBuf b = alloc.buffer(1 + PeerKey.LENGTH).writeByte(PEER_GONE);
     peer.write(b);

@@ -22,6 +22,11 @@ public final class RelayMetrics {
   public enum Drop {
     /** The destination's queue was full (a slow or stalled reader). */
     QUEUE_FULL,
+    /**
+     * The destination's queue had held its packets longer than the delay target (a reader slower
+     * than its senders): dropped early, so the senders' congestion control slows down.
+     */
+    QUEUE_DELAY,
     /** The destination is not logged in; the sender got a peer-gone frame. */
     NO_DESTINATION,
     /** The destination's connection closed before the packet was written. */

@@ -228,9 +228,10 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
     if (!lifecycle.transition(ConnectionState.DISCONNECTING, reason)) {
       return; // already closing or closed
     }
-    if (!peerEnded) {
-      inbox.fail(this::closedError);
-    }
+    // Unconditionally: a no-op if the peer's END already completed the inbox. Testing peerEnded
+    // here (it belongs to the event loop) raced with onPeerEnd, which leaves the inbox to us once
+    // we are closing: both skipped it, and recv() hung after a simultaneous close.
+    inbox.fail(this::closedError);
     session.execute(this::queueEnd);
   }
 

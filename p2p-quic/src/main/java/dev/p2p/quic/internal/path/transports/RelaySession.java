@@ -169,7 +169,14 @@ final class RelaySession implements RelayClient.Listener {
         dropped++;
         return false;
       }
-      ByteBuf frame = RelayFrameCodec.packet(ch.alloc(), true, destination, payload);
+      // Header and payload as one composite: the masking encoder copies the payload once.
+      ByteBuf frame =
+          ch.alloc()
+              .compositeBuffer(2)
+              .addComponents(
+                  true,
+                  RelayFrameCodec.packetHeader(ch.alloc(), true, destination),
+                  payload.retain());
       ch.write(new BinaryWebSocketFrame(frame), ch.voidPromise());
       needsFlush = true;
       return true;

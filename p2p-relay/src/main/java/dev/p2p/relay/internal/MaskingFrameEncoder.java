@@ -1,0 +1,124 @@
+package dev.p2p.relay.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.MessageToMessageEncoder;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The client's WebSocket frame encoder (RFC 6455 section 5.2, masked as a client must, a fresh
+ * random key per frame), doing the masking eight bytes at a time over NIO buffers in the same pass
+ * as the copy. Netty's own encoder masks through {@code ByteBuf.writeLong}, whose per-call index
+ * and reference-count checks made masking the relay client's largest Java cost in bulk transfers
+ * (the JFR profile of {@code TransportBenchmark}'s relay transport). The handshake and the decoder
+ * stay Netty's ({@link RelayClientHandshaker}).
+ */
+final class MaskingFrameEncoder extends MessageToMessageEncoder<WebSocketFrame>
+    implements WebSocketFrameEncoder {
+  private static final int OPCODE_CONTINUATION = 0x0;
+  private static final int OPCODE_TEXT = 0x1;
+  private static final int OPCODE_BINARY = 0x2;
+  private static final int OPCODE_CLOSE = 0x8;
+  private static final int OPCODE_PING = 0x9;
+  private static final int OPCODE_PONG = 0xA;
+
+  MaskingFrameEncoder() {
+    super(WebSocketFrame.class);
+  }
+
+  @Override
+  protected void encode(ChannelHandlerContext ctx, WebSocketFrame frame, List<Object> out) {
+    ByteBuf data = frame.content();
+    int length = data.readableBytes();
+    int header = 2 + (length <= 125 ? 0 : length <= 0xFFFF ? 2 : 8) + 4;
+    ByteBuf buf = ctx.alloc().buffer(header + length);
+    try {
+      int b0 = (frame.isFinalFragment() ? 0x80 : 0) | (frame.rsv() & 0x7) << 4 | opcode(frame);
+      buf.writeByte(b0);
+      if (length <= 125) {
+        buf.writeByte(0x80 | length);
+      } else if (length <= 0xFFFF) {
+        buf.writeByte(0x80 | 126).writeShort(length);
+      } else {
+        buf.writeByte(0x80 | 127).writeLong(length);
+      }
+      int mask = ThreadLocalRandom.current().nextInt();
+      buf.writeInt(mask);
+      mask(data, buf, mask);
+      out.add(buf);
+      buf = null;
+    } finally {
+      if (buf != null) {
+        buf.release();
+      }
+    }
+  }
+
+  /** Appends {@code src}'s readable bytes to {@code dst}, each XORed with its mask byte. */
+  static void mask(ByteBuf src, ByteBuf dst, int mask) {
+    int length = src.readableBytes();
+    int at = dst.writerIndex();
+    dst.ensureWritable(length);
+    ByteBuffer to = dst.nioBuffer(at, length).order(ByteOrder.BIG_ENDIAN);
+    int done = 0;
+    if (src.nioBufferCount() == 1) {
+      done = mask(src.nioBuffer(), to, 0, mask);
+    } else {
+      for (ByteBuffer part : src.nioBuffers()) {
+        done = mask(part, to, done, mask);
+      }
+    }
+    dst.writerIndex(at + done);
+  }
+
+  /**
+   * Masks {@code from} into {@code to} at {@code offset} (also the offset into the payload, which
+   * picks the key byte); returns the new offset.
+   */
+  private static int mask(ByteBuffer from, ByteBuffer to, int offset, int mask) {
+    from = from.order(ByteOrder.BIG_ENDIAN);
+    int n = from.remaining();
+    int s = from.position();
+    // The key as it applies from this offset on, repeated over eight bytes.
+    int rotated = Integer.rotateLeft(mask, 8 * (offset & 3));
+    long key = (rotated & 0xFFFFFFFFL) << 32 | (rotated & 0xFFFFFFFFL);
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+      to.putLong(offset + i, from.getLong(s + i) ^ key);
+    }
+    for (; i < n; i++) {
+      int keyByte = rotated >>> (24 - 8 * (i & 3));
+      to.put(offset + i, (byte) (from.get(s + i) ^ keyByte));
+    }
+    return offset + n;
+  }
+
+  private static int opcode(WebSocketFrame frame) {
+    if (frame instanceof BinaryWebSocketFrame) {
+      return OPCODE_BINARY;
+    } else if (frame instanceof TextWebSocketFrame) {
+      return OPCODE_TEXT;
+    } else if (frame instanceof PingWebSocketFrame) {
+      return OPCODE_PING;
+    } else if (frame instanceof PongWebSocketFrame) {
+      return OPCODE_PONG;
+    } else if (frame instanceof CloseWebSocketFrame) {
+      return OPCODE_CLOSE;
+    } else if (frame instanceof ContinuationWebSocketFrame) {
+      return OPCODE_CONTINUATION;
+    }
+    throw new UnsupportedOperationException(
+        "cannot encode a " + frame.getClass().getSimpleName() + " WebSocket frame");
+  }
+}

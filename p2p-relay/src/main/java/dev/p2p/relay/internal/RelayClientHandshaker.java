@@ -1,0 +1,31 @@
+package dev.p2p.relay.internal;
+
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.websocketx.WebSocketClientHandshaker13;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
+import io.netty.handler.codec.http.websocketx.WebSocketVersion;
+import java.net.URI;
+
+/**
+ * Netty's RFC 6455 client handshake and frame decoder, with {@link MaskingFrameEncoder} as the
+ * frame encoder once the upgrade is done.
+ */
+final class RelayClientHandshaker extends WebSocketClientHandshaker13 {
+  RelayClientHandshaker(URI ws, String subprotocol, int maxFramePayload, long forceCloseMillis) {
+    super(
+        ws,
+        WebSocketVersion.V13,
+        subprotocol,
+        false,
+        new DefaultHttpHeaders(),
+        maxFramePayload,
+        true,
+        false,
+        forceCloseMillis);
+  }
+
+  @Override
+  protected WebSocketFrameEncoder newWebSocketEncoder() {
+    return new MaskingFrameEncoder();
+  }
+}
