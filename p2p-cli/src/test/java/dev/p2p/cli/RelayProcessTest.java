@@ -69,7 +69,7 @@ class RelayProcessTest {
       try (CliProcess relay =
           CliProcess.start("relay", "--port", String.valueOf(port), "--stun-port", "0")) {
         assertEquals(2, relay.exitCode(STOP), relay.toString());
-        TransferProcessTest.assertOneLine(
+        TransferChecks.assertOneLine(
             relay.err(), "p2p: cannot bind the relay port " + port + " .*choose another port.*");
       }
     }
@@ -88,7 +88,7 @@ class RelayProcessTest {
             "--tls-key",
             "/nonexistent/key.pem")) {
       assertEquals(2, relay.exitCode(STOP), relay.toString());
-      TransferProcessTest.assertOneLine(
+      TransferChecks.assertOneLine(
           relay.err(), "p2p: --tls-cert /nonexistent/cert\\.pem: no such file");
     }
   }
@@ -110,7 +110,7 @@ class RelayProcessTest {
             "--tls-key",
             key.toString())) {
       assertEquals(2, relay.exitCode(STOP), relay.toString());
-      TransferProcessTest.assertOneLine(
+      TransferChecks.assertOneLine(
           relay.err(), "p2p: cannot use TLS certificate \\S+cert\\.pem and key .*PKCS#8.*");
     }
   }
