@@ -56,10 +56,8 @@ class SendReceiveProcessTest {
   void aRandomFileArrivesByteIdenticalOverQuic(String provider) throws Exception {
     List<String> flag = provider.isEmpty() ? List.of() : List.of("--provider", provider);
     Path out = Files.createDirectory(dir.resolve("in"));
-    try (CliProcess sender =
-            start(Map.of(), "send", flag, file.toString(), "--addr", "127.0.0.1:0");
-        CliProcess receiver =
-            start(Map.of(), "receive", flag, sender.awaitTicket(START), "--out", out.toString())) {
+    try (CliProcess sender = sendOnLoopback(Map.of(), flag);
+        CliProcess receiver = receive(Map.of(), flag, sender, out)) {
       assertDelivered(sender, receiver, file, sha, out, END);
       String direct = "(?m)^path +direct 127\\.0\\.0\\.1:\\d+$";
       assertTrue(Pattern.compile(direct).matcher(sender.out()).find(), sender.out());
@@ -74,9 +72,8 @@ class SendReceiveProcessTest {
       Map<String, String> env = Map.of("P2P_TUNNEL_SERVER", "127.0.0.1:" + server.port());
       List<String> flag = List.of("--provider", "tunnel");
       Path out = Files.createDirectory(dir.resolve("in"));
-      try (CliProcess sender = start(env, "send", flag, file.toString());
-          CliProcess receiver =
-              start(env, "receive", flag, sender.awaitTicket(START), "--out", out.toString())) {
+      try (CliProcess sender = command(env, "send", flag, file.toString());
+          CliProcess receiver = receive(env, flag, sender, out)) {
         assertDelivered(sender, receiver, file, sha, out, END);
         String relayed = "(?m)^path +relayed via tunnel://127\\.0\\.0\\.1:" + server.port() + "$";
         assertTrue(Pattern.compile(relayed).matcher(sender.out()).find(), sender.out());
@@ -90,16 +87,8 @@ class SendReceiveProcessTest {
       throws Exception {
     Path out = Files.createDirectory(dir.resolve("in"));
     Path part = out.resolve("photos.tar.part");
-    try (CliProcess sender =
-            start(FAST_IDLE, "send", List.of(), file.toString(), "--addr", "127.0.0.1:0");
-        CliProcess receiver =
-            start(
-                FAST_IDLE,
-                "receive",
-                List.of(),
-                sender.awaitTicket(START),
-                "--out",
-                out.toString())) {
+    try (CliProcess sender = sendOnLoopback(FAST_IDLE, List.of());
+        CliProcess receiver = receive(FAST_IDLE, List.of(), sender, out)) {
       CliProcess.await(() -> size(part) > 1 << 20, START, "1 MiB in " + part);
       receiver.kill();
       long killed = System.nanoTime();
@@ -118,16 +107,8 @@ class SendReceiveProcessTest {
   void aSenderKilledMidTransferIsReportedByTheReceiverWhichKeepsOnlyThePart() throws Exception {
     Path out = Files.createDirectory(dir.resolve("in"));
     Path part = out.resolve("photos.tar.part");
-    try (CliProcess sender =
-            start(FAST_IDLE, "send", List.of(), file.toString(), "--addr", "127.0.0.1:0");
-        CliProcess receiver =
-            start(
-                FAST_IDLE,
-                "receive",
-                List.of(),
-                sender.awaitTicket(START),
-                "--out",
-                out.toString())) {
+    try (CliProcess sender = sendOnLoopback(FAST_IDLE, List.of());
+        CliProcess receiver = receive(FAST_IDLE, List.of(), sender, out)) {
       CliProcess.await(() -> size(part) > 1 << 20, START, "1 MiB in " + part);
       sender.kill();
       assertEquals(1, receiver.exitCode(END), receiver.toString());
@@ -145,16 +126,8 @@ class SendReceiveProcessTest {
   void aFileThatExistsAtTheReceiverIsNotOverwrittenAndBothExit1() throws Exception {
     Path out = Files.createDirectory(dir.resolve("in"));
     Files.writeString(out.resolve("photos.tar"), "mine");
-    try (CliProcess sender =
-            start(Map.of(), "send", List.of(), file.toString(), "--addr", "127.0.0.1:0");
-        CliProcess receiver =
-            start(
-                Map.of(),
-                "receive",
-                List.of(),
-                sender.awaitTicket(START),
-                "--out",
-                out.toString())) {
+    try (CliProcess sender = sendOnLoopback(Map.of(), List.of());
+        CliProcess receiver = receive(Map.of(), List.of(), sender, out)) {
       assertEquals(1, sender.exitCode(END), sender.toString());
       assertEquals(1, receiver.exitCode(END), receiver.toString());
       assertOneLine(
@@ -163,7 +136,20 @@ class SendReceiveProcessTest {
     }
   }
 
-  private static CliProcess start(
+  /** {@code p2p send FILE}, listening on loopback. */
+  private static CliProcess sendOnLoopback(Map<String, String> env, List<String> flags)
+      throws IOException {
+    return command(env, "send", flags, file.toString(), "--addr", "127.0.0.1:0");
+  }
+
+  /** {@code p2p receive} of what {@code sender} offers, into {@code out}. */
+  private static CliProcess receive(
+      Map<String, String> env, List<String> flags, CliProcess sender, Path out)
+      throws IOException, InterruptedException {
+    return command(env, "receive", flags, sender.awaitTicket(START), "--out", out.toString());
+  }
+
+  private static CliProcess command(
       Map<String, String> env, String command, List<String> flags, String... args)
       throws IOException {
     List<String> all = new ArrayList<>();
