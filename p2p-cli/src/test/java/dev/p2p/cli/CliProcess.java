@@ -103,6 +103,11 @@ final class CliProcess implements AutoCloseable {
             + err());
   }
 
+  /** The ticket a waiting side ({@code listen}, {@code send}) prints, waiting for it. */
+  String awaitTicket(Duration timeout) throws InterruptedException {
+    return awaitOut("^ticket +(p2p1\\S+)$", timeout);
+  }
+
   /** Waits until {@code condition} holds, polling; fails the test after {@code timeout}. */
   static void await(BooleanSupplier condition, Duration timeout, String what)
       throws InterruptedException {

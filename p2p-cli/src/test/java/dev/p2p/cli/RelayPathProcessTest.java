@@ -39,11 +39,7 @@ class RelayPathProcessTest {
                   RELAY_ONLY, "listen", "--addr", "127.0.0.1:0", "--relay", url, "--once");
           CliProcess sender =
               CliProcess.start(
-                  RELAY_ONLY,
-                  "connect",
-                  "--relay",
-                  url,
-                  listener.awaitOut("^ticket +(p2p1\\S+)$", START))) {
+                  RELAY_ONLY, "connect", "--relay", url, listener.awaitTicket(START))) {
         sender.stdin("through the relay\n");
         assertEquals(0, sender.exitCode(END), sender.toString());
         assertEquals(0, listener.exitCode(END), listener.toString());
@@ -65,7 +61,7 @@ class RelayPathProcessTest {
       try (CliProcess sender =
           CliProcess.start(
               RELAY_ONLY, "send", file.toString(), "--addr", "127.0.0.1:0", "--relay", url)) {
-        String ticket = sender.awaitOut("^ticket +(p2p1\\S+)$", START);
+        String ticket = sender.awaitTicket(START);
         assertEquals(
             Optional.of(URI.create(url)),
             PeerAddress.parseTicket(ticket).relay(),

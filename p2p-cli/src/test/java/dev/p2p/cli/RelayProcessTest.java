@@ -18,6 +18,8 @@ import java.nio.ByteBuffer;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -69,7 +71,7 @@ class RelayProcessTest {
       try (CliProcess relay =
           CliProcess.start("relay", "--port", String.valueOf(port), "--stun-port", "0")) {
         assertEquals(2, relay.exitCode(STOP), relay.toString());
-        TransferProcessTest.assertOneLine(
+        TransferChecks.assertOneLine(
             relay.err(), "p2p: cannot bind the relay port " + port + " .*choose another port.*");
       }
     }
@@ -88,7 +90,7 @@ class RelayProcessTest {
             "--tls-key",
             "/nonexistent/key.pem")) {
       assertEquals(2, relay.exitCode(STOP), relay.toString());
-      TransferProcessTest.assertOneLine(
+      TransferChecks.assertOneLine(
           relay.err(), "p2p: --tls-cert /nonexistent/cert\\.pem: no such file");
     }
   }
@@ -110,7 +112,7 @@ class RelayProcessTest {
             "--tls-key",
             key.toString())) {
       assertEquals(2, relay.exitCode(STOP), relay.toString());
-      TransferProcessTest.assertOneLine(
+      TransferChecks.assertOneLine(
           relay.err(), "p2p: cannot use TLS certificate \\S+cert\\.pem and key .*PKCS#8.*");
     }
   }
@@ -118,19 +120,7 @@ class RelayProcessTest {
   @Test
   void onEveryInterfaceItSaysToUseThisHostsAddress() {
     StringWriter out = new StringWriter();
-    int code =
-        Main.run(
-            new PrintWriter(out, true),
-            new PrintWriter(new StringWriter(), true),
-            "relay",
-            "--host",
-            "0.0.0.0",
-            "--port",
-            "0",
-            "--stun-port",
-            "-1",
-            "--for",
-            "1");
+    int code = relayInThisJvm(out, new StringWriter(), "--host", "0.0.0.0", "--for", "1");
     assertEquals(0, code);
     assertTrue(
         Pattern.compile("(?m)^peers use  P2P_RELAY_SERVERS=http://THIS-HOST:\\d+ ")
@@ -143,17 +133,7 @@ class RelayProcessTest {
   void forSecondsStopsByItselfInThisJvm() {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code =
-        Main.run(
-            new PrintWriter(out, true),
-            new PrintWriter(err, true),
-            "relay",
-            "--port",
-            "0",
-            "--stun-port",
-            "-1",
-            "--for",
-            "1");
+    int code = relayInThisJvm(out, err, "--for", "1");
     assertEquals(0, code, err.toString());
     assertTrue(out.toString().contains("stun       off\n"), out.toString());
     assertTrue(out.toString().contains("relay      stopped after 1 s\n"), out.toString());
@@ -168,16 +148,11 @@ class RelayProcessTest {
       CompletableFuture<Integer> run =
           CompletableFuture.supplyAsync(
               () ->
-                  Main.run(
-                      new PrintWriter(out, true),
-                      new PrintWriter(err, true),
-                      "relay",
+                  relayInThisJvm(
+                      out,
+                      err,
                       "--host",
                       "localhost",
-                      "--port",
-                      "0",
-                      "--stun-port",
-                      "-1",
                       "--tls-cert",
                       cert.certificate().toString(),
                       "--tls-key",
@@ -199,6 +174,14 @@ class RelayProcessTest {
     } finally {
       cert.delete();
     }
+  }
+
+  /** {@code p2p relay} on a free port without STUN, in this JVM: {@code more} adds options. */
+  private static int relayInThisJvm(StringWriter out, StringWriter err, String... more) {
+    List<String> args = new ArrayList<>(List.of("relay", "--port", "0", "--stun-port", "-1"));
+    args.addAll(List.of(more));
+    return Main.run(
+        new PrintWriter(out, true), new PrintWriter(err, true), args.toArray(String[]::new));
   }
 
   /** TLS that trusts exactly this certificate. */

@@ -1,22 +1,21 @@
 package dev.p2p.cli;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static dev.p2p.cli.TransferChecks.FAST_IDLE;
+import static dev.p2p.cli.TransferChecks.assertDelivered;
+import static dev.p2p.cli.TransferChecks.assertOneLine;
+import static dev.p2p.cli.TransferChecks.size;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.p2p.tunnel.server.TunnelServer;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -39,10 +38,6 @@ class SendReceiveProcessTest {
   private static final Duration START = Duration.ofSeconds(30);
   private static final Duration END = Duration.ofSeconds(90);
 
-  /** Short, so that a killed peer is noticed in seconds (both sides: QUIC takes the minimum). */
-  private static final Map<String, String> FAST_IDLE =
-      Map.of("P2P_IDLE_TIMEOUT_MS", "3000", "P2P_KEEPALIVE_MS", "500");
-
   @TempDir static Path shared;
   private static Path file;
   private static String sha;
@@ -52,21 +47,7 @@ class SendReceiveProcessTest {
   @BeforeAll
   static void randomFile() throws Exception {
     file = shared.resolve("photos.tar");
-    MessageDigest d = MessageDigest.getInstance("SHA-256");
-    Random random = new Random(12);
-    byte[] block = new byte[1 << 20];
-    try (OutputStream out = Files.newOutputStream(file)) {
-      for (long done = 0; done < SIZE; done += block.length) {
-        random.nextBytes(block);
-        out.write(block);
-        d.update(block);
-      }
-    }
-    sha = HexFormat.of().formatHex(d.digest());
-  }
-
-  private static String ticket(CliProcess sender) throws InterruptedException {
-    return sender.awaitOut("^ticket +(p2p1\\S+)$", START);
+    sha = TransferChecks.randomFile(file, SIZE, 12);
   }
 
   /** The default provider (none named: the highest priority) and the one named explicitly. */
@@ -75,11 +56,9 @@ class SendReceiveProcessTest {
   void aRandomFileArrivesByteIdenticalOverQuic(String provider) throws Exception {
     List<String> flag = provider.isEmpty() ? List.of() : List.of("--provider", provider);
     Path out = Files.createDirectory(dir.resolve("in"));
-    try (CliProcess sender =
-            start(Map.of(), "send", flag, file.toString(), "--addr", "127.0.0.1:0");
-        CliProcess receiver =
-            start(Map.of(), "receive", flag, ticket(sender), "--out", out.toString())) {
-      assertDelivered(sender, receiver, out);
+    try (CliProcess sender = sendOnLoopback(Map.of(), flag);
+        CliProcess receiver = receive(Map.of(), flag, sender, out)) {
+      assertDelivered(sender, receiver, file, sha, out, END);
       String direct = "(?m)^path +direct 127\\.0\\.0\\.1:\\d+$";
       assertTrue(Pattern.compile(direct).matcher(sender.out()).find(), sender.out());
       assertTrue(Pattern.compile(direct).matcher(receiver.out()).find(), receiver.out());
@@ -93,10 +72,9 @@ class SendReceiveProcessTest {
       Map<String, String> env = Map.of("P2P_TUNNEL_SERVER", "127.0.0.1:" + server.port());
       List<String> flag = List.of("--provider", "tunnel");
       Path out = Files.createDirectory(dir.resolve("in"));
-      try (CliProcess sender = start(env, "send", flag, file.toString());
-          CliProcess receiver =
-              start(env, "receive", flag, ticket(sender), "--out", out.toString())) {
-        assertDelivered(sender, receiver, out);
+      try (CliProcess sender = command(env, "send", flag, file.toString());
+          CliProcess receiver = receive(env, flag, sender, out)) {
+        assertDelivered(sender, receiver, file, sha, out, END);
         String relayed = "(?m)^path +relayed via tunnel://127\\.0\\.0\\.1:" + server.port() + "$";
         assertTrue(Pattern.compile(relayed).matcher(sender.out()).find(), sender.out());
         assertTrue(Pattern.compile(relayed).matcher(receiver.out()).find(), receiver.out());
@@ -109,10 +87,8 @@ class SendReceiveProcessTest {
       throws Exception {
     Path out = Files.createDirectory(dir.resolve("in"));
     Path part = out.resolve("photos.tar.part");
-    try (CliProcess sender =
-            start(FAST_IDLE, "send", List.of(), file.toString(), "--addr", "127.0.0.1:0");
-        CliProcess receiver =
-            start(FAST_IDLE, "receive", List.of(), ticket(sender), "--out", out.toString())) {
+    try (CliProcess sender = sendOnLoopback(FAST_IDLE, List.of());
+        CliProcess receiver = receive(FAST_IDLE, List.of(), sender, out)) {
       CliProcess.await(() -> size(part) > 1 << 20, START, "1 MiB in " + part);
       receiver.kill();
       long killed = System.nanoTime();
@@ -120,8 +96,7 @@ class SendReceiveProcessTest {
       Duration noticed = Duration.ofNanos(System.nanoTime() - killed);
       assertTrue(noticed.compareTo(Duration.ofSeconds(20)) < 0, "noticed after " + noticed);
       String line =
-          TransferProcessTest.assertOneLine(
-              sender.err(), "p2p: peer vanished after \\d+ of " + SIZE + " bytes .*");
+          assertOneLine(sender.err(), "p2p: peer vanished after \\d+ of " + SIZE + " bytes .*");
       assertFalse(sender.out().contains("delivered"), sender.out());
       assertFalse(Files.exists(out.resolve("photos.tar")), "no final file: " + line);
       assertTrue(size(part) < SIZE, "cut short");
@@ -132,14 +107,12 @@ class SendReceiveProcessTest {
   void aSenderKilledMidTransferIsReportedByTheReceiverWhichKeepsOnlyThePart() throws Exception {
     Path out = Files.createDirectory(dir.resolve("in"));
     Path part = out.resolve("photos.tar.part");
-    try (CliProcess sender =
-            start(FAST_IDLE, "send", List.of(), file.toString(), "--addr", "127.0.0.1:0");
-        CliProcess receiver =
-            start(FAST_IDLE, "receive", List.of(), ticket(sender), "--out", out.toString())) {
+    try (CliProcess sender = sendOnLoopback(FAST_IDLE, List.of());
+        CliProcess receiver = receive(FAST_IDLE, List.of(), sender, out)) {
       CliProcess.await(() -> size(part) > 1 << 20, START, "1 MiB in " + part);
       sender.kill();
       assertEquals(1, receiver.exitCode(END), receiver.toString());
-      TransferProcessTest.assertOneLine(
+      assertOneLine(
           receiver.err(),
           "p2p: photos\\.tar from \\S+ cut after \\d+ of "
               + SIZE
@@ -153,37 +126,30 @@ class SendReceiveProcessTest {
   void aFileThatExistsAtTheReceiverIsNotOverwrittenAndBothExit1() throws Exception {
     Path out = Files.createDirectory(dir.resolve("in"));
     Files.writeString(out.resolve("photos.tar"), "mine");
-    try (CliProcess sender =
-            start(Map.of(), "send", List.of(), file.toString(), "--addr", "127.0.0.1:0");
-        CliProcess receiver =
-            start(Map.of(), "receive", List.of(), ticket(sender), "--out", out.toString())) {
+    try (CliProcess sender = sendOnLoopback(Map.of(), List.of());
+        CliProcess receiver = receive(Map.of(), List.of(), sender, out)) {
       assertEquals(1, sender.exitCode(END), sender.toString());
       assertEquals(1, receiver.exitCode(END), receiver.toString());
-      TransferProcessTest.assertOneLine(
+      assertOneLine(
           sender.err(), "p2p: the receiver refused photos\\.tar: photos\\.tar already exists.*");
       assertEquals("mine", Files.readString(out.resolve("photos.tar")));
     }
   }
 
-  private static void assertDelivered(CliProcess sender, CliProcess receiver, Path out)
-      throws Exception {
-    assertEquals(0, receiver.exitCode(END), receiver.toString());
-    assertEquals(0, sender.exitCode(END), sender.toString());
-    assertTrue(
-        sender.out().contains("delivered " + SIZE + " bytes, sha256 " + sha + " verified\n"),
-        sender.toString());
-    Path saved = out.resolve("photos.tar");
-    assertArrayEquals(Files.readAllBytes(file), Files.readAllBytes(saved));
-    assertEquals(List.of(saved), list(out), "no .part left behind");
-    assertTrue(
-        receiver.out().contains("saved      " + saved + " (" + SIZE + " bytes, sha256 " + sha),
-        receiver.toString());
-    // Not a terminal: no bar, one summary line each at the end, nothing else on stderr.
-    TransferProcessTest.assertOneLine(sender.err(), "sent +" + SIZE + " bytes in .*");
-    TransferProcessTest.assertOneLine(receiver.err(), "received +" + SIZE + " bytes in .*");
+  /** {@code p2p send FILE}, listening on loopback. */
+  private static CliProcess sendOnLoopback(Map<String, String> env, List<String> flags)
+      throws IOException {
+    return command(env, "send", flags, file.toString(), "--addr", "127.0.0.1:0");
   }
 
-  private static CliProcess start(
+  /** {@code p2p receive} of what {@code sender} offers, into {@code out}. */
+  private static CliProcess receive(
+      Map<String, String> env, List<String> flags, CliProcess sender, Path out)
+      throws IOException, InterruptedException {
+    return command(env, "receive", flags, sender.awaitTicket(START), "--out", out.toString());
+  }
+
+  private static CliProcess command(
       Map<String, String> env, String command, List<String> flags, String... args)
       throws IOException {
     List<String> all = new ArrayList<>();
@@ -191,19 +157,5 @@ class SendReceiveProcessTest {
     all.addAll(flags);
     all.addAll(List.of(args));
     return CliProcess.start(env, all.toArray(String[]::new));
-  }
-
-  private static long size(Path p) {
-    try {
-      return Files.exists(p) ? Files.size(p) : 0;
-    } catch (IOException e) {
-      return 0;
-    }
-  }
-
-  private static List<Path> list(Path d) throws IOException {
-    try (var s = Files.list(d)) {
-      return s.toList();
-    }
   }
 }

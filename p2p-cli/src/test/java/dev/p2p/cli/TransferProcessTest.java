@@ -1,20 +1,19 @@
 package dev.p2p.cli;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static dev.p2p.cli.TransferChecks.FAST_IDLE;
+import static dev.p2p.cli.TransferChecks.assertDelivered;
+import static dev.p2p.cli.TransferChecks.assertOneLine;
+import static dev.p2p.cli.TransferChecks.size;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
-import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,10 +31,6 @@ class TransferProcessTest {
   private static final Duration START = Duration.ofSeconds(30);
   private static final Duration END = Duration.ofSeconds(90);
 
-  /** Short, so that a killed peer is noticed in seconds (both sides: QUIC takes the minimum). */
-  private static final Map<String, String> FAST_IDLE =
-      Map.of("P2P_IDLE_TIMEOUT_MS", "3000", "P2P_KEEPALIVE_MS", "500");
-
   @TempDir static Path shared;
   private static Path big;
   private static String bigSha;
@@ -45,21 +40,7 @@ class TransferProcessTest {
   @BeforeAll
   static void randomFile() throws Exception {
     big = shared.resolve("big.bin");
-    MessageDigest sha = MessageDigest.getInstance("SHA-256");
-    Random random = new Random(10);
-    byte[] block = new byte[1 << 20];
-    try (OutputStream out = Files.newOutputStream(big)) {
-      for (long done = 0; done < SIZE; done += block.length) {
-        random.nextBytes(block);
-        out.write(block);
-        sha.update(block);
-      }
-    }
-    bigSha = HexFormat.of().formatHex(sha.digest());
-  }
-
-  private static String ticket(CliProcess listener) throws InterruptedException {
-    return listener.awaitOut("^ticket +(p2p1\\S+)$", START);
+    bigSha = TransferChecks.randomFile(big, SIZE, 10);
   }
 
   @Test
@@ -69,22 +50,8 @@ class TransferProcessTest {
             CliProcess.start(
                 "listen", "--addr", "127.0.0.1:0", "--save", save.toString(), "--once");
         CliProcess sender =
-            CliProcess.start("connect", "--file", big.toString(), ticket(listener))) {
-      assertEquals(0, sender.exitCode(END), sender.toString());
-      assertEquals(0, listener.exitCode(END), listener.toString());
-      assertTrue(
-          sender.out().contains("delivered " + SIZE + " bytes, sha256 " + bigSha + " verified\n"),
-          sender.toString());
-      Path saved = save.resolve("big.bin");
-      assertEquals(SIZE, Files.size(saved));
-      assertArrayEquals(Files.readAllBytes(big), Files.readAllBytes(saved));
-      assertEquals(List.of(saved), list(save), "no .part left behind");
-      assertTrue(
-          listener.out().contains("saved      " + saved + " (" + SIZE + " bytes, sha256 " + bigSha),
-          listener.toString());
-      // Not a terminal: no bar, one summary line at the end, nothing else on stderr.
-      assertOneLine(sender.err(), "sent +" + SIZE + " bytes in .*");
-      assertOneLine(listener.err(), "received +" + SIZE + " bytes in .*");
+            CliProcess.start("connect", "--file", big.toString(), listener.awaitTicket(START))) {
+      assertDelivered(sender, listener, big, bigSha, save, END);
     }
   }
 
@@ -96,7 +63,8 @@ class TransferProcessTest {
             CliProcess.start(
                 FAST_IDLE, "listen", "--addr", "127.0.0.1:0", "--save", save.toString(), "--once");
         CliProcess sender =
-            CliProcess.start(FAST_IDLE, "connect", "--file", big.toString(), ticket(listener))) {
+            CliProcess.start(
+                FAST_IDLE, "connect", "--file", big.toString(), listener.awaitTicket(START))) {
       CliProcess.await(() -> size(part) > 2 << 20, START, "2 MiB in " + part);
       listener.kill();
       assertEquals(1, sender.exitCode(END), sender.toString());
@@ -119,7 +87,8 @@ class TransferProcessTest {
             CliProcess.start(
                 FAST_IDLE, "listen", "--addr", "127.0.0.1:0", "--save", save.toString(), "--once");
         CliProcess sender =
-            CliProcess.start(FAST_IDLE, "connect", "--file", big.toString(), ticket(listener))) {
+            CliProcess.start(
+                FAST_IDLE, "connect", "--file", big.toString(), listener.awaitTicket(START))) {
       CliProcess.await(() -> size(part) > 2 << 20, START, "2 MiB in " + part);
       sender.kill();
       assertEquals(1, listener.exitCode(END), listener.toString());
@@ -137,7 +106,7 @@ class TransferProcessTest {
   @Test
   void stdinLinesArePrintedEchoedAndConfirmed() throws Exception {
     try (CliProcess listener = CliProcess.start("listen", "--addr", "127.0.0.1:0", "--once");
-        CliProcess sender = CliProcess.start("connect", ticket(listener))) {
+        CliProcess sender = CliProcess.start("connect", listener.awaitTicket(START))) {
       sender.stdin("hello\n\nwörld\n");
       assertEquals(0, sender.exitCode(END), sender.toString());
       assertEquals(0, listener.exitCode(END), listener.toString());
@@ -163,7 +132,7 @@ class TransferProcessTest {
   void aFileToAListenerWithoutSaveIsRefusedOnBothSides() throws Exception {
     try (CliProcess listener = CliProcess.start("listen", "--addr", "127.0.0.1:0", "--once");
         CliProcess sender =
-            CliProcess.start("connect", "--file", big.toString(), ticket(listener))) {
+            CliProcess.start("connect", "--file", big.toString(), listener.awaitTicket(START))) {
       assertEquals(1, sender.exitCode(END), sender.toString());
       assertEquals(1, listener.exitCode(END), listener.toString());
       assertOneLine(sender.err(), "p2p: the receiver refused big\\.bin: .*--save DIR.*");
@@ -179,7 +148,7 @@ class TransferProcessTest {
             CliProcess.start(
                 "listen", "--addr", "127.0.0.1:0", "--save", save.toString(), "--once");
         CliProcess sender =
-            CliProcess.start("connect", "--file", big.toString(), ticket(listener))) {
+            CliProcess.start("connect", "--file", big.toString(), listener.awaitTicket(START))) {
       assertEquals(1, sender.exitCode(END), sender.toString());
       assertOneLine(
           sender.err(), "p2p: the receiver refused big\\.bin: big\\.bin already exists.*");
@@ -188,32 +157,9 @@ class TransferProcessTest {
     }
   }
 
-  /** Asserts {@code text} is exactly one line matching {@code regex}; returns it. */
-  static String assertOneLine(String text, String regex) {
-    List<String> lines = text.lines().toList();
-    assertEquals(1, lines.size(), "expected one line, got:\n" + text);
-    assertFalse(text.contains("\r"), "no carriage returns (no bar) off a terminal: " + text);
-    assertTrue(lines.get(0).matches(regex), lines.get(0) + "\ndoes not match\n" + regex);
-    return lines.get(0);
-  }
-
   private static long number(String regex, String line) {
     Matcher m = Pattern.compile(regex).matcher(line);
     assertTrue(m.find(), line);
     return Long.parseLong(m.group(1));
-  }
-
-  private static long size(Path p) {
-    try {
-      return Files.exists(p) ? Files.size(p) : 0;
-    } catch (IOException e) {
-      return 0;
-    }
-  }
-
-  private static List<Path> list(Path d) throws IOException {
-    try (var s = Files.list(d)) {
-      return s.toList();
-    }
   }
 }

@@ -69,10 +69,16 @@ class TransferProtocolTest {
   }
 
   private CompletableFuture<Boolean> serve(P2PConnection serverSide) {
-    return CompletableFuture.supplyAsync(
-        () ->
-            new Receiver(serverSide, save, new PrintWriter(out, true), new PrintWriter(err, true))
-                .serve());
+    return CompletableFuture.supplyAsync(() -> receiver(serverSide).serve());
+  }
+
+  /** As {@code p2p receive} serves: files, and nothing else. */
+  private CompletableFuture<Boolean> serveFilesOnly(P2PConnection serverSide) {
+    return CompletableFuture.supplyAsync(() -> receiver(serverSide).filesOnly().serve());
+  }
+
+  private Receiver receiver(P2PConnection serverSide) {
+    return new Receiver(serverSide, save, new PrintWriter(out, true), new PrintWriter(err, true));
   }
 
   private static Wire.Msg next(P2PConnection c) throws Exception {
@@ -104,12 +110,7 @@ class TransferProtocolTest {
     new Random(3).nextBytes(bytes);
     Files.write(file, bytes);
     P2PConnection[] p = pair();
-    CompletableFuture<Boolean> served =
-        CompletableFuture.supplyAsync(
-            () ->
-                new Receiver(p[0], save, new PrintWriter(out, true), new PrintWriter(err, true))
-                    .filesOnly()
-                    .serve());
+    CompletableFuture<Boolean> served = serveFilesOnly(p[0]);
     FileSender.Delivered d = FileSender.send(p[1], file, quiet());
     assertEquals(bytes.length, d.bytes());
     assertTrue(served.get(20, TimeUnit.SECONDS), err.toString());
@@ -119,12 +120,7 @@ class TransferProtocolTest {
   @Test
   void aFilesOnlyReceiverRefusesLines() throws Exception {
     P2PConnection[] p = pair();
-    CompletableFuture<Boolean> served =
-        CompletableFuture.supplyAsync(
-            () ->
-                new Receiver(p[1], save, new PrintWriter(out, true), new PrintWriter(err, true))
-                    .filesOnly()
-                    .serve());
+    CompletableFuture<Boolean> served = serveFilesOnly(p[1]);
     p[0].send(Wire.offerLines()).get(10, TimeUnit.SECONDS);
     Wire.Msg answer = next(p[0]);
     assertInstanceOf(Wire.Refuse.class, answer);

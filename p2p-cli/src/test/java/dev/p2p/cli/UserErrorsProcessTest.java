@@ -27,6 +27,14 @@ import org.junit.jupiter.api.io.TempDir;
 class UserErrorsProcessTest {
   private static final Duration END = Duration.ofSeconds(30);
 
+  /** A connect timeout far longer than the test allows: only a check before dialling passes. */
+  private static final Map<String, String> LONG_CONNECT_TIMEOUT =
+      Map.of("P2P_CONNECT_TIMEOUT_MS", "120000");
+
+  /** A connect timeout short enough that giving up is part of the test. */
+  private static final Map<String, String> SHORT_CONNECT_TIMEOUT =
+      Map.of("P2P_CONNECT_TIMEOUT_MS", "1500");
+
   @TempDir Path dir;
 
   /** Runs p2p, asserts exit 2 and one "p2p: " line on stderr matching {@code regex}. */
@@ -35,7 +43,7 @@ class UserErrorsProcessTest {
     CliProcess p = CliProcess.start(env, args);
     try (p) {
       assertEquals(2, p.exitCode(END), p.toString());
-      String line = TransferProcessTest.assertOneLine(p.err(), "p2p: " + regex);
+      String line = TransferChecks.assertOneLine(p.err(), "p2p: " + regex);
       assertFalse(line.contains("unexpected"), line);
     }
     return p;
@@ -63,24 +71,15 @@ class UserErrorsProcessTest {
 
   @Test
   void connectToATicketNobodyListensOn() throws Exception {
-    int port;
-    try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
-    fails(
-        Map.of("P2P_CONNECT_TIMEOUT_MS", "1500"),
-        // QUIC tells a closed port (ICMP port unreachable) from silence; either is one line.
-        "(no answer from|nothing listens at) .*" + port + ".*is the peer running.*",
-        "connect",
-        nobodyAt(port));
+    int port = freeUdpPort();
+    fails(SHORT_CONNECT_TIMEOUT, nobodyAnswers(port), "connect", nobodyAt(port));
   }
 
   @Test
   void connectFileMissingIsCheckedBeforeConnecting() throws Exception {
     long start = System.nanoTime();
-    // A connect timeout far longer than the test allows: only a check before dialling passes.
     fails(
-        Map.of("P2P_CONNECT_TIMEOUT_MS", "120000"),
+        LONG_CONNECT_TIMEOUT,
         "--file \\S*missing\\.bin: no such file",
         "connect",
         "--file",
@@ -92,7 +91,7 @@ class UserErrorsProcessTest {
   @Test
   void aRelayThatIsNotAUrlIsCheckedBeforeConnecting() throws Exception {
     fails(
-        Map.of("P2P_CONNECT_TIMEOUT_MS", "120000"),
+        LONG_CONNECT_TIMEOUT,
         "--relay relay\\.example:3340: not a relay URL; give http://host:port.*",
         "connect",
         "--relay",
@@ -103,7 +102,7 @@ class UserErrorsProcessTest {
   @Test
   void connectFileThatIsADirectory() throws Exception {
     fails(
-        Map.of("P2P_CONNECT_TIMEOUT_MS", "120000"),
+        LONG_CONNECT_TIMEOUT,
         "--file \\S+: is a directory, give a file",
         "connect",
         "--file",
@@ -177,7 +176,7 @@ class UserErrorsProcessTest {
   @Test
   void receiveIntoAMissingDirectoryIsCheckedBeforeConnecting() throws Exception {
     fails(
-        Map.of("P2P_CONNECT_TIMEOUT_MS", "120000"),
+        LONG_CONNECT_TIMEOUT,
         "--out \\S+: no such directory; create it first.*",
         "receive",
         "--out",
@@ -188,17 +187,26 @@ class UserErrorsProcessTest {
 
   @Test
   void receiveFromATicketNobodyServes() throws Exception {
-    int port;
-    try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
+    int port = freeUdpPort();
     fails(
-        Map.of("P2P_CONNECT_TIMEOUT_MS", "1500"),
-        "(no answer from|nothing listens at) .*" + port + ".*is the peer running.*",
+        SHORT_CONNECT_TIMEOUT,
+        nobodyAnswers(port),
         "receive",
         "--out",
         dir.toString(),
         nobodyAt(port));
+  }
+
+  /** A loopback UDP port nothing listens on (it was free a moment ago). */
+  private static int freeUdpPort() throws Exception {
+    try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** QUIC tells a closed port (ICMP port unreachable) from silence; either is one line. */
+  private static String nobodyAnswers(int port) {
+    return "(no answer from|nothing listens at) .*" + port + ".*is the peer running.*";
   }
 
   /** A ticket for a fresh peer id at a loopback port where nothing runs. */

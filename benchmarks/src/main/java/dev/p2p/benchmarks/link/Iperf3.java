@@ -1,8 +1,10 @@
 package dev.p2p.benchmarks.link;
 
+import dev.p2p.testkit.lab.LabProcess;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -36,13 +38,13 @@ final class Iperf3 {
    */
   static Row run(String name, long bytes, int udpDatagram, Path logDir, long timeoutSeconds)
       throws Exception {
-    try (Child server =
-        Child.start(
+    try (LabProcess server =
+        VethLink.exec(
             name + "-server",
             VethLink.RECEIVER_NS,
             List.of("iperf3", "-s", "-1", "-B", VethLink.RECEIVER_IP, "-p", "5201", "--forceflush"),
             logDir)) {
-      server.await("Server listening", 20, TimeUnit.SECONDS);
+      server.await("Server listening", Duration.ofSeconds(20));
       List<String> client =
           new ArrayList<>(
               List.of(

@@ -1,5 +1,6 @@
 package dev.p2p.benchmarks.link;
 
+import dev.p2p.testkit.lab.LabProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -65,11 +66,11 @@ public final class LinkBenchmark {
       System.out.println("LinkBenchmark not run: " + e.getMessage());
       return;
     }
-    List<Child> live = new CopyOnWriteArrayList<>();
+    List<LabProcess> live = new CopyOnWriteArrayList<>();
     Thread cleanup =
         new Thread(
             () -> {
-              live.forEach(Child::close);
+              live.forEach(LabProcess::close);
               link.close();
             },
             "link-cleanup");
@@ -122,7 +123,7 @@ public final class LinkBenchmark {
       System.out.println("load average at the end: " + loadAverage());
       System.out.println(ResultTable.format(rows));
     } finally {
-      live.forEach(Child::close);
+      live.forEach(LabProcess::close);
       link.close();
       Runtime.getRuntime().removeShutdownHook(cleanup);
     }

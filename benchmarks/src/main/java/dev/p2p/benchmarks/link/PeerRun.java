@@ -1,10 +1,11 @@
 package dev.p2p.benchmarks.link;
 
+import dev.p2p.testkit.lab.LabProcess;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -28,25 +29,25 @@ final class PeerRun {
       boolean strace) {}
 
   private final Plan plan;
-  private final List<Child> live;
+  private final List<LabProcess> live;
 
-  PeerRun(Plan plan, List<Child> live) {
+  PeerRun(Plan plan, List<LabProcess> live) {
     this.plan = plan;
     this.live = live;
   }
 
   /** The plain TCP stream between two JVMs. */
   Row tcp() throws Exception {
-    List<Child> children = new ArrayList<>();
+    List<LabProcess> children = new ArrayList<>();
     try {
-      Child receiver =
+      LabProcess receiver =
           start(
               children,
               "tcp-recv",
               VethLink.RECEIVER_NS,
               args("tcp-recv", VethLink.RECEIVER_IP, plan.warmBytes, plan.volumeBytes));
-      String target = receiver.await("READY", 60, TimeUnit.SECONDS);
-      Child sender =
+      String target = receiver.await("READY", Duration.ofSeconds(60));
+      LabProcess sender =
           start(
               children,
               "tcp-send",
@@ -66,15 +67,15 @@ final class PeerRun {
 
   /** The tunnel: its server in the receiver's namespace, both clients through it. */
   Row tunnel() throws Exception {
-    List<Child> children = new ArrayList<>();
+    List<LabProcess> children = new ArrayList<>();
     try {
-      Child server =
+      LabProcess server =
           start(
               children,
               "tunnel-server",
               VethLink.RECEIVER_NS,
               args("tunnel-server", VethLink.RECEIVER_IP));
-      String address = server.await("READY", 60, TimeUnit.SECONDS);
+      String address = server.await("READY", Duration.ofSeconds(60));
       List<String> settings = List.of("P2P_IMPLEMENTATION=tunnel", "P2P_TUNNEL_SERVER=" + address);
       return providerRow("tunnel", "-", settings, settings, server, children);
     } finally {
@@ -84,7 +85,7 @@ final class PeerRun {
 
   /** QUIC direct, each side bound to its namespace's address, plus the variant's settings. */
   Row quic(String name, List<String> variant) throws Exception {
-    List<Child> children = new ArrayList<>();
+    List<LabProcess> children = new ArrayList<>();
     try {
       List<String> recv =
           new ArrayList<>(
@@ -106,35 +107,40 @@ final class PeerRun {
       String listen,
       List<String> recvSettings,
       List<String> sendSettings,
-      Child server,
-      List<Child> children)
+      LabProcess server,
+      List<LabProcess> children)
       throws Exception {
     List<String> r = args("provider-recv", listen, plan.warmBytes, plan.volumeBytes);
     r.addAll(recvSettings);
-    Child receiver = start(children, name + "-recv", VethLink.RECEIVER_NS, r);
-    String ticket = receiver.await("READY", 60, TimeUnit.SECONDS);
+    LabProcess receiver = start(children, name + "-recv", VethLink.RECEIVER_NS, r);
+    String ticket = receiver.await("READY", Duration.ofSeconds(60));
     List<String> s =
         args(
             "provider-send", ticket, plan.warmBytes, plan.volumeBytes, plan.rttWarm, plan.rttCount);
     s.addAll(sendSettings);
-    Child sender = start(children, name + "-send", VethLink.SENDER_NS, s);
+    LabProcess sender = start(children, name + "-send", VethLink.SENDER_NS, s);
     return measure(name, receiver, sender, server);
   }
 
-  private Row measure(String name, Child receiver, Child sender, Child server) throws Exception {
+  private Row measure(String name, LabProcess receiver, LabProcess sender, LabProcess server)
+      throws Exception {
     try {
-      receiver.await("MARK start", plan.timeoutSeconds, TimeUnit.SECONDS);
+      receiver.await("MARK start", Duration.ofSeconds(plan.timeoutSeconds));
       long[] cpu0 = {
-        sender.cpuNanos(), receiver.cpuNanos(), server == null ? 0 : server.cpuNanos()
+        ProcessCpu.nanos(sender),
+        ProcessCpu.nanos(receiver),
+        server == null ? 0 : ProcessCpu.nanos(server)
       };
       List<SyscallCount> traces = new ArrayList<>();
       if (plan.strace) {
         traces.add(SyscallCount.attach(sender, plan.logDir));
         traces.add(SyscallCount.attach(receiver, plan.logDir));
       }
-      String[] end = receiver.await("MARK end", plan.timeoutSeconds, TimeUnit.SECONDS).split(" ");
+      String[] end = receiver.await("MARK end", Duration.ofSeconds(plan.timeoutSeconds)).split(" ");
       long[] cpu1 = {
-        sender.cpuNanos(), receiver.cpuNanos(), server == null ? 0 : server.cpuNanos()
+        ProcessCpu.nanos(sender),
+        ProcessCpu.nanos(receiver),
+        server == null ? 0 : ProcessCpu.nanos(server)
       };
       long bytes = Long.parseLong(end[0]);
       for (SyscallCount t : traces) {
@@ -146,12 +152,12 @@ final class PeerRun {
       double p50 = Double.NaN;
       double p99 = Double.NaN;
       if (plan.rttCount > 0) {
-        String[] rtt = sender.await("RTT", plan.timeoutSeconds, TimeUnit.SECONDS).split(" ");
+        String[] rtt = sender.await("RTT", Duration.ofSeconds(plan.timeoutSeconds)).split(" ");
         p50 = Long.parseLong(rtt[1]) / 1e3;
         p99 = Long.parseLong(rtt[2]) / 1e3;
       }
-      sender.await("DONE", 60, TimeUnit.SECONDS);
-      receiver.await("DONE", 60, TimeUnit.SECONDS);
+      sender.await("DONE", Duration.ofSeconds(60));
+      receiver.await("DONE", Duration.ofSeconds(60));
       Row row =
           new Row(
               name,
@@ -162,12 +168,12 @@ final class PeerRun {
               p50,
               p99,
               "");
-      long peak = Long.parseLong(sender.seen("PEAK"));
+      long peak = Long.parseLong(sender.unclaimed("PEAK").orElse(null));
       row = row.withNote(fmt("sender direct memory peak %d MiB", peak >> 20));
-      for (Child c : List.of(sender, receiver)) {
-        String stats = c.seen("STATS");
+      for (LabProcess c : List.of(sender, receiver)) {
+        String stats = c.unclaimed("STATS").orElse(null);
         if (stats != null) {
-          System.out.println("  " + c.name + " " + stats);
+          System.out.println("  " + c.name() + " " + stats);
         }
       }
       return row;
@@ -191,19 +197,19 @@ final class PeerRun {
     return (after - before) / 1e9 / gib;
   }
 
-  private Child start(List<Child> children, String name, String ns, List<String> args)
+  private LabProcess start(List<LabProcess> children, String name, String ns, List<String> args)
       throws java.io.IOException {
     List<String> command = new ArrayList<>(plan.java);
     command.add(LinkPeer.class.getName());
     command.addAll(args);
-    Child c = Child.start(name, ns, command, plan.logDir);
+    LabProcess c = VethLink.exec(name, ns, command, plan.logDir);
     children.add(c);
     live.add(c);
     return c;
   }
 
-  private void closeAll(List<Child> children) {
-    for (Child c : children) {
+  private void closeAll(List<LabProcess> children) {
+    for (LabProcess c : children) {
       c.close();
       live.remove(c);
     }

@@ -1,5 +1,6 @@
 package dev.p2p.benchmarks.link;
 
+import dev.p2p.testkit.lab.LabProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,15 +40,15 @@ final class SyscallCount {
     this.out = out;
   }
 
-  static SyscallCount attach(Child child, Path logDir) throws IOException {
-    Path out = logDir.resolve(child.name + ".strace");
+  static SyscallCount attach(LabProcess child, Path logDir) throws IOException {
+    Path out = logDir.resolve(child.name() + ".strace");
     Process p =
         new ProcessBuilder(
                 "strace", "-c", "-f", "-o", out.toString(), "-p", Long.toString(child.pid()))
             .redirectErrorStream(true)
-            .redirectOutput(logDir.resolve(child.name + ".strace.log").toFile())
+            .redirectOutput(logDir.resolve(child.name() + ".strace.log").toFile())
             .start();
-    return new SyscallCount(child.name, p, out);
+    return new SyscallCount(child.name(), p, out);
   }
 
   /** Detaches and returns one line: calls per MiB of the busiest shown system calls. */

@@ -1,7 +1,9 @@
 package dev.p2p.benchmarks.link;
 
+import dev.p2p.testkit.lab.LabProcess;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +32,17 @@ final class VethLink implements AutoCloseable {
 
   int mtu() {
     return mtu;
+  }
+
+  /**
+   * Starts {@code command} inside {@code namespace} ({@code ip netns exec} execs in place, so the
+   * process id is the program's own); its error output goes to {@code logDir/name.log}.
+   */
+  static LabProcess exec(String name, String namespace, List<String> command, Path logDir)
+      throws IOException {
+    List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", namespace));
+    full.addAll(command);
+    return LabProcess.start(name, full, logDir.resolve(name + ".log"));
   }
 
   /**

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -32,13 +33,24 @@ public final class LabProcess implements AutoCloseable {
   /** Lines read by {@link #await} that matched another prefix, kept for later calls. */
   private final List<String> unclaimed = new ArrayList<>();
 
-  LabProcess(String name, Process process, Path log) {
+  private LabProcess(String name, Process process, Path log) {
     this.name = name;
     this.process = process;
     this.log = log;
     Thread reader = new Thread(this::pump, "lab-" + name);
     reader.setDaemon(true);
     reader.start();
+  }
+
+  /**
+   * Starts {@code command} (an {@code ip netns exec NS ...} line, or any other), its error output
+   * to {@code log}. For namespaces outside a {@link NatLab}, such as a benchmark's own; a lab's are
+   * started by {@link NatLab#exec}.
+   */
+  public static LabProcess start(String name, List<String> command, Path log) throws IOException {
+    Process p =
+        new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.to(log.toFile())).start();
+    return new LabProcess(name, p, log);
   }
 
   private void pump() {
@@ -59,6 +71,11 @@ public final class LabProcess implements AutoCloseable {
     return name;
   }
 
+  /** The process id: with {@code ip netns exec}, the program's own (for /proc, strace). */
+  public long pid() {
+    return process.pid();
+  }
+
   /** Writes one line to the process's standard input. */
   public void send(String line) throws IOException {
     synchronized (process) { // not this: an await in progress must not hold up a command
@@ -77,10 +94,9 @@ public final class LabProcess implements AutoCloseable {
    */
   public synchronized String await(String prefix, Duration timeout)
       throws IOException, TimeoutException, InterruptedException {
-    for (int i = 0; i < unclaimed.size(); i++) {
-      if (unclaimed.get(i).startsWith(prefix)) {
-        return unclaimed.remove(i).substring(prefix.length()).strip();
-      }
+    Optional<String> earlier = unclaimed(prefix);
+    if (earlier.isPresent()) {
+      return earlier.get();
     }
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
@@ -101,6 +117,19 @@ public final class LabProcess implements AutoCloseable {
         unclaimed.add(line);
       }
     }
+  }
+
+  /**
+   * The rest of a line starting with {@code prefix} that an {@link #await} for another prefix has
+   * already read past, claiming it; empty if there is none. Does not wait.
+   */
+  public synchronized Optional<String> unclaimed(String prefix) {
+    for (int i = 0; i < unclaimed.size(); i++) {
+      if (unclaimed.get(i).startsWith(prefix)) {
+        return Optional.of(unclaimed.remove(i).substring(prefix.length()).strip());
+      }
+    }
+    return Optional.empty();
   }
 
   /** Waits for the exit; false if it did not in time. */

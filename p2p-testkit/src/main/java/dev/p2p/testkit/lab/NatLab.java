@@ -240,12 +240,7 @@ public final class NatLab implements AutoCloseable {
     }
     List<String> full = new ArrayList<>(List.of(ip, "netns", "exec", namespace));
     full.addAll(command);
-    Path logFile = logDir.resolve(label + ".log");
-    Process p =
-        new ProcessBuilder(full)
-            .redirectError(ProcessBuilder.Redirect.to(logFile.toFile()))
-            .start();
-    LabProcess lp = new LabProcess(label, p, logFile);
+    LabProcess lp = LabProcess.start(label, full, logDir.resolve(label + ".log"));
     processes.add(lp);
     return lp;
   }
