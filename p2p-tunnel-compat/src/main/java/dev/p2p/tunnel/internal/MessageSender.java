@@ -195,6 +195,11 @@ final class MessageSender {
     return true;
   }
 
+  /** True if nothing waits for credit and the peer acknowledged every message sent. */
+  synchronized boolean nothingUnacknowledged() {
+    return window.isEmpty() && window.unacknowledgedMessages() == 0;
+  }
+
   /** What a reset left unacknowledged: message and byte counts for the close future. */
   record Unacknowledged(long messages, long bytes) {}
 

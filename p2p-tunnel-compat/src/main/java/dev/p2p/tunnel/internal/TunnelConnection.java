@@ -288,7 +288,9 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
     }
     if (receiver.discarded() && (endAcknowledged || peerEnded)) {
       String toPeer = receiver.discardedSummary();
-      if (!endAcknowledged) {
+      // With nothing of ours unacknowledged, only our END is: nothing we sent can be lost, so
+      // our close holds even though the peer's END came before the acknowledgement of ours.
+      if (!endAcknowledged && !sender.nothingUnacknowledged()) {
         reset(
             "closed without reading what the peer sent after this side's close, and the peer's"
                 + " END arrived before ours was acknowledged",
