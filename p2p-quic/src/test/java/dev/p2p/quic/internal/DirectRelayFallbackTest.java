@@ -3,7 +3,6 @@ package dev.p2p.quic.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.p2p.api.ConnectionListener;
 import dev.p2p.api.ConnectionState;
 import dev.p2p.api.ConnectionStateEvent;
 import dev.p2p.api.P2PConfig;
@@ -16,7 +15,6 @@ import dev.p2p.quic.NettyLeakCheck;
 import dev.p2p.relay.RelayServer;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
@@ -55,31 +53,12 @@ class DirectRelayFallbackTest {
       // Whichever route answered first, the direct one takes over once it answers.
       await(() -> c.path().type() == PathType.DIRECT && s.path().type() == PathType.DIRECT, 10);
 
-      List<PathChangeEvent> paths = new CopyOnWriteArrayList<>();
-      List<ConnectionStateEvent> states = new CopyOnWriteArrayList<>();
-      c.addListener(
-          new ConnectionListener() {
-            @Override
-            public void pathChanged(PathChangeEvent e) {
-              paths.add(e);
-            }
-
-            @Override
-            public void stateChanged(ConnectionStateEvent e) {
-              states.add(e);
-            }
-          });
+      PathEventRecorder events = PathEventRecorder.on(c);
+      List<PathChangeEvent> paths = events.paths;
+      List<ConnectionStateEvent> states = events.states;
 
       SequencedTransfer t = SequencedTransfer.start(c, s, MESSAGES);
-      CompletableFuture<Void> sending =
-          CompletableFuture.runAsync(
-              () -> {
-                try {
-                  t.sendAllAndAwait(120);
-                } catch (Exception e) {
-                  throw new AssertionError(e);
-                }
-              });
+      CompletableFuture<Void> sending = t.sendInBackground(120);
       t.awaitReceived(20_000, 60);
       a.pathLayer().simulateDirectOutage(true);
       await(() -> c.path().type() == PathType.RELAYED && s.path().type() == PathType.RELAYED, 15);

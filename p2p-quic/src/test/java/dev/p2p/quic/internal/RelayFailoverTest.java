@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.p2p.api.ConnectionListener;
 import dev.p2p.api.ConnectionState;
 import dev.p2p.api.ConnectionStateEvent;
 import dev.p2p.api.P2PConfig;
@@ -19,7 +18,6 @@ import dev.p2p.relay.RelayServer;
 import java.net.URI;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -57,30 +55,11 @@ class RelayFailoverTest {
       RelayServer dying = first.equals(r1.url()) ? r1 : r2;
       RelayServer next = dying == r1 ? r2 : r1;
 
-      List<PathChangeEvent> paths = new CopyOnWriteArrayList<>();
-      List<ConnectionStateEvent> states = new CopyOnWriteArrayList<>();
-      c.addListener(
-          new ConnectionListener() {
-            @Override
-            public void pathChanged(PathChangeEvent e) {
-              paths.add(e);
-            }
-
-            @Override
-            public void stateChanged(ConnectionStateEvent e) {
-              states.add(e);
-            }
-          });
+      PathEventRecorder events = PathEventRecorder.on(c);
+      List<PathChangeEvent> paths = events.paths;
+      List<ConnectionStateEvent> states = events.states;
       SequencedTransfer t = SequencedTransfer.start(c, s, MESSAGES);
-      CompletableFuture<Void> sending =
-          CompletableFuture.runAsync(
-              () -> {
-                try {
-                  t.sendAllAndAwait(120);
-                } catch (Exception e) {
-                  throw new AssertionError(e);
-                }
-              });
+      CompletableFuture<Void> sending = t.sendInBackground(120);
       t.awaitReceived(30_000, 60);
       dying.close();
       sending.get(120, TimeUnit.SECONDS);

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.p2p.api.ConnectionListener;
 import dev.p2p.api.ConnectionState;
 import dev.p2p.api.ConnectionStateEvent;
 import dev.p2p.api.P2PConfig;
@@ -18,7 +17,6 @@ import dev.p2p.quic.NettyLeakCheck;
 import dev.p2p.relay.RelayServer;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -64,30 +62,11 @@ class RelayToDirectUpgradeTest {
       P2PConnection s = l.accept().get(10, TimeUnit.SECONDS);
       assertEquals(PathType.RELAYED, c.path().type(), "starts on the relay");
 
-      List<PathChangeEvent> paths = new CopyOnWriteArrayList<>();
-      List<ConnectionStateEvent> states = new CopyOnWriteArrayList<>();
-      c.addListener(
-          new ConnectionListener() {
-            @Override
-            public void pathChanged(PathChangeEvent e) {
-              paths.add(e);
-            }
-
-            @Override
-            public void stateChanged(ConnectionStateEvent e) {
-              states.add(e);
-            }
-          });
+      PathEventRecorder events = PathEventRecorder.on(c);
+      List<PathChangeEvent> paths = events.paths;
+      List<ConnectionStateEvent> states = events.states;
       SequencedTransfer t = SequencedTransfer.start(c, s, MESSAGES);
-      CompletableFuture<Void> sending =
-          CompletableFuture.runAsync(
-              () -> {
-                try {
-                  t.sendAllAndAwait(180);
-                } catch (Exception e) {
-                  throw new AssertionError(e);
-                }
-              });
+      CompletableFuture<Void> sending = t.sendInBackground(180);
       t.awaitReceived(STEP, 60);
       assertEquals(PathType.RELAYED, c.path().type(), "still relayed while direct is blackholed");
       long open = System.nanoTime();

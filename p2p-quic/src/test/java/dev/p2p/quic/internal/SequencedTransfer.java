@@ -51,6 +51,18 @@ final class SequencedTransfer {
   }
 
   /** Sends every message (a window of 256 in flight), then waits for the receiver. */
+  /** {@link #sendAllAndAwait} on another thread; the future fails with what it threw. */
+  CompletableFuture<Void> sendInBackground(long timeoutSeconds) {
+    return CompletableFuture.runAsync(
+        () -> {
+          try {
+            sendAllAndAwait(timeoutSeconds);
+          } catch (Exception e) {
+            throw new AssertionError(e);
+          }
+        });
+  }
+
   void sendAllAndAwait(long timeoutSeconds) throws Exception {
     List<CompletableFuture<Void>> window = new ArrayList<>();
     for (int i = 0; i < messages; i++) {
