@@ -5,6 +5,7 @@ import dev.p2p.api.P2PProvider;
 import dev.p2p.api.PeerAddress;
 import dev.p2p.api.PeerId;
 import dev.p2p.quic.internal.QuicP2PProvider;
+import dev.p2p.relay.NettyLeakCheck;
 import dev.p2p.testkit.P2PProviderContract;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -11,6 +11,7 @@ import dev.p2p.api.PathType;
 import dev.p2p.api.PeerAddress;
 import dev.p2p.identity.Ed25519Identity;
 import dev.p2p.quic.internal.QuicP2PProvider;
+import dev.p2p.relay.NettyLeakCheck;
 import dev.p2p.relay.RelayServer;
 import dev.p2p.relay.internal.RelayClient;
 import dev.p2p.testkit.P2PProviderContract;

@@ -11,7 +11,7 @@ import dev.p2p.api.P2PListener;
 import dev.p2p.api.PathChangeEvent;
 import dev.p2p.api.PathType;
 import dev.p2p.identity.Ed25519Identity;
-import dev.p2p.quic.NettyLeakCheck;
+import dev.p2p.relay.NettyLeakCheck;
 import dev.p2p.relay.RelayServer;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

@@ -12,7 +12,7 @@ import dev.p2p.api.P2PConnection;
 import dev.p2p.api.P2PException;
 import dev.p2p.api.P2PListener;
 import dev.p2p.identity.Ed25519Identity;
-import dev.p2p.quic.NettyLeakCheck;
+import dev.p2p.relay.NettyLeakCheck;
 import dev.p2p.relay.internal.PeerKey;
 import java.nio.ByteBuffer;
 import java.util.Arrays;

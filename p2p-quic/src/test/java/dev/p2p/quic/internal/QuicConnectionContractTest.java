@@ -12,7 +12,7 @@ import dev.p2p.api.P2PTimeoutException;
 import dev.p2p.api.PathType;
 import dev.p2p.api.PeerAddress;
 import dev.p2p.identity.Ed25519Identity;
-import dev.p2p.quic.NettyLeakCheck;
+import dev.p2p.relay.NettyLeakCheck;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

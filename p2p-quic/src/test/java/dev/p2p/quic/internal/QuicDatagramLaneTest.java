@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.p2p.api.ConnectionClosedException;
 import dev.p2p.api.Delivery;
 import dev.p2p.api.P2PConfig;
-import dev.p2p.quic.NettyLeakCheck;
+import dev.p2p.relay.NettyLeakCheck;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;

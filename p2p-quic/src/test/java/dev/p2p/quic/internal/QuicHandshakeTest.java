@@ -13,7 +13,7 @@ import dev.p2p.api.P2PConnection;
 import dev.p2p.api.P2PListener;
 import dev.p2p.api.PeerAddress;
 import dev.p2p.identity.Ed25519Identity;
-import dev.p2p.quic.NettyLeakCheck;
+import dev.p2p.relay.NettyLeakCheck;
 import java.net.InetSocketAddress;
 import java.security.KeyPairGenerator;
 import java.util.List;

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.p2p.api.ConfigurationException;
 import dev.p2p.api.P2PConfig;
-import dev.p2p.quic.NettyLeakCheck;
 import dev.p2p.quic.internal.path.OutboundDatagrams;
+import dev.p2p.relay.NettyLeakCheck;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.epoll.SegmentedDatagramPacket;
 import io.netty.channel.socket.DatagramPacket;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.p2p.api.P2PConfig;
 import dev.p2p.identity.Ed25519Identity;
-import dev.p2p.quic.NettyLeakCheck;
+import dev.p2p.relay.NettyLeakCheck;
 import dev.p2p.relay.RelayServer;
 import java.net.InetSocketAddress;
 import java.util.List;

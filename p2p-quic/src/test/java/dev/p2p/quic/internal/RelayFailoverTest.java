@@ -13,7 +13,7 @@ import dev.p2p.api.P2PListener;
 import dev.p2p.api.PathChangeEvent;
 import dev.p2p.api.PathType;
 import dev.p2p.identity.Ed25519Identity;
-import dev.p2p.quic.NettyLeakCheck;
+import dev.p2p.relay.NettyLeakCheck;
 import dev.p2p.relay.RelayServer;
 import java.net.URI;
 import java.util.List;

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.p2p.api.P2PConfig;
-import dev.p2p.quic.NettyLeakCheck;
 import dev.p2p.quic.internal.path.PeerPath;
+import dev.p2p.relay.NettyLeakCheck;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 

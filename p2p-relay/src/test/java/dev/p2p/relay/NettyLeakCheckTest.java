@@ -1,4 +1,4 @@
-package dev.p2p.quic;
+package dev.p2p.relay;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
