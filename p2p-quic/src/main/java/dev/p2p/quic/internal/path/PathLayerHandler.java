@@ -189,6 +189,11 @@ public final class PathLayerHandler extends ChannelDuplexHandler
     return traversal.probesRejected();
   }
 
+  /** What birthday probing has spent and won. Any thread. */
+  public BirthdayStats birthdayStats() {
+    return traversal.birthday().stats();
+  }
+
   private List<InetSocketAddress> interfaceAddresses() {
     ChannelHandlerContext c = ctx;
     if (c == null || !(c.channel().localAddress() instanceof InetSocketAddress bound)) {
@@ -262,8 +267,8 @@ public final class PathLayerHandler extends ChannelDuplexHandler
     ctx.fireChannelRead(new DatagramPacket(content, packet.recipient(), path.virtualAddress));
   }
 
-  /** Sends an authenticated probe to a direct address of {@code path}. Loop. */
-  void sendProbe(PeerPath path, InetSocketAddress to) {
+  /** Sends an authenticated probe along a direct route of {@code path}. Loop. */
+  void sendProbe(PeerPath path, Route.Direct to) {
     ChannelHandlerContext c = ctx;
     if (c == null || outage || directOutage) {
       return;

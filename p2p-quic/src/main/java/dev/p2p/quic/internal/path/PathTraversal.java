@@ -1,6 +1,7 @@
 package dev.p2p.quic.internal.path;
 
 import dev.p2p.quic.internal.path.traversal.AuthenticatedProbes;
+import dev.p2p.quic.internal.path.traversal.MappingBehaviour;
 import dev.p2p.quic.internal.path.traversal.ProbeKeys;
 import dev.p2p.quic.internal.path.traversal.ReflexiveDiscovery;
 import dev.p2p.quic.internal.path.traversal.TraversalOffer;
@@ -46,6 +47,7 @@ final class PathTraversal {
   private final AuthenticatedProbes<PeerPath> probes = new AuthenticatedProbes<>();
   private final ReflexiveDiscovery stun = new ReflexiveDiscovery();
   private final Supplier<List<InetSocketAddress>> interfaces;
+  private final BirthdayPunching birthday;
   private final List<Runnable> waitingOffers = new ArrayList<>();
   private long waitingSince;
   private PathMonitor monitor;
@@ -54,10 +56,16 @@ final class PathTraversal {
     this.paths = paths;
     this.policy = policy;
     this.interfaces = interfaces;
+    this.birthday = new BirthdayPunching(paths, policy.birthday(), probes);
   }
 
   void monitor(PathMonitor m) {
     monitor = m;
+    birthday.monitor(m);
+  }
+
+  BirthdayPunching birthday() {
+    return birthday;
   }
 
   ReflexiveDiscovery stun() {
@@ -100,9 +108,23 @@ final class PathTraversal {
     }
     AuthenticatedProbes.Pending<PeerPath> answered = probes.answered(content, sender);
     if (answered != null) {
+      if (paths.byReal(sender) == null) {
+        // An address we pinged without knowing it (birthday probing's spray): QUIC from it is ours.
+        paths.learnReal(sender, answered.path());
+      }
       monitor.directAnswered(answered.path(), sender, now, now - answered.sentNanos());
+      birthday.directConfirmed(answered.path(), now);
     }
     return true;
+  }
+
+  /** Sends an authenticated ping along {@code route}: from the socket it names, else ours. */
+  void sendPing(ChannelHandlerContext ctx, PeerPath p, Route.Direct route, long now) {
+    if (route.via() != null) {
+      birthday.sendPing(p, route.via(), route.address(), now);
+    } else {
+      sendPing(ctx, p, route.address(), now);
+    }
   }
 
   /** Sends an authenticated ping to {@code to}; nothing before the peer's offer told us its key. */
@@ -126,7 +148,13 @@ final class PathTraversal {
         }
       }
     }
-    return new TraversalOffer(p.keys.localTag(), p.keys.localKeyCopy(), candidates);
+    List<InetSocketAddress> reflexive = stun.reflexive();
+    return new TraversalOffer(
+        p.keys.localTag(),
+        p.keys.localKeyCopy(),
+        candidates,
+        policy.relayOnly() ? MappingBehaviour.UNKNOWN : stun.mapping(interfaces.get()),
+        policy.relayOnly() || reflexive.isEmpty() ? null : reflexive.get(0));
   }
 
   /** Runs {@code r} once STUN answers in flight are in (bounded), so offers carry them. */
@@ -159,6 +187,7 @@ final class PathTraversal {
     p.punchUntilNanos = now + PUNCH_NANOS;
     p.lastPunchNanos = 0;
     punch(ctx, p, now);
+    birthday.offerReceived(ctx, p, stun.mapping(interfaces.get()), offer, now);
   }
 
   /** One probing round to every candidate, if one is due. */
@@ -191,5 +220,6 @@ final class PathTraversal {
         punch(ctx, p, now);
       }
     }
+    birthday.tick(ctx, now);
   }
 }
