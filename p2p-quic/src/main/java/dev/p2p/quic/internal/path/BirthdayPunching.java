@@ -393,7 +393,9 @@ final class BirthdayPunching {
       for (; sprayed < due; sprayed++) {
         int port = FIRST_PORT + (int) ((sprayOffset + (long) sprayStride * sprayed) % PORTS);
         InetSocketAddress to = new InetSocketAddress(ip, port);
-        ctx.write(new DatagramPacket(probes.ping(ctx.alloc(), path, remote, to, now), to));
+        ctx.write(
+            new DatagramPacket(probes.ping(ctx.alloc(), path, remote, to, now), to),
+            ctx.voidPromise());
         stats.probeSent();
         sent = true;
       }
