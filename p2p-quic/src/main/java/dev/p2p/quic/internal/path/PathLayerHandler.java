@@ -150,12 +150,17 @@ public final class PathLayerHandler extends ChannelDuplexHandler
   public void tick() {
     long now = System.nanoTime();
     monitor.tick(now);
+    askStun(now);
+    traversal.tick(ctx, now);
+  }
+
+  /** STUN at every relay's STUN port, unless asked within the refresh interval. */
+  private void askStun(long now) {
     if (relays != null && !policy.relayOnly()) {
       for (InetSocketAddress server : relays.stunServers()) {
         traversal.stun().ask(server, now);
       }
     }
-    traversal.tick(ctx, now);
   }
 
   public long tickMillis() {
@@ -171,7 +176,9 @@ public final class PathLayerHandler extends ChannelDuplexHandler
    * once STUN answers still on their way are in, bounded. Loop.
    */
   public void offerFor(PeerPath path, java.util.function.Consumer<TraversalOffer> send) {
-    traversal.afterDiscovery(() -> send.accept(traversal.offerFor(path)), System.nanoTime());
+    long now = System.nanoTime();
+    askStun(now); // a relay logged in since the last tick: its answer belongs in this offer
+    traversal.afterDiscovery(() -> send.accept(traversal.offerFor(ctx, path)), now);
   }
 
   /** The peer's offer for {@code path} arrived over its QUIC connection: punch. Loop. */

@@ -137,8 +137,12 @@ final class PathTraversal {
         new DatagramPacket(probes.ping(ctx.alloc(), p, remote, to, now), to), ctx.voidPromise());
   }
 
-  /** Our offer for {@code p}: its probe secrets and every candidate of this socket. */
-  TraversalOffer offerFor(PeerPath p) {
+  /**
+   * Our offer for {@code p}: its probe secrets and every candidate of this socket. The mapping
+   * behaviour it tells is the one birthday probing decides by (with the peer's), so both sides
+   * decide from the same two values, whenever each learnt them.
+   */
+  TraversalOffer offerFor(ChannelHandlerContext ctx, PeerPath p) {
     List<InetSocketAddress> candidates = new ArrayList<>();
     if (!policy.relayOnly()) {
       candidates.addAll(interfaces.get());
@@ -149,11 +153,19 @@ final class PathTraversal {
       }
     }
     List<InetSocketAddress> reflexive = stun.reflexive();
+    MappingBehaviour mapping =
+        policy.relayOnly() ? MappingBehaviour.UNKNOWN : stun.mapping(interfaces.get());
+    p.advertisedMapping = mapping;
+    TraversalOffer waiting = p.birthdayOfferWaiting;
+    if (waiting != null) {
+      p.birthdayOfferWaiting = null;
+      birthday.offerReceived(ctx, p, mapping, waiting, System.nanoTime());
+    }
     return new TraversalOffer(
         p.keys.localTag(),
         p.keys.localKeyCopy(),
         candidates,
-        policy.relayOnly() ? MappingBehaviour.UNKNOWN : stun.mapping(interfaces.get()),
+        mapping,
         policy.relayOnly() || reflexive.isEmpty() ? null : reflexive.get(0));
   }
 
@@ -187,7 +199,11 @@ final class PathTraversal {
     p.punchUntilNanos = now + PUNCH_NANOS;
     p.lastPunchNanos = 0;
     punch(ctx, p, now);
-    birthday.offerReceived(ctx, p, stun.mapping(interfaces.get()), offer, now);
+    if (p.advertisedMapping != null) {
+      birthday.offerReceived(ctx, p, p.advertisedMapping, offer, now);
+    } else {
+      p.birthdayOfferWaiting = offer; // decided once ours is out, from what it told the peer
+    }
   }
 
   /** One probing round to every candidate, if one is due. */
