@@ -6,6 +6,7 @@ import dev.p2p.quic.internal.path.traversal.BirthdaySettings;
 import dev.p2p.quic.internal.path.traversal.MappingBehaviour;
 import dev.p2p.quic.internal.path.traversal.MappingBehaviour.BirthdayRole;
 import dev.p2p.quic.internal.path.traversal.ProbeKeys;
+import dev.p2p.quic.internal.path.traversal.SprayPorts;
 import dev.p2p.quic.internal.path.traversal.TraversalOffer;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -64,11 +65,6 @@ final class BirthdayPunching {
   /** How often the winner repeats its own ping until the pong comes back. */
   private static final long TRIGGERED_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
-  /** The ports a destination-dependent NAT picks from (Linux masquerade: 1024..65535). */
-  private static final int FIRST_PORT = 1024;
-
-  private static final int PORTS = 65536 - FIRST_PORT;
-
   private final PeerPaths paths;
   private final BirthdaySettings settings;
   private final AuthenticatedProbes<PeerPath> probes;
@@ -112,6 +108,12 @@ final class BirthdayPunching {
     BirthdayRole role = MappingBehaviour.role(mine, offer.mapping());
     InetSocketAddress target = offer.publicAddress();
     if (!settings.enabled() || ctx == null || role == BirthdayRole.NONE || !usable(target)) {
+      log.debug(
+          "no birthday probing for {}: our mapping {}, the peer's {} at {}",
+          p,
+          mine,
+          offer.mapping(),
+          target);
       return;
     }
     this.ctx = ctx;
@@ -256,9 +258,7 @@ final class BirthdayPunching {
     InetSocketAddress winnerPeer;
     long lastTriggered;
     boolean success;
-    int sprayed;
-    int sprayStride;
-    int sprayOffset;
+    SprayPorts spray;
 
     BirthdayAttempt(PeerPath path) {
       this.path = path;
@@ -323,7 +323,7 @@ final class BirthdayPunching {
         return false;
       }
       if (role == BirthdayRole.EASY) {
-        spray(now);
+        sprayDue(now);
       } else if (winner != null && now - lastTriggered > TRIGGERED_NANOS) {
         lastTriggered = now;
         sendPing(path, winner, winnerPeer, now);
@@ -368,31 +368,21 @@ final class BirthdayPunching {
         socketsOpen += settings.sockets();
       } else {
         sprayBusy = this;
-        sprayed = 0;
-        // Distinct ports in a random order: i -> offset + stride * i (mod PORTS), stride odd and
-        // not a multiple of 3 or 7, so coprime to 64512 = 2^10 * 3^2 * 7.
-        ThreadLocalRandom r = ThreadLocalRandom.current();
-        int s;
-        do {
-          s = 1 + 2 * r.nextInt(PORTS / 2);
-        } while (s % 3 == 0 || s % 7 == 0);
-        sprayStride = s;
-        sprayOffset = r.nextInt(PORTS);
+        spray = new SprayPorts(ThreadLocalRandom.current());
       }
     }
 
-    private void spray(long now) {
+    private void sprayDue(long now) {
       long since = now - startedAt - SPRAY_DELAY_NANOS;
-      if (since < 0 || sprayed >= settings.probes()) {
+      if (since < 0 || spray.used() >= settings.probes()) {
         return;
       }
       ProbeKeys.Remote remote = path.keys.remote();
       int due = (int) Math.min(settings.probes(), settings.probes() * (since + 1) / SPRAY_NANOS);
       InetAddress ip = target.getAddress();
       boolean sent = false;
-      for (; sprayed < due; sprayed++) {
-        int port = FIRST_PORT + (int) ((sprayOffset + (long) sprayStride * sprayed) % PORTS);
-        InetSocketAddress to = new InetSocketAddress(ip, port);
+      while (spray.used() < due) {
+        InetSocketAddress to = new InetSocketAddress(ip, spray.next());
         ctx.write(
             new DatagramPacket(probes.ping(ctx.alloc(), path, remote, to, now), to),
             ctx.voidPromise());
@@ -402,7 +392,7 @@ final class BirthdayPunching {
       if (sent) {
         ctx.flush();
       }
-      if (sprayed >= settings.probes() && sprayBusy == this) {
+      if (spray.used() >= settings.probes() && sprayBusy == this) {
         sprayBusy = null;
       }
     }
