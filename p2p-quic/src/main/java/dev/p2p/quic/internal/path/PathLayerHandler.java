@@ -65,7 +65,12 @@ public final class PathLayerHandler extends ChannelDuplexHandler
     this.resets = resets;
     this.policy = policy;
     this.relays = policy.directOnly() ? null : relays;
-    this.traversal = new PathTraversal(paths, policy, this::interfaceAddresses);
+    this.traversal =
+        new PathTraversal(
+            paths,
+            policy,
+            this::interfaceAddresses,
+            () -> this.relays != null && this.relays.loginsPending());
     this.monitor = new PathMonitor(this, paths, policy, this.relays);
     traversal.monitor(monitor);
     if (this.relays != null) {

@@ -13,6 +13,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -47,15 +48,21 @@ final class PathTraversal {
   private final AuthenticatedProbes<PeerPath> probes = new AuthenticatedProbes<>();
   private final ReflexiveDiscovery stun = new ReflexiveDiscovery();
   private final Supplier<List<InetSocketAddress>> interfaces;
+  private final BooleanSupplier loginsPending;
   private final BirthdayPunching birthday;
   private final List<Runnable> waitingOffers = new ArrayList<>();
   private long waitingSince;
   private PathMonitor monitor;
 
-  PathTraversal(PeerPaths paths, PathPolicy policy, Supplier<List<InetSocketAddress>> interfaces) {
+  PathTraversal(
+      PeerPaths paths,
+      PathPolicy policy,
+      Supplier<List<InetSocketAddress>> interfaces,
+      BooleanSupplier loginsPending) {
     this.paths = paths;
     this.policy = policy;
     this.interfaces = interfaces;
+    this.loginsPending = loginsPending;
     this.birthday = new BirthdayPunching(paths, policy.birthday(), probes);
   }
 
@@ -171,7 +178,7 @@ final class PathTraversal {
 
   /** Runs {@code r} once STUN answers in flight are in (bounded), so offers carry them. */
   void afterDiscovery(Runnable r, long now) {
-    if (!stun.pending()) {
+    if (!discovering()) {
       r.run();
       return;
     }
@@ -179,6 +186,14 @@ final class PathTraversal {
       waitingSince = now;
     }
     waitingOffers.add(r);
+  }
+
+  /**
+   * STUN answers are on their way, or a relay's welcome (naming its STUN port) may still come: an
+   * offer made now could not tell the peer how our NAT maps (one destination cannot show it).
+   */
+  private boolean discovering() {
+    return stun.pending() || loginsPending.getAsBoolean();
   }
 
   /** The peer's offer arrived over QUIC: learn its candidates and start punching. */
@@ -226,7 +241,7 @@ final class PathTraversal {
               ctx.writeAndFlush(
                   new DatagramPacket(Unpooled.wrappedBuffer(request), server), ctx.voidPromise()));
     }
-    if (!waitingOffers.isEmpty() && (!stun.pending() || now - waitingSince > OFFER_WAIT_NANOS)) {
+    if (!waitingOffers.isEmpty() && (!discovering() || now - waitingSince > OFFER_WAIT_NANOS)) {
       List<Runnable> due = List.copyOf(waitingOffers);
       waitingOffers.clear();
       due.forEach(Runnable::run);
