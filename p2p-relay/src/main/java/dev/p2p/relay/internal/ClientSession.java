@@ -7,6 +7,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
@@ -31,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * of these per client (see the memory harness).
  *
  * <p>Everything but {@link #offer} and {@link #closeWith} runs on this channel's event loop; those
- * two may be called from any session's loop and only touch atomics or hand work to this loop.
+ * two may be called from any session's loop and only touch atomics or hand work to this loop: a
+ * forwarded packet goes into the sender's loop's {@link ForwardBatch}, which writes it here.
  */
 final class ClientSession extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
@@ -83,6 +85,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
   private volatile long lateSince; // when writes began to wait past the target; 0: they do not
   private volatile long lastDelayDrop; // when a packet was last dropped for delay; 0: never
   private int writesDone; // progress marker for the write timeout
+  private boolean needsFlush; // a forwarded packet was written and not yet flushed
   private PeerKey key;
   private byte[] challenge;
   private ScheduledFuture<?> loginTimer;
@@ -129,7 +132,14 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
   }
 
   @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    ForwardBatch.drain(); // this read's packets, one task and one flush per destination
+    ctx.fireChannelReadComplete();
+  }
+
+  @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    ForwardBatch.drain();
     if (loginTimer != null) {
       loginTimer.cancel(false);
     }
@@ -312,30 +322,57 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     if (payloadBytes >= 0 && overDelayTarget(size)) {
       return drop(frameBytes, size, Drop.QUEUE_DELAY);
     }
-    long queuedAt = System.nanoTime();
+    if (payloadBytes >= 0) {
+      ForwardBatch.add(this, frameBytes, payloadBytes); // written at the end of the sender's read
+      return true;
+    }
     channel
         .writeAndFlush(new BinaryWebSocketFrame(frameBytes))
+        .addListener(f -> written(size, -1, 0));
+    return true;
+  }
+
+  EventLoop eventLoop() {
+    return channel.eventLoop();
+  }
+
+  /** A batched forwarded packet, on this channel's loop; flushed by {@link #flushForwarded}. */
+  void write(ForwardBatch.Out o, long queuedAt) {
+    int size = o.frame().readableBytes();
+    needsFlush = true;
+    channel
+        .write(new BinaryWebSocketFrame(o.frame()))
         .addListener(
             f -> {
-              QUEUED_PACKETS.decrementAndGet(this);
-              QUEUED_BYTES.addAndGet(this, -size);
-              writesDone++;
-              if (payloadBytes < 0) {
-                return; // a frame of the relay's own, not a forwarded packet
-              }
-              long now = System.nanoTime();
-              if (now - queuedAt <= QUEUE_DELAY_TARGET_NANOS) {
-                lateSince = 0;
-              } else if (lateSince == 0) {
-                lateSince = now | 1; // never 0
-              }
+              written(size, o.payloadBytes(), queuedAt);
               if (f.isSuccess()) {
-                core.metrics().forwarded(payloadBytes);
+                core.metrics().forwarded(o.payloadBytes());
               } else {
                 core.metrics().dropped(Drop.DESTINATION_CLOSED);
               }
             });
-    return true;
+  }
+
+  void flushForwarded() {
+    if (needsFlush) {
+      needsFlush = false;
+      channel.flush();
+    }
+  }
+
+  /** A queued frame of {@code size} bytes has left the queue (written or failed). */
+  private void written(int size, int payloadBytes, long queuedAt) {
+    QUEUED_PACKETS.decrementAndGet(this);
+    QUEUED_BYTES.addAndGet(this, -size);
+    writesDone++;
+    if (payloadBytes >= 0) {
+      long now = System.nanoTime();
+      if (now - queuedAt <= QUEUE_DELAY_TARGET_NANOS) {
+        lateSince = 0;
+      } else if (lateSince == 0) {
+        lateSince = now | 1; // never 0
+      }
+    }
   }
 
   /** Undoes an offer's accounting and drops its frame, counted under {@code why} (null: not). */
