@@ -26,9 +26,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * detection). Where Netty refuses for the state of a fragmented message (the relay's session
  * refuses every fragment itself) or for the UTF-8 of a close frame's reason (the relay closes on
  * any close frame), only the frames before Netty's refusal are compared. The input's first byte
- * picks the read size (1-256 bytes), the rest is the stream from the client. Regression mode on
- * {@code mvn verify} (inputs under {@code
- * src/test/resources/.../UnmaskingFrameDecoderFuzzTestInputs/}); {@code JAZZER_FUZZ=1} fuzzes.
+ * picks the read size (1-256 bytes), the rest is the stream from the client, in direct and heap
+ * buffers by turns (the relay reads direct ones, unmasked by address). Regression mode on {@code
+ * mvn verify} (inputs under {@code src/test/resources/.../UnmaskingFrameDecoderFuzzTestInputs/});
+ * {@code JAZZER_FUZZ=1} fuzzes.
  */
 @ExtendWith(NettyLeakCheck.class)
 class UnmaskingFrameDecoderFuzzTest {
@@ -74,7 +75,10 @@ class UnmaskingFrameDecoderFuzzTest {
     EmbeddedChannel ch = new EmbeddedChannel(decoder);
     Outcome o = new Outcome();
     for (int at = 1; at < input.length; at += chunk) {
-      ByteBuf part = Unpooled.copiedBuffer(input, at, Math.min(chunk, input.length - at));
+      int n = Math.min(chunk, input.length - at);
+      // Direct reads as the relay gets them (masking by address), heap ones every other read.
+      ByteBuf part = (at / chunk) % 2 == 0 ? Unpooled.directBuffer(n) : Unpooled.buffer(n);
+      part.writeBytes(input, at, n);
       RuntimeException refused = null;
       try {
         ch.writeInbound(part);
