@@ -47,6 +47,8 @@ public final class PathLayerHandler extends ChannelDuplexHandler
   private final PeerPaths paths = new PeerPaths();
   private final PathTraversal traversal;
   private final PathMonitor monitor;
+  private final ServerConnectionIds serverIds = new ServerConnectionIds(paths::byVirtualHost);
+  private final NatRebinding rebinding = new NatRebinding(this::sendValidationPing);
   private final byte[] scratch = new byte[255];
   private ChannelHandlerContext ctx; // the socket's, while bound
   private long resetWindowStart;
@@ -68,6 +70,7 @@ public final class PathLayerHandler extends ChannelDuplexHandler
     this.traversal = new PathTraversal(paths, policy, this::interfaceAddresses);
     this.monitor = new PathMonitor(this, paths, policy, this.relays);
     traversal.monitor(monitor);
+    monitor.rebinding(rebinding);
     if (this.relays != null) {
       this.relays.receiver(this);
     }
@@ -91,6 +94,16 @@ public final class PathLayerHandler extends ChannelDuplexHandler
    */
   public void simulateDirectOutage(boolean on) {
     directOutage = on;
+  }
+
+  /** The connection ids the server codec issues (they name the accepted connection's path). */
+  public ServerConnectionIds serverConnectionIds() {
+    return serverIds;
+  }
+
+  /** New addresses waiting to answer a rebinding probe, over all paths. Loop. */
+  public int rebindingCandidates() {
+    return rebinding.pending();
   }
 
   public PathPolicy policy() {
@@ -156,6 +169,7 @@ public final class PathLayerHandler extends ChannelDuplexHandler
       }
     }
     traversal.tick(ctx, now);
+    rebinding.prune(paths, now);
   }
 
   public long tickMillis() {
@@ -235,11 +249,16 @@ public final class PathLayerHandler extends ChannelDuplexHandler
     }
     if (path == null) {
       ByteBuffer dcid = QuicPacketHeaders.destinationConnectionId(content, scratch);
-      path = dcid == null ? null : clientIds.path(dcid);
-      if (path != null) {
-        // A dialled peer answered from an address we did not dial (NAT rebinding): learn it.
-        paths.learnReal(sender, path);
-      } else if (QuicPacketHeaders.isInitial(content) && !paths.full()) {
+      PeerPath owner = dcid == null ? null : connectionOwner(dcid);
+      if (owner != null) {
+        // One of our connections from an address its path never learnt: the peer's NAT rebound
+        // (or someone replays a captured packet). QUIC judges the packet; the address has to
+        // answer a probe before anything is sent there.
+        rebinding.packetFrom(owner, sender, System.nanoTime());
+        ctx.fireChannelRead(new DatagramPacket(content, packet.recipient(), owner.virtualAddress));
+        return;
+      }
+      if (QuicPacketHeaders.isInitial(content) && !paths.full()) {
         path = paths.newPath(List.of(sender));
         paths.learnReal(sender, path);
       } else {
@@ -260,6 +279,21 @@ public final class PathLayerHandler extends ChannelDuplexHandler
       path.select(new Route.Direct(sender), "the peer answered at " + sender, false);
     }
     ctx.fireChannelRead(new DatagramPacket(content, packet.recipient(), path.virtualAddress));
+  }
+
+  /** The path of the dialled or accepted connection with this destination id, or null. */
+  private PeerPath connectionOwner(ByteBuffer dcid) {
+    PeerPath p = clientIds.path(dcid);
+    return p != null ? p : serverIds.path(dcid);
+  }
+
+  private boolean sendValidationPing(PeerPath path, InetSocketAddress to) {
+    ChannelHandlerContext c = ctx;
+    if (c == null || path.keys.remote() == null) {
+      return false;
+    }
+    traversal.sendPing(c, path, to, System.nanoTime());
+    return true;
   }
 
   /** Sends an authenticated probe to a direct address of {@code path}. Loop. */
