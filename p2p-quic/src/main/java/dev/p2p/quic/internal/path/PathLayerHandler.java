@@ -49,6 +49,7 @@ public final class PathLayerHandler extends ChannelDuplexHandler
   private final PathMonitor monitor;
   private final ServerConnectionIds serverIds = new ServerConnectionIds(paths::byVirtualHost);
   private final NatRebinding rebinding = new NatRebinding(this::sendValidationPing);
+  private final ReOffers reOffers = new ReOffers();
   private final byte[] scratch = new byte[255];
   private ChannelHandlerContext ctx; // the socket's, while bound
   private long resetWindowStart;
@@ -170,6 +171,9 @@ public final class PathLayerHandler extends ChannelDuplexHandler
     }
     traversal.tick(ctx, now);
     rebinding.prune(paths, now);
+    if (!policy.relayOnly()) {
+      reOffers.tick(traversal.stun().reflexive(), paths, now);
+    }
   }
 
   public long tickMillis() {
@@ -185,7 +189,33 @@ public final class PathLayerHandler extends ChannelDuplexHandler
    * once STUN answers still on their way are in, bounded. Loop.
    */
   public void offerFor(PeerPath path, java.util.function.Consumer<TraversalOffer> send) {
-    traversal.afterDiscovery(() -> send.accept(traversal.offerFor(path)), System.nanoTime());
+    traversal.afterDiscovery(() -> sendOffer(path, send), System.nanoTime());
+  }
+
+  /** Sends our offer through {@code send}, and again (paced) whenever our candidates change. */
+  private void sendOffer(PeerPath path, java.util.function.Consumer<TraversalOffer> send) {
+    reOffers.offered(
+        send, path, () -> sendOffer(path, send), traversal.stun().reflexive(), System.nanoTime());
+    send.accept(traversal.offerFor(path));
+  }
+
+  /** The connection that offered through {@code send} is gone: no more re-offers. Any thread. */
+  public void offersEnd(java.util.function.Consumer<TraversalOffer> send) {
+    reOffers.end(send);
+  }
+
+  /** Offers sent again because our candidates changed. Loop. */
+  public long reOffers() {
+    return reOffers.reOffers();
+  }
+
+  /**
+   * A direct path went silent, or a relayed one is trying to get back to direct: our own NAT may
+   * have mapped the socket anew, so ask STUN again soon (rate-limited; a new reflexive address is
+   * then offered again, see {@link ReOffers}).
+   */
+  void mayHaveRebound(long now) {
+    traversal.stun().refreshSoon(now);
   }
 
   /** The peer's offer for {@code path} arrived over its QUIC connection: punch. Loop. */

@@ -198,6 +198,7 @@ final class PathMonitor {
                 true);
             p.lastProbeNanos = now;
             p.unansweredRounds = 0; // probe the direct path soon again, then back off
+            layer.mayHaveRebound(now);
             continue;
           }
         }
@@ -213,6 +214,7 @@ final class PathMonitor {
         if (!policy.relayOnly() && !p.candidates().isEmpty() && now - p.lastProbeNanos > interval) {
           p.lastProbeNanos = now;
           p.unansweredRounds++; // reset by an answer
+          layer.mayHaveRebound(now); // our own NAT may have moved us: STUN (rate-limited)
           for (InetSocketAddress a : p.candidates()) {
             layer.sendProbe(p, a);
           }
