@@ -52,6 +52,10 @@ final class NatRebinding {
         };
     long windowStart;
     int pingsInWindow;
+
+    PerPath(long now) {
+      windowStart = now;
+    }
   }
 
   private final Map<PeerPath, PerPath> byPath = new HashMap<>();
@@ -67,7 +71,7 @@ final class NatRebinding {
    * A QUIC packet of {@code path}'s connections came from {@code from}, an address it never learnt.
    */
   void packetFrom(PeerPath path, InetSocketAddress from, long now) {
-    PerPath s = byPath.computeIfAbsent(path, p -> new PerPath());
+    PerPath s = byPath.computeIfAbsent(path, p -> new PerPath(now));
     Candidate c = s.pending.get(from);
     if (c == null || now - c.firstSeen > PENDING_NANOS) {
       c = new Candidate(now);
