@@ -112,7 +112,9 @@ class ReOfferTest {
       List<PathChangeEvent> moves = events.paths;
       assertEquals(PathType.DIRECT, moves.get(moves.size() - 1).current().type(), "" + moves);
       long reOffers = a.eventLoop().submit(() -> a.pathLayer().reOffers()).get(5, TimeUnit.SECONDS);
-      assertTrue(reOffers >= 1 && reOffers <= 2, reOffers + " re-offers");
+      // One per new mapping: usually one; on a loaded machine a UDP-idle moment while relayed can
+      // let this test's short-lived mapping lapse again, and each new one is offered too.
+      assertTrue(reOffers >= 1 && reOffers <= 16, reOffers + " re-offers (16 at most)");
       System.out.printf(
           "re-offer: %s -> %s, %d re-offer(s), path events at the listener %s, longest gap %d ms%n",
           before,
