@@ -32,6 +32,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,6 +63,7 @@ final class QuicEndpoint {
   private boolean closed;
   private ScheduledFuture<?> sweeper;
   private ScheduledFuture<?> monitor;
+  private volatile Supplier<ChannelHandler> interposer; // tests only: null in production
 
   QuicEndpoint(
       QuicSettings settings,
@@ -80,6 +82,15 @@ final class QuicEndpoint {
     this.resets = resets;
     this.owner = owner;
     this.incomingStreams = incomingStreams;
+  }
+
+  /**
+   * Puts a handler made by {@code factory} between the socket and the path layer of every socket
+   * bound from now on: a test seam (an in-process NAT in front of the socket), never used in
+   * production.
+   */
+  void interposer(Supplier<ChannelHandler> factory) {
+    interposer = factory;
   }
 
   /** The bound address, or null before the first bind. */
@@ -165,6 +176,8 @@ final class QuicEndpoint {
             // Tokens a restarted process with the same key can reproduce: see StatelessResets.
             .statelessResetToken(resets.token())
             .resetTokenGenerator(resets)
+            // Ids that name the path of their connection: NAT rebinding (ServerConnectionIds).
+            .connectionIdAddressGenerator(pathLayer.serverConnectionIds())
             .option(QuicChannelOption.SEGMENTED_DATAGRAM_PACKET_ALLOCATOR, segments(payload))
             .handler(
                 new ChannelInitializer<QuicChannel>() {
@@ -214,6 +227,10 @@ final class QuicEndpoint {
             new ChannelInitializer<Channel>() {
               @Override
               protected void initChannel(Channel ch) {
+                Supplier<ChannelHandler> between = interposer;
+                if (between != null) {
+                  ch.pipeline().addLast("interposer", between.get());
+                }
                 ch.pipeline().addLast("path", pathLayer);
                 ch.pipeline().addLast("demux", demux);
                 ch.pipeline().addLast("quic-server", serverCodec);

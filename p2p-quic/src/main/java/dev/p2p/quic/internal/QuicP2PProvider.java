@@ -135,6 +135,14 @@ public final class QuicP2PProvider implements P2PProvider, QuicConnectionHandler
     return pathLayer.birthdayStats();
   }
 
+  /**
+   * Test seam: a handler from {@code factory} sits between the provider's UDP socket and its path
+   * layer (e.g. an in-process NAT). Call before the socket is bound (the first listen or connect).
+   */
+  void interposeSocket(java.util.function.Supplier<io.netty.channel.ChannelHandler> factory) {
+    endpoint.interposer(factory);
+  }
+
   PathLayerHandler pathLayer() {
     return pathLayer;
   }

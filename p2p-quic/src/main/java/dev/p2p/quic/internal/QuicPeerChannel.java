@@ -63,6 +63,10 @@ final class QuicPeerChannel
   private final Liveness liveness;
   private final QuicStatsSampler sampler;
 
+  /** Sends our traversal offers (again when our candidates change) on a stream of their own. */
+  private final java.util.function.Consumer<dev.p2p.quic.internal.path.traversal.TraversalOffer>
+      offerSender = offer -> TraversalStream.send(quic(), offer);
+
   private volatile QuicStreamChannel stream;
   private String localCloseReason; // loop: why we ended the QUIC connection ourselves
 
@@ -188,7 +192,7 @@ final class QuicPeerChannel
     liveness.start();
     if (path != null && !provider.pathLayer().policy().relayOnly()) {
       // Tell the peer how to probe us and where: the start of hole punching.
-      provider.pathLayer().offerFor(path, offer -> TraversalStream.send(quic, offer));
+      provider.pathLayer().offerFor(path, offerSender);
     }
     if (!dialler) {
       provider.accepted(this);
@@ -213,6 +217,7 @@ final class QuicPeerChannel
     if (path != null) {
       path.removeObserver(this);
       path.users.decrementAndGet();
+      provider.pathLayer().offersEnd(offerSender);
     }
   }
 

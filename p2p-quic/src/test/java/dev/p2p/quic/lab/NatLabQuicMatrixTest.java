@@ -113,7 +113,9 @@ class NatLabQuicMatrixTest {
                 failed ? "-" : value(w, "peerbday"),
                 failed ? r : value(w, "path") + " (listener " + peerPath + ")"));
         String want = directExpected(d.kind(), l.kind()) ? "DIRECT" : "RELAYED";
-        if (!fin.equals(want) || !peerPath.equals(want) || !first.equals("RELAYED")) {
+        // "first" is shown, not asserted: a dial by peer id alone can only start on the relay, but
+        // punching (and following the peer's direct packets) may finish before connect() returns.
+        if (!fin.equals(want) || !peerPath.equals(want)) {
           problems.add(d.kind() + " x " + l.kind() + " wanted " + want + ": " + r);
           logs.append("--- dialler ")
               .append(peers.get(pairs[i][0] - 1).logTail())

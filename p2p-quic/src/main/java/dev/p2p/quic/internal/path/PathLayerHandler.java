@@ -47,6 +47,9 @@ public final class PathLayerHandler extends ChannelDuplexHandler
   private final PeerPaths paths = new PeerPaths();
   private final PathTraversal traversal;
   private final PathMonitor monitor;
+  private final ServerConnectionIds serverIds = new ServerConnectionIds(paths::byVirtualHost);
+  private final NatRebinding rebinding = new NatRebinding(this::sendValidationPing);
+  private final ReOffers reOffers = new ReOffers();
   private final byte[] scratch = new byte[255];
   private ChannelHandlerContext ctx; // the socket's, while bound
   private long resetWindowStart;
@@ -73,6 +76,7 @@ public final class PathLayerHandler extends ChannelDuplexHandler
             () -> this.relays != null && this.relays.loginsPending());
     this.monitor = new PathMonitor(this, paths, policy, this.relays);
     traversal.monitor(monitor);
+    monitor.rebinding(rebinding);
     if (this.relays != null) {
       this.relays.receiver(this);
     }
@@ -96,6 +100,16 @@ public final class PathLayerHandler extends ChannelDuplexHandler
    */
   public void simulateDirectOutage(boolean on) {
     directOutage = on;
+  }
+
+  /** The connection ids the server codec issues (they name the accepted connection's path). */
+  public ServerConnectionIds serverConnectionIds() {
+    return serverIds;
+  }
+
+  /** New addresses waiting to answer a rebinding probe, over all paths. Loop. */
+  public int rebindingCandidates() {
+    return rebinding.pending();
   }
 
   public PathPolicy policy() {
@@ -157,6 +171,10 @@ public final class PathLayerHandler extends ChannelDuplexHandler
     monitor.tick(now);
     askStun(now);
     traversal.tick(ctx, now);
+    rebinding.prune(paths, now);
+    if (!policy.relayOnly()) {
+      reOffers.tick(traversal.stun().reflexive(), paths, now);
+    }
   }
 
   /** STUN at every relay's STUN port, unless asked within the refresh interval. */
@@ -183,7 +201,33 @@ public final class PathLayerHandler extends ChannelDuplexHandler
   public void offerFor(PeerPath path, java.util.function.Consumer<TraversalOffer> send) {
     long now = System.nanoTime();
     askStun(now); // a relay logged in since the last tick: its answer belongs in this offer
-    traversal.afterDiscovery(() -> send.accept(traversal.offerFor(ctx, path)), now);
+    traversal.afterDiscovery(() -> sendOffer(path, send), now);
+  }
+
+  /** Sends our offer through {@code send}, and again (paced) whenever our candidates change. */
+  private void sendOffer(PeerPath path, java.util.function.Consumer<TraversalOffer> send) {
+    reOffers.offered(
+        send, path, () -> sendOffer(path, send), traversal.stun().reflexive(), System.nanoTime());
+    send.accept(traversal.offerFor(ctx, path));
+  }
+
+  /** The connection that offered through {@code send} is gone: no more re-offers. Any thread. */
+  public void offersEnd(java.util.function.Consumer<TraversalOffer> send) {
+    reOffers.end(send);
+  }
+
+  /** Offers sent again because our candidates changed. Loop. */
+  public long reOffers() {
+    return reOffers.reOffers();
+  }
+
+  /**
+   * A direct path went silent, or a relayed one is trying to get back to direct: our own NAT may
+   * have mapped the socket anew, so ask STUN again soon (rate-limited; a new reflexive address is
+   * then offered again, see {@link ReOffers}).
+   */
+  void mayHaveRebound(long now) {
+    traversal.stun().refreshSoon(now);
   }
 
   /** The peer's offer for {@code path} arrived over its QUIC connection: punch. Loop. */
@@ -252,11 +296,16 @@ public final class PathLayerHandler extends ChannelDuplexHandler
     }
     if (path == null) {
       ByteBuffer dcid = QuicPacketHeaders.destinationConnectionId(content, scratch);
-      path = dcid == null ? null : clientIds.path(dcid);
-      if (path != null) {
-        // A dialled peer answered from an address we did not dial (NAT rebinding): learn it.
-        paths.learnReal(sender, path);
-      } else if (QuicPacketHeaders.isInitial(content) && !paths.full()) {
+      PeerPath owner = dcid == null ? null : connectionOwner(dcid);
+      if (owner != null) {
+        // One of our connections from an address its path never learnt: the peer's NAT rebound
+        // (or someone replays a captured packet). QUIC judges the packet; the address has to
+        // answer a probe before anything is sent there.
+        rebinding.packetFrom(owner, sender, System.nanoTime());
+        ctx.fireChannelRead(new DatagramPacket(content, packet.recipient(), owner.virtualAddress));
+        return;
+      }
+      if (QuicPacketHeaders.isInitial(content) && !paths.full()) {
         path = paths.newPath(List.of(sender));
         paths.learnReal(sender, path);
       } else {
@@ -277,6 +326,21 @@ public final class PathLayerHandler extends ChannelDuplexHandler
       path.select(new Route.Direct(sender), "the peer answered at " + sender, false);
     }
     ctx.fireChannelRead(new DatagramPacket(content, packet.recipient(), path.virtualAddress));
+  }
+
+  /** The path of the dialled or accepted connection with this destination id, or null. */
+  private PeerPath connectionOwner(ByteBuffer dcid) {
+    PeerPath p = clientIds.path(dcid);
+    return p != null ? p : serverIds.path(dcid);
+  }
+
+  private boolean sendValidationPing(PeerPath path, InetSocketAddress to) {
+    ChannelHandlerContext c = ctx;
+    if (c == null || path.keys.remote() == null) {
+      return false;
+    }
+    traversal.sendPing(c, path, to, System.nanoTime());
+    return true;
   }
 
   /** Sends an authenticated probe along a direct route of {@code path}. Loop. */

@@ -23,6 +23,7 @@ final class PathMonitor {
   private final RelayTransport relays; // null: no relays
   private final long timeout;
   private final long probeInterval;
+  private NatRebinding rebinding; // null: none
 
   PathMonitor(PathLayerHandler layer, PeerPaths paths, PathPolicy policy, RelayTransport relays) {
     this.layer = layer;
@@ -31,6 +32,10 @@ final class PathMonitor {
     this.relays = relays;
     this.timeout = policy.pathTimeout().toNanos();
     this.probeInterval = policy.probeInterval().toNanos();
+  }
+
+  void rebinding(NatRebinding r) {
+    rebinding = r;
   }
 
   long tickMillis() {
@@ -95,6 +100,11 @@ final class PathMonitor {
     if (policy.relayOnly()) {
       return;
     }
+    if (rebinding != null
+        && rebinding.confirmed(p, address, now)
+        && rebound(p, address, now, rtt)) {
+      return;
+    }
     String why =
         "probe confirmed the direct path to "
             + address
@@ -115,6 +125,35 @@ final class PathMonitor {
         p.select(route, why + ", faster than " + d.address(), false);
       }
     }
+  }
+
+  /**
+   * A new address that QUIC packets of {@code p} came from answered our probe: the peer's NAT gave
+   * it a new mapping. The path learns it, and a direct path moves there at once (the old mapping is
+   * gone, so the anti-flap rule does not apply) and forgets the old address. True if it moved.
+   */
+  private boolean rebound(PeerPath p, InetSocketAddress address, long now, long rtt) {
+    if (!(p.current() instanceof Route.Direct d) || d.address().equals(address)) {
+      if (p.candidates().size() < PathTraversal.MAX_LEARNT) {
+        paths.learnReal(address, p);
+      }
+      return false; // relayed or not chosen yet: the usual rules pick the route
+    }
+    p.lastDirectNanos = now;
+    paths.forgetReal(d.address(), p);
+    paths.learnReal(address, p);
+    p.directRttNanos.put(address, rtt);
+    p.select(
+        new Route.Direct(address),
+        "NAT rebinding: the peer's packets now come from "
+            + address
+            + " instead of "
+            + d.address()
+            + "; an authenticated probe confirmed it (rtt "
+            + TimeUnit.NANOSECONDS.toMicros(rtt) / 1000.0
+            + " ms)",
+        false);
+    return true;
   }
 
   /** {@code relay} can no longer carry {@code p}: move it if it is on that relay. */
@@ -167,6 +206,7 @@ final class PathMonitor {
                 true);
             p.lastProbeNanos = now;
             p.unansweredRounds = 0; // probe the direct path soon again, then back off
+            layer.mayHaveRebound(now);
             continue;
           }
         }
@@ -182,6 +222,7 @@ final class PathMonitor {
         if (!policy.relayOnly() && !p.candidates().isEmpty() && now - p.lastProbeNanos > interval) {
           p.lastProbeNanos = now;
           p.unansweredRounds++; // reset by an answer
+          layer.mayHaveRebound(now); // our own NAT may have moved us: STUN (rate-limited)
           for (InetSocketAddress a : p.candidates()) {
             layer.sendProbe(p, new Route.Direct(a));
           }

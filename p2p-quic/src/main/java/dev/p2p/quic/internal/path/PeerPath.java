@@ -119,6 +119,11 @@ public final class PeerPath {
     return candidates.addIfAbsent(address);
   }
 
+  void removeCandidate(InetSocketAddress address) {
+    candidates.remove(address);
+    directRttNanos.remove(address);
+  }
+
   /** The relays the peer may be logged in to. */
   public List<URI> relays() {
     return relays;

@@ -30,6 +30,8 @@ final class PeerPaths {
   private final Map<Long, PeerPath> byTag = new HashMap<>();
   private int nextVirtual = 1;
 
+  private static final int VIRTUAL_PORT = 4433;
+
   Collection<PeerPath> all() {
     return byVirtual.values();
   }
@@ -64,6 +66,17 @@ final class PeerPaths {
   void learnReal(InetSocketAddress real, PeerPath path) {
     path.addCandidate(real);
     byReal.putIfAbsent(real, path);
+  }
+
+  /** {@code path}'s peer is no longer at {@code real} (its NAT rebound elsewhere). */
+  void forgetReal(InetSocketAddress real, PeerPath path) {
+    path.removeCandidate(real);
+    byReal.remove(real, path);
+  }
+
+  /** The path whose virtual address has this host part (connection ids carry it). */
+  PeerPath byVirtualHost(InetAddress host) {
+    return byVirtual.get(new InetSocketAddress(host, VIRTUAL_PORT));
   }
 
   /** The path to dial {@code peer} on: its existing one, or a new one over {@code addresses}. */
@@ -150,7 +163,7 @@ final class PeerPaths {
       (byte) (0xf0 | (index >>> 24)), (byte) (index >>> 16), (byte) (index >>> 8), (byte) index
     };
     try {
-      return new InetSocketAddress(InetAddress.getByAddress(ip), 4433);
+      return new InetSocketAddress(InetAddress.getByAddress(ip), VIRTUAL_PORT);
     } catch (UnknownHostException e) {
       throw new AssertionError(e);
     }

@@ -48,6 +48,17 @@ public final class QuicRoleDemultiplexer extends ChannelInboundHandlerAdapter {
         }
       }
     }
+    if (msg instanceof DatagramPacket packet && QuicPacketHeaders.isInitial(packet.content())) {
+      // An Initial may open a connection: its first id then names this path (ServerConnectionIds).
+      ServerConnectionIds ids = pathLayer.serverConnectionIds();
+      ids.delivering(pathLayer.pathOf(packet.sender()));
+      try {
+        ctx.fireChannelRead(msg);
+      } finally {
+        ids.delivering(null);
+      }
+      return;
+    }
     ctx.fireChannelRead(msg);
   }
 

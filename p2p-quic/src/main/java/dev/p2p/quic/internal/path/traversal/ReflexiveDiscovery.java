@@ -27,11 +27,13 @@ public final class ReflexiveDiscovery {
   private static final int MAX_SERVERS = 8;
   private static final Duration RTO = Duration.ofMillis(250);
   private static final int MAX_SENDS = 5;
+  static final long MIN_FORCED_GAP = TimeUnit.SECONDS.toNanos(5);
 
   private final Map<InetSocketAddress, BindingTransaction> running = new HashMap<>();
   private final Map<InetSocketAddress, Long> askedAt = new HashMap<>();
   private final Map<InetSocketAddress, InetSocketAddress> mapped = new LinkedHashMap<>();
   private volatile List<InetSocketAddress> snapshot = List.of(); // readable from any thread
+  private long lastForced;
 
   /** Asks {@code server} unless it was asked within the refresh interval. */
   public void ask(InetSocketAddress server, long now) {
@@ -44,6 +46,18 @@ public final class ReflexiveDiscovery {
     }
     askedAt.put(server, now);
     running.put(server, new BindingTransaction(server, RTO, MAX_SENDS));
+  }
+
+  /**
+   * Makes the next {@link #ask} of each server go out at once (a path failed: our mapping may have
+   * changed), at most once every {@link #MIN_FORCED_GAP}.
+   */
+  public void refreshSoon(long now) {
+    if (lastForced != 0 && now - lastForced < MIN_FORCED_GAP) {
+      return;
+    }
+    lastForced = now;
+    askedAt.replaceAll((server, at) -> now - REFRESH);
   }
 
   /** Sends what is due: first requests and retransmissions. */
