@@ -156,8 +156,9 @@ final class QuicEndpoint {
 
   private Bootstrap newBootstrap(InetSocketAddress address) {
     int payload = settings.udpPayloadFor(address);
+    boolean pmtud = settings.discoverPmtuFor(address);
     ChannelHandler serverCodec =
-        configure(new QuicServerCodecBuilder(), payload)
+        configure(new QuicServerCodecBuilder(), payload, pmtud)
             .sslContext(tls.server)
             // No Retry round trip: the dialler is authenticated by TLS, and quiche limits
             // what it sends to an unvalidated address.
@@ -182,7 +183,7 @@ final class QuicEndpoint {
                 })
             .build();
     ChannelHandler clientCodec =
-        configure(new QuicClientCodecBuilder(), payload)
+        configure(new QuicClientCodecBuilder(), payload, pmtud)
             .sslEngineProvider(
                 ch -> {
                   QuicSslEngine engine = tls.client.newEngine(ch.alloc());
@@ -197,6 +198,11 @@ final class QuicEndpoint {
     QuicRoleDemultiplexer demux = new QuicRoleDemultiplexer(clientIds, pathLayer);
     Bootstrap b = new Bootstrap();
     settings.udpTransport().configureReads(b, payload, settings.gro());
+    if (pmtud) {
+      settings
+          .udpTransport()
+          .probeMtuWithoutFragmenting(b, address.getAddress() instanceof Inet6Address);
+    }
     return b.group(group)
         // A socket of the bound address's family: an IPv4 wildcard stays 0.0.0.0, not [::].
         .channelFactory(
@@ -229,10 +235,10 @@ final class QuicEndpoint {
     return settings.udpTransport().segmentedAllocator(payload, settings.gsoSegments());
   }
 
-  private <B extends QuicCodecBuilder<B>> B configure(B builder, int payload) {
+  private <B extends QuicCodecBuilder<B>> B configure(B builder, int payload, boolean pmtud) {
     return builder
         .congestionControlAlgorithm(settings.congestionControl())
-        .discoverPmtu(settings.discoverPmtu())
+        .discoverPmtu(pmtud)
         .maxIdleTimeout(settings.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
         .maxSendUdpPayloadSize(payload)
         .maxRecvUdpPayloadSize(payload)
