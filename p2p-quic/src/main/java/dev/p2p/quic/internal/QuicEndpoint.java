@@ -222,6 +222,9 @@ final class QuicEndpoint {
               protected void initChannel(Channel ch) {
                 ch.pipeline().addLast("path", pathLayer);
                 ch.pipeline().addLast("demux", demux);
+                if (settings.batchStreamReads()) {
+                  ch.pipeline().addLast("stream-reads", new StreamReadBatches());
+                }
                 ch.pipeline().addLast("quic-server", serverCodec);
                 ch.pipeline().addLast("client-entry", new ChannelOutboundHandlerAdapter());
                 ch.pipeline().addLast("quic-client", clientCodec);

@@ -29,6 +29,7 @@ record QuicSettings(
     boolean gro,
     QuicCongestionControlAlgorithm congestionControl,
     boolean discoverPmtu,
+    boolean batchStreamReads,
     RelaySettings relay) {
 
   static final String BOOTSTRAP_PEERS = "P2P_BOOTSTRAP_PEERS";
@@ -67,6 +68,12 @@ record QuicSettings(
    */
   static final String QUIC_CC = "P2P_QUIC_CC";
 
+  /**
+   * 1 (default): message streams are read once per socket read batch ({@link StreamReadBatches});
+   * 0: once per packet, as Netty's codec does by itself.
+   */
+  static final String QUIC_BATCH_READS = "P2P_QUIC_BATCH_READS";
+
   /** Where the provider's one UDP socket binds when it dials before listening. */
   static final String QUIC_BIND = "P2P_QUIC_BIND";
 
@@ -101,6 +108,7 @@ record QuicSettings(
         config.getInt(QUIC_GRO, 1, 0, 1) == 1,
         congestionControl(config),
         config.getInt(QUIC_PMTUD, 1, 0, 1) == 1,
+        config.getInt(QUIC_BATCH_READS, 1, 0, 1) == 1,
         RelaySettings.from(config));
   }
 

@@ -5,8 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.p2p.api.P2PConfig;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.unix.IntegerUnixChannelOption;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,7 +34,7 @@ class PathMtuSettingsTest {
     assertEquals(1452, LinkMtu.payloadFor(1500, LinkMtu.IPV6_OVERHEAD, 1350));
     assertEquals(8972, LinkMtu.payloadFor(9000, LinkMtu.IPV4_OVERHEAD, 1350));
     // Below QUIC's minimum the search cannot go lower; above UDP's maximum neither can a datagram.
-    assertEquals(1200, LinkMtu.payloadFor(1280, LinkMtu.IPV6_OVERHEAD, 1350));
+    assertEquals(1200, LinkMtu.payloadFor(1200, LinkMtu.IPV4_OVERHEAD, 1350));
     assertEquals(65_527, LinkMtu.payloadFor(70_000, LinkMtu.IPV4_OVERHEAD, 1350));
     assertEquals(1350, LinkMtu.payloadFor(-1, LinkMtu.IPV4_OVERHEAD, 1350), "unknown: fallback");
   }
@@ -62,6 +73,29 @@ class PathMtuSettingsTest {
         QuicSettings.from(P2PConfig.builder().set(QuicSettings.QUIC_PMTUD, "0").build());
     assertEquals(1350, s.udpPayloadFor(WILDCARD));
     assertFalse(s.discoverPmtuFor(WILDCARD));
+  }
+
+  @Test
+  void anEpollSocketThatSearchesSendsWithDontFragmentAndIgnoresLearntPathMtus() throws Exception {
+    Assumptions.assumeTrue(Epoll.isAvailable(), "native epoll transport not available");
+    EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+    try {
+      Bootstrap b =
+          new Bootstrap()
+              .group(group)
+              .channel(EpollDatagramChannel.class)
+              .handler(new ChannelInboundHandlerAdapter());
+      UdpSocketKind.EPOLL.probeMtuWithoutFragmenting(b, false);
+      Channel ch = b.bind(LOOPBACK).sync().channel();
+      try {
+        // IP_MTU_DISCOVER read back as the kernel holds it: IP_PMTUDISC_PROBE (3).
+        assertEquals(3, ch.config().getOption(new IntegerUnixChannelOption("x", 0, 10)));
+      } finally {
+        ch.close().sync();
+      }
+    } finally {
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+    }
   }
 
   @Test
