@@ -20,6 +20,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * flock /tmp/bench.lock java -cp benchmarks/target/benchmarks.jar dev.p2p.benchmarks.link.LinkBenchmark
  *     [--volume-mib 2048] [--warm-mib 256] [--rtt 5000] [--rtt-warm 1000] [--mtu 1500]
  *     [--timeout-s 240] [--only iperf3-tcp,java-tcp,tunnel,quic,...]
+ *     [--loss-percent 1]                     (random loss each way, no offloads: see VethLink)
  *     [--quic NAME:KEY=VALUE,KEY=VALUE]...   (QUIC variants; default: quic, quic-1452)
  *     [--jvm-args "-Xmx2g ..."]              (for every child JVM)
  *     [--strace true]                        (system calls per MiB; slows the rows down)
@@ -61,7 +62,7 @@ public final class LinkBenchmark {
 
     VethLink link;
     try {
-      link = VethLink.create(mtu);
+      link = VethLink.create(mtu, Double.parseDouble(opt.getOrDefault("--loss-percent", "0")));
     } catch (VethLink.LinkUnavailableException e) {
       System.out.println("LinkBenchmark not run: " + e.getMessage());
       return;
@@ -88,6 +89,10 @@ public final class LinkBenchmark {
               logs,
               Boolean.parseBoolean(opt.getOrDefault("--strace", "false")));
       System.out.println(header(mtu, warm, volume, plan, logs));
+      if (opt.containsKey("--loss-percent")) {
+        System.out.println(
+            "random loss each way: " + opt.get("--loss-percent") + "%, veth offloads off");
+      }
       PeerRun run = new PeerRun(plan, live);
       List<Row> rows = new ArrayList<>();
       boolean iperf = Iperf3.installed();

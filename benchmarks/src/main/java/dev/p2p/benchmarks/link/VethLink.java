@@ -46,11 +46,14 @@ final class VethLink implements AutoCloseable {
   }
 
   /**
-   * Builds the link.
+   * Builds the link. With {@code lossPercent > 0} each namespace drops that share of the packets it
+   * receives, at random (nftables {@code numgen}: this kernel has no {@code netem}), and the veth
+   * ends segment and coalesce nothing (no GSO, TSO or GRO), so a drop is one wire packet and not a
+   * 64 KiB super-packet.
    *
    * @throws LinkUnavailableException with the reason (not root, no {@code ip}, no namespaces)
    */
-  static VethLink create(int mtu) throws LinkUnavailableException {
+  static VethLink create(int mtu, double lossPercent) throws LinkUnavailableException {
     String user = System.getProperty("user.name");
     if (!"root".equals(user)) {
       throw new LinkUnavailableException(
@@ -76,6 +79,10 @@ final class VethLink implements AutoCloseable {
           RECEIVER_NS);
       configure(SENDER_NS, SENDER_DEV, SENDER_IP, mtu);
       configure(RECEIVER_NS, RECEIVER_DEV, RECEIVER_IP, mtu);
+      if (lossPercent > 0) {
+        randomLoss(SENDER_NS, SENDER_DEV, lossPercent);
+        randomLoss(RECEIVER_NS, RECEIVER_DEV, lossPercent);
+      }
     } catch (IOException | RuntimeException e) {
       link.close();
       throw new LinkUnavailableException("cannot build the veth link: " + e.getMessage());
@@ -87,6 +94,25 @@ final class VethLink implements AutoCloseable {
     ip("-n", ns, "addr", "add", ip + "/24", "dev", dev);
     ip("-n", ns, "link", "set", dev, "mtu", Integer.toString(mtu), "up");
     ip("-n", ns, "link", "set", "lo", "up");
+  }
+
+  private static void randomLoss(String ns, String dev, double percent) throws IOException {
+    run(
+        List.of(
+            "ip", "netns", "exec", ns, "ethtool", "-K", dev, "gso", "off", "tso", "off", "gro",
+            "off"));
+    long perHundredThousand = Math.round(percent * 1000);
+    run(
+        List.of(
+            "ip",
+            "netns",
+            "exec",
+            ns,
+            "nft",
+            "add table inet p2ploss; add chain inet p2ploss in { type filter hook input priority 0; };"
+                + " add rule inet p2ploss in numgen random mod 100000 lt "
+                + perHundredThousand
+                + " drop"));
   }
 
   /** Deletes the namespaces (the veth pair goes with them). Safe to call twice. */

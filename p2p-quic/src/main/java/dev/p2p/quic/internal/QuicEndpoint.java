@@ -167,8 +167,9 @@ final class QuicEndpoint {
 
   private Bootstrap newBootstrap(InetSocketAddress address) {
     int payload = settings.udpPayloadFor(address);
+    boolean pmtud = settings.discoverPmtuFor(address);
     ChannelHandler serverCodec =
-        configure(new QuicServerCodecBuilder(), payload)
+        configure(new QuicServerCodecBuilder(), payload, pmtud)
             .sslContext(tls.server)
             // No Retry round trip: the dialler is authenticated by TLS, and quiche limits
             // what it sends to an unvalidated address.
@@ -195,7 +196,7 @@ final class QuicEndpoint {
                 })
             .build();
     ChannelHandler clientCodec =
-        configure(new QuicClientCodecBuilder(), payload)
+        configure(new QuicClientCodecBuilder(), payload, pmtud)
             .sslEngineProvider(
                 ch -> {
                   QuicSslEngine engine = tls.client.newEngine(ch.alloc());
@@ -210,6 +211,11 @@ final class QuicEndpoint {
     QuicRoleDemultiplexer demux = new QuicRoleDemultiplexer(clientIds, pathLayer);
     Bootstrap b = new Bootstrap();
     settings.udpTransport().configureReads(b, payload, settings.gro());
+    if (pmtud) {
+      settings
+          .udpTransport()
+          .probeMtuWithoutFragmenting(b, address.getAddress() instanceof Inet6Address);
+    }
     return b.group(group)
         // A socket of the bound address's family: an IPv4 wildcard stays 0.0.0.0, not [::].
         .channelFactory(
@@ -233,6 +239,9 @@ final class QuicEndpoint {
                 }
                 ch.pipeline().addLast("path", pathLayer);
                 ch.pipeline().addLast("demux", demux);
+                if (settings.batchStreamReads()) {
+                  ch.pipeline().addLast("stream-reads", new StreamReadBatches());
+                }
                 ch.pipeline().addLast("quic-server", serverCodec);
                 ch.pipeline().addLast("client-entry", new ChannelOutboundHandlerAdapter());
                 ch.pipeline().addLast("quic-client", clientCodec);
@@ -246,10 +255,10 @@ final class QuicEndpoint {
     return settings.udpTransport().segmentedAllocator(payload, settings.gsoSegments());
   }
 
-  private <B extends QuicCodecBuilder<B>> B configure(B builder, int payload) {
+  private <B extends QuicCodecBuilder<B>> B configure(B builder, int payload, boolean pmtud) {
     return builder
         .congestionControlAlgorithm(settings.congestionControl())
-        .discoverPmtu(settings.discoverPmtu())
+        .discoverPmtu(pmtud)
         .maxIdleTimeout(settings.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
         .maxSendUdpPayloadSize(payload)
         .maxRecvUdpPayloadSize(payload)

@@ -16,7 +16,8 @@ import java.util.concurrent.RejectedExecutionException;
  * fills and drains (QUIC flow control then holds the sender back). Control frames go up to the
  * connection. Transport state is event-loop confined; the inbox is thread-safe.
  */
-final class QuicReceiver implements StreamFrameReader.Sink, Inbox.Transport {
+final class QuicReceiver
+    implements StreamFrameReader.Sink, Inbox.Transport, StreamReadBatches.Reader {
   /** What the receiver hands up to its connection. Loop. */
   interface Connection {
     void onControl(int frame);
@@ -40,6 +41,11 @@ final class QuicReceiver implements StreamFrameReader.Sink, Inbox.Transport {
   private volatile QuicStreamChannel stream;
   private volatile boolean readToTheEnd; // closing locally: read up to CLOSE_ACK, inbox or not
 
+  // Loop only. Null batches: the socket has none, the stream reads itself per packet (auto-read).
+  private StreamReadBatches batches;
+  private StreamReadAllocator reads;
+  private boolean readQueued; // asked batches for a read at the end of this batch
+
   QuicReceiver(
       EventLoop loop,
       Connection connection,
@@ -61,10 +67,38 @@ final class QuicReceiver implements StreamFrameReader.Sink, Inbox.Transport {
     return inbox;
   }
 
-  /** The message stream is open. Loop. */
+  /**
+   * The message stream is open. From now on it is read when asked: at the end of each socket read
+   * batch that brought it data ({@link StreamReadBatches}), and when the inbox wants more. Loop.
+   */
   void attach(QuicStreamChannel s) {
     stream = s;
-    s.config().setAutoRead(wantsToRead());
+    batches = s.parent().parent().pipeline().get(StreamReadBatches.class);
+    if (batches == null) {
+      s.config().setAutoRead(wantsToRead());
+      return;
+    }
+    reads = new StreamReadAllocator(this::wantsToRead);
+    s.config().setRecvByteBufAllocator(reads).setAutoRead(false);
+    // Not now: the caller may not have added the stream's reader yet.
+    loop.execute(this::readNow);
+  }
+
+  private void readNow() {
+    QuicStreamChannel s = stream;
+    if (s != null && wantsToRead()) {
+      s.read();
+    }
+  }
+
+  @Override
+  public void readBatchEnded() {
+    readQueued = false;
+    readNow();
+    if (reads.capped()) {
+      // More than one read holds: go on without waiting for another packet (there may be none).
+      loop.execute(this::readNow);
+    }
   }
 
   /**
@@ -74,8 +108,10 @@ final class QuicReceiver implements StreamFrameReader.Sink, Inbox.Transport {
   void readToTheEnd() {
     readToTheEnd = true;
     QuicStreamChannel s = stream;
-    if (s != null) {
+    if (s != null && batches == null) {
       s.config().setAutoRead(true);
+    } else {
+      readNow();
     }
   }
 
@@ -110,6 +146,11 @@ final class QuicReceiver implements StreamFrameReader.Sink, Inbox.Transport {
   @Override
   public void onReadComplete() {
     receipts.maybeReport(stream, false);
+    if (batches != null && !readQueued) {
+      // Data came: more may follow in this batch; read it all at its end.
+      readQueued = true;
+      batches.readLater(this);
+    }
   }
 
   @Override
@@ -149,8 +190,13 @@ final class QuicReceiver implements StreamFrameReader.Sink, Inbox.Transport {
 
   private void matchReading() {
     QuicStreamChannel s = stream;
-    if (s != null) {
+    if (s == null) {
+      return;
+    }
+    if (batches == null) {
       s.config().setAutoRead(wantsToRead());
+    } else {
+      readNow(); // reads only if wanted; stopping needs nothing (the reads check each buffer)
     }
   }
 

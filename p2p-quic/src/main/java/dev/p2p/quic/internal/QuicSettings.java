@@ -29,6 +29,7 @@ record QuicSettings(
     boolean gro,
     QuicCongestionControlAlgorithm congestionControl,
     boolean discoverPmtu,
+    boolean batchStreamReads,
     RelaySettings relay) {
 
   static final String BOOTSTRAP_PEERS = "P2P_BOOTSTRAP_PEERS";
@@ -55,7 +56,10 @@ record QuicSettings(
   /** 1: the kernel coalesces received packets (UDP GRO) with epoll; 0: one read per packet. */
   static final String QUIC_GRO = "P2P_QUIC_GRO";
 
-  /** 1: quiche probes the path MTU (DPLPMTUD, RFC 8899) up to the UDP payload limit. */
+  /**
+   * 1 (default): quiche probes the path MTU (DPLPMTUD, RFC 8899) up to the UDP payload limit, which
+   * is then the interface's MTU (see {@link #udpPayloadFor}); 0: fixed 1,350-byte packets.
+   */
   static final String QUIC_PMTUD = "P2P_QUIC_PMTUD";
 
   /**
@@ -64,8 +68,17 @@ record QuicSettings(
    */
   static final String QUIC_CC = "P2P_QUIC_CC";
 
+  /**
+   * 1 (default): message streams are read once per socket read batch ({@link StreamReadBatches});
+   * 0: once per packet, as Netty's codec does by itself.
+   */
+  static final String QUIC_BATCH_READS = "P2P_QUIC_BATCH_READS";
+
   /** Where the provider's one UDP socket binds when it dials before listening. */
   static final String QUIC_BIND = "P2P_QUIC_BIND";
+
+  /** The UDP payload off loopback without path MTU discovery. */
+  static final int FIXED_UDP_PAYLOAD = 1350;
 
   public QuicSettings {
     bootstrapPeers = List.copyOf(bootstrapPeers);
@@ -94,7 +107,8 @@ record QuicSettings(
             QUIC_GSO_SEGMENTS, UdpSocketKind.GSO_MAX_SEGMENTS, 0, UdpSocketKind.GSO_MAX_SEGMENTS),
         config.getInt(QUIC_GRO, 1, 0, 1) == 1,
         congestionControl(config),
-        config.getInt(QUIC_PMTUD, 0, 0, 1) == 1,
+        config.getInt(QUIC_PMTUD, 1, 0, 1) == 1,
+        config.getInt(QUIC_BATCH_READS, 1, 0, 1) == 1,
         RelaySettings.from(config));
   }
 
@@ -130,14 +144,29 @@ record QuicSettings(
 
   /**
    * The UDP payload size for a socket bound at {@code bound}. Loopback carries 64 KiB datagrams,
-   * and large packets cut the per-packet cost that dominates QUIC here (about 2x bulk throughput);
-   * anywhere else 1,350 bytes fits common path MTUs.
+   * and large packets cut the per-packet cost that dominates QUIC here (about 2x bulk throughput).
+   * Anywhere else, with path MTU discovery it is the ceiling of the search: the interface's MTU
+   * less headers (1,472 bytes on a 1,500 MTU; quiche sends 1,200-byte packets until a probe of that
+   * size is acknowledged, and searches lower when probes are lost); without it 1,350 bytes, which
+   * fits common path MTUs.
    */
   int udpPayloadFor(java.net.InetSocketAddress bound) {
     if (maxUdpPayload > 0) {
       return maxUdpPayload;
     }
-    return bound.getAddress().isLoopbackAddress() ? 65_527 : 1350;
+    if (bound.getAddress().isLoopbackAddress()) {
+      return LinkMtu.MAX_UDP_PAYLOAD;
+    }
+    return discoverPmtu ? LinkMtu.udpPayloadCeiling(bound, FIXED_UDP_PAYLOAD) : FIXED_UDP_PAYLOAD;
+  }
+
+  /**
+   * Whether quiche searches the path MTU on a socket bound at {@code bound}: as configured, except
+   * on loopback with the automatic payload, whose MTU is known (searching would only start the
+   * connection at 1,200-byte packets).
+   */
+  boolean discoverPmtuFor(java.net.InetSocketAddress bound) {
+    return discoverPmtu && (maxUdpPayload > 0 || !bound.getAddress().isLoopbackAddress());
   }
 
   private static java.net.InetSocketAddress bindAddress(P2PConfig config) {

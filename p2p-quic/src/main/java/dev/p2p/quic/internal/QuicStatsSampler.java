@@ -48,7 +48,18 @@ final class QuicStatsSampler {
     }
     io.netty.util.concurrent.Future<QuicConnectionPathStats> ps = quic.collectPathStats(0);
     if (ps.isSuccess()) {
-      rtt = Duration.ofNanos(ps.getNow().rtt());
+      QuicConnectionPathStats p = ps.getNow();
+      rtt = Duration.ofNanos(p.rtt());
+      if (log.isDebugEnabled()) {
+        // What path MTU discovery settled on, and the packets it gave (benchmarks read this).
+        log.debug(
+            "path pmtu {} B, sent {} packets / {} B, lost {}, cwnd {} B",
+            p.pmtu(),
+            p.sent(),
+            p.sentBytes(),
+            p.lost(),
+            p.cwnd());
+      }
     }
   }
 

@@ -12,6 +12,7 @@ import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.unix.IntegerUnixChannelOption;
 import io.netty.handler.codec.quic.EpollQuicUtils;
 import io.netty.handler.codec.quic.SegmentedDatagramPacketAllocator;
 import java.util.Locale;
@@ -28,6 +29,14 @@ enum UdpSocketKind {
 
   /** The largest UDP payload one GSO send may carry (IPv4 datagram limit less headers). */
   private static final int GSO_MAX_BYTES = 65_000;
+
+  // Linux's <netinet/in.h>: IPPROTO_IP / IP_MTU_DISCOVER, IPPROTO_IPV6 / IPV6_MTU_DISCOVER, and
+  // IP_PMTUDISC_PROBE (= IPV6_PMTUDISC_PROBE).
+  private static final IntegerUnixChannelOption IP_MTU_DISCOVER =
+      new IntegerUnixChannelOption("IP_MTU_DISCOVER", 0, 10);
+  private static final IntegerUnixChannelOption IPV6_MTU_DISCOVER =
+      new IntegerUnixChannelOption("IPV6_MTU_DISCOVER", 41, 23);
+  private static final int PMTUDISC_PROBE = 3;
 
   /** The kernel's limit on segments per GSO send ({@code UDP_MAX_SEGMENTS}). */
   static final int GSO_MAX_SEGMENTS = 64;
@@ -95,6 +104,24 @@ enum UdpSocketKind {
     b.option(
         ChannelOption.RCVBUF_ALLOCATOR,
         new FixedRecvByteBufAllocator(coalesce ? 65_536 : Math.max(2048, payload)));
+  }
+
+  /**
+   * Path MTU probing as RFC 8899 needs it ({@code IP_PMTUDISC_PROBE}): every packet leaves with the
+   * don't-fragment bit, and the kernel neither fragments it nor refuses it for a smaller path MTU
+   * it learnt from ICMP. With the default ({@code IP_PMTUDISC_WANT}) a probe larger than a hop's
+   * MTU is fragmented after the first ICMP answer and then "succeeds", and every GSO send of
+   * segments of that size fails ({@code EINVAL}: segments above the route's MTU). NIO has no such
+   * option (and no GSO); there the default stays.
+   */
+  void probeMtuWithoutFragmenting(Bootstrap b, boolean ipv6) {
+    if (this != EPOLL) {
+      return;
+    }
+    b.option(IP_MTU_DISCOVER, PMTUDISC_PROBE);
+    if (ipv6) {
+      b.option(IPV6_MTU_DISCOVER, PMTUDISC_PROBE);
+    }
   }
 
   /**
