@@ -45,7 +45,7 @@ final class StreamOutbox {
   static final int OUTBOX_BYTES = 512 * 1024;
 
   /** Small messages are copied together into buffers of this size before a stream write. */
-  private static final int WRITE_BATCH_BYTES = 32 * 1024;
+  static final int WRITE_BATCH_BYTES = 32 * 1024;
 
   /** Bytes written to the stream before a flush, so packets leave while the batch goes on. */
   private static final int FLUSH_EVERY_BYTES = 256 * 1024;
@@ -218,20 +218,26 @@ final class StreamOutbox {
     }
     int sinceFlush = 0;
     ByteBuf batch = null;
+    boolean batchHadRoom = false; // begun by a message that passed the room check
     Pending p;
     while ((p = peek()) != null) {
-      if (p.kind == Pending.RELIABLE && !hasRoom(s)) {
+      int frame = StreamFrames.HEADER_LENGTH + (p.message == null ? 0 : p.message.length);
+      // A message that fits the batch being filled joins it: that batch was begun with room, so
+      // what waits beyond the stream's last write stays one batch, now a full one (a message
+      // that needed a new batch behind an unconfirmed write went alone in a 32 KiB buffer).
+      boolean fits = batch != null && batchHadRoom && batch.writableBytes() >= frame;
+      if (p.kind == Pending.RELIABLE && !fits && !hasRoom(s)) {
         break;
       }
       remove(p);
-      int frame = StreamFrames.HEADER_LENGTH + (p.message == null ? 0 : p.message.length);
-      if (batch != null && batch.writableBytes() < frame) {
+      if (batch != null && !fits) {
         write(s, batch);
         batch = null;
       }
       if (batch == null) {
         // Small messages share a buffer: one stream write per batch, not one per message.
         batch = s.alloc().directBuffer(Math.max(frame, WRITE_BATCH_BYTES));
+        batchHadRoom = p.kind == Pending.RELIABLE;
       }
       if (p.kind == Pending.RELIABLE) {
         batch.writeInt(p.message.length).writeBytes(p.message);
