@@ -42,7 +42,8 @@ public final class Inbox implements Flow.Publisher<byte[]> {
   private final ArrayDeque<byte[]> queued = new ArrayDeque<>();
   private final Waiters<byte[]> readers = new Waiters<>();
   private long unreadBytes;
-  private boolean paused;
+  // Written under the lock; volatile so wantsMore(), asked after every message, takes no lock.
+  private volatile boolean paused;
   private Supplier<? extends P2PException> endError; // set once the stream ended
   private boolean endedGracefully;
   private Flow.Subscriber<? super byte[]> subscriber;
@@ -75,13 +76,15 @@ public final class Inbox implements Flow.Publisher<byte[]> {
   public boolean offer(byte[] message, boolean reliable) {
     Objects.requireNonNull(message, "message");
     boolean notify = false;
+    boolean push;
     while (true) {
       CompletableFuture<byte[]> reader;
       synchronized (this) {
         if (endError != null) {
           return false;
         }
-        reader = subscriber == null ? readers.pollLive() : null;
+        push = subscriber != null;
+        reader = push ? null : readers.pollLive();
         if (reader == null) {
           if (!reliable && unreadBytes + message.length > highWater) {
             droppedUnreliable++;
@@ -106,7 +109,11 @@ public final class Inbox implements Flow.Publisher<byte[]> {
     if (notify) {
       transport.readabilityChanged();
     }
-    drain();
+    if (push) {
+      // Without a subscriber there is nothing to drain (a later subscribe drains what is queued),
+      // and recv() readers take this path once per message: no second lock for them.
+      drain();
+    }
     return true;
   }
 
@@ -144,7 +151,7 @@ public final class Inbox implements Flow.Publisher<byte[]> {
   }
 
   /** True while the unread bytes allow reading more from the transport. */
-  public synchronized boolean wantsMore() {
+  public boolean wantsMore() {
     return !paused;
   }
 

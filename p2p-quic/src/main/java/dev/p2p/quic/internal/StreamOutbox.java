@@ -45,7 +45,7 @@ final class StreamOutbox {
   static final int OUTBOX_BYTES = 512 * 1024;
 
   /** Small messages are copied together into buffers of this size before a stream write. */
-  private static final int WRITE_BATCH_BYTES = 32 * 1024;
+  static final int WRITE_BATCH_BYTES = 32 * 1024;
 
   /** Bytes written to the stream before a flush, so packets leave while the batch goes on. */
   private static final int FLUSH_EVERY_BYTES = 256 * 1024;
@@ -177,14 +177,49 @@ final class StreamOutbox {
 
   private void remove(Pending p) {
     synchronized (queue) {
-      queue.poll();
-      if (p.message != null) {
-        queuedBytes -= p.message.length;
-      }
-      if (p.kind == Pending.RELIABLE && p.future != null) {
-        waiters--;
-      }
+      removeHead(p);
     }
+  }
+
+  /** Holds the queue's lock. */
+  private void removeHead(Pending p) {
+    queue.poll();
+    if (p.message != null) {
+      queuedBytes -= p.message.length;
+    }
+    if (p.kind == Pending.RELIABLE && p.future != null) {
+      waiters--;
+    }
+  }
+
+  /**
+   * The next frame to write, taken from the queue, or null if none or a reliable message must wait
+   * for room. One lock per message: {@code send} takes the same lock from the application's thread.
+   * Loop.
+   */
+  private Pending take(QuicStreamChannel s, ByteBuf batch, boolean batchHadRoom) {
+    synchronized (queue) {
+      Pending p = queue.peek();
+      if (p == null
+          || (p.kind == Pending.RELIABLE && !fits(p, batch, batchHadRoom) && !hasRoom(s))) {
+        return null;
+      }
+      removeHead(p);
+      return p;
+    }
+  }
+
+  /**
+   * Whether {@code p} joins the batch being filled. That batch was begun with room, so what waits
+   * beyond the stream's last write stays one batch, now a full one (a message that needed a new
+   * batch behind an unconfirmed write went alone in a 32 KiB buffer).
+   */
+  private static boolean fits(Pending p, ByteBuf batch, boolean batchHadRoom) {
+    return batch != null && batchHadRoom && batch.writableBytes() >= frameLength(p);
+  }
+
+  private static int frameLength(Pending p) {
+    return StreamFrames.HEADER_LENGTH + (p.message == null ? 0 : p.message.length);
   }
 
   /**
@@ -218,13 +253,10 @@ final class StreamOutbox {
     }
     int sinceFlush = 0;
     ByteBuf batch = null;
+    boolean batchHadRoom = false; // begun by a message that passed the room check
     Pending p;
-    while ((p = peek()) != null) {
-      if (p.kind == Pending.RELIABLE && !hasRoom(s)) {
-        break;
-      }
-      remove(p);
-      int frame = StreamFrames.HEADER_LENGTH + (p.message == null ? 0 : p.message.length);
+    while ((p = take(s, batch, batchHadRoom)) != null) {
+      int frame = frameLength(p);
       if (batch != null && batch.writableBytes() < frame) {
         write(s, batch);
         batch = null;
@@ -232,6 +264,7 @@ final class StreamOutbox {
       if (batch == null) {
         // Small messages share a buffer: one stream write per batch, not one per message.
         batch = s.alloc().directBuffer(Math.max(frame, WRITE_BATCH_BYTES));
+        batchHadRoom = p.kind == Pending.RELIABLE;
       }
       if (p.kind == Pending.RELIABLE) {
         batch.writeInt(p.message.length).writeBytes(p.message);

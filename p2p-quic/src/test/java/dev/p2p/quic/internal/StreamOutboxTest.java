@@ -32,6 +32,8 @@ import org.junit.jupiter.api.Test;
  */
 class StreamOutboxTest {
   private static final int SIZE = 64 * 1024;
+  private static final int SMALL = 1000;
+  private static final int WRITE_BATCH = StreamOutbox.WRITE_BATCH_BYTES;
 
   private final EmbeddedChannel loop = new EmbeddedChannel();
   private final FakeStream fake = new FakeStream();
@@ -79,6 +81,46 @@ class StreamOutboxTest {
     assertEquals(List.of(), fake.outOfOrder, "messages written out of order");
   }
 
+  /** Small messages: what waits beyond the unconfirmed write is still one batch. */
+  @Test
+  void smallMessagesBehindAnUnconfirmedWriteStopAtOneBatch() {
+    outbox.attach(fake.stream);
+    sendMany(4 << 20, SMALL);
+    loop.runPendingTasks();
+    assertEquals(2, fake.pending.size(), "writes handed to a stream that confirmed none");
+    assertTrue(
+        fake.handedBytes <= 2L * WRITE_BATCH,
+        "bytes handed to a stream that confirmed none: " + fake.handedBytes);
+  }
+
+  /**
+   * Small messages fill whole batches, also the one written behind an unconfirmed write: it held a
+   * single message, which doubled the stream writes and drain passes per message.
+   */
+  @Test
+  void smallMessagesGoInFullBatches() {
+    outbox.attach(fake.stream);
+    List<CompletableFuture<Void>> sends = sendMany(4 << 20, SMALL);
+    int writes = 0;
+    loop.runPendingTasks();
+    for (int round = 0; round < 100_000 && !sends.stream().allMatch(CompletableFuture::isDone); ) {
+      round++;
+      writes += fake.pending.size();
+      fake.confirmAll();
+      loop.runPendingTasks();
+    }
+    writes += fake.pending.size();
+    fake.confirmAll();
+    assertEquals(List.of(), fake.outOfOrder, "messages written out of order");
+    long bytes = (long) sends.size() * (SMALL + StreamFrames.HEADER_LENGTH);
+    long perBatch = WRITE_BATCH / (SMALL + StreamFrames.HEADER_LENGTH);
+    long fullBatches = (sends.size() + perBatch - 1) / perBatch;
+    assertEquals(bytes, fake.confirmedBytes);
+    assertTrue(
+        writes <= fullBatches + 2,
+        writes + " stream writes for " + sends.size() + " messages, " + fullBatches + " batches");
+  }
+
   /**
    * A stream that announces a writability change inside write() (Netty does, synchronously, when a
    * write crosses the high-water mark) re-enters the outbox's drain: the closing frame must still
@@ -97,9 +139,13 @@ class StreamOutboxTest {
   }
 
   private List<CompletableFuture<Void>> sendMany(int total) {
+    return sendMany(total, SIZE);
+  }
+
+  private List<CompletableFuture<Void>> sendMany(int total, int size) {
     List<CompletableFuture<Void>> sends = new ArrayList<>();
-    for (int i = 0; i * SIZE < total; i++) {
-      byte[] m = new byte[SIZE];
+    for (int i = 0; i * size < total; i++) {
+      byte[] m = new byte[size];
       m[0] = (byte) i;
       m[1] = (byte) (i >> 8);
       sends.add(outbox.send(m));
