@@ -130,9 +130,13 @@ class NatLabSendReceiveTest {
               receiverSide.hostNamespace(),
               "receive",
               LabCli.command(Map.of(), "receive", ticket, "--relay", url, "--out", out.toString()));
-      assertTrue(receiver.waitFor(END), "receive still running" + receiver.logTail());
-      assertTrue(sender.waitFor(END), "send still running" + sender.logTail());
+      boolean receiverEnded = receiver.waitFor(END);
+      // A sender whose receiver failed waits for the next one: only a little grace then.
+      boolean received0 = receiverEnded && receiver.exitValue() == 0;
+      boolean senderEnded = sender.waitFor(received0 ? END : Duration.ofSeconds(5));
       long done = System.nanoTime();
+      receiver.close();
+      sender.close();
       long directBytes = direct.read().bytes();
       long relayedBytes = relayed.read().bytes();
       List<String> sent = LabCli.lines(sender);
@@ -144,7 +148,9 @@ class NatLabSendReceiveTest {
               + "\nreceive:\n  "
               + String.join("\n  ", received)
               + receiver.logTail();
+      assertTrue(receiverEnded, "receive still running after " + END + context);
       assertEquals(0, receiver.exitValue(), "receive's exit status" + context);
+      assertTrue(senderEnded, "send still running after its receiver ended" + context);
       assertEquals(0, sender.exitValue(), "send's exit status" + context);
       Path saved = out.resolve(file.getFileName());
       assertArrayEquals(Files.readAllBytes(file), Files.readAllBytes(saved), context);
