@@ -51,6 +51,20 @@ public final class LabCounter {
     return start(lab, side, destination, "tcp");
   }
 
+  /**
+   * Starts counting UDP from {@code side}'s router to {@code destination} whose payload starts with
+   * {@code firstByte}: one protocol of those sharing a socket (RFC 9443 tells them apart by it,
+   * e.g. 0x04 for the QUIC provider's path probes).
+   */
+  public static LabCounter udpWithFirstByteTo(
+      NatLab lab, LabSide side, InetAddress destination, int firstByte) throws IOException {
+    if (firstByte < 0 || firstByte > 255) {
+      throw new IllegalArgumentException("a byte is 0..255: " + firstByte);
+    }
+    // The UDP header is 8 bytes: the payload's first byte is at bit 64 of the transport header.
+    return start(lab, side, destination, "udp @th,64,8 " + firstByte);
+  }
+
   private static LabCounter start(NatLab lab, LabSide side, InetAddress destination, String proto)
       throws IOException {
     String name = "c" + NAMES.incrementAndGet();
