@@ -1,5 +1,6 @@
 package dev.p2p.benchmarks.lab;
 
+import dev.p2p.benchmarks.link.ProcessCpu;
 import dev.p2p.testkit.lab.LabProcess;
 import dev.p2p.testkit.lab.LabSide;
 import dev.p2p.testkit.lab.NatKind;
@@ -93,6 +94,9 @@ public final class NatLabBenchmark {
                 "peer-" + side.index(),
                 NatLab.javaCommand(NatLabPeer.class.getName(), List.of(url))));
       }
+      System.out.printf(
+          "idle CPU of a child with a provider logged in to the relay: %.1f ms per s%n",
+          idleCpuMsPerSecond(peers));
       for (String[] p : pairings) {
         int d = SIDES.indexOf(p[0]); // the first side of the dialler's kind
         int l = SIDES.lastIndexOf(p[1]); // the last of the listener's: never the same side
@@ -117,6 +121,30 @@ public final class NatLabBenchmark {
     System.out.printf(
         "%nstarted %s, took %d s, load before %s, after %s%n",
         started, Duration.between(started, Instant.now()).toSeconds(), loadBefore, load());
+  }
+
+  /**
+   * What a child costs doing nothing but keeping a provider logged in, for reading the CPU columns
+   * (a relayed attempt's window is mostly that): the mean over every child of 3 s.
+   */
+  private static double idleCpuMsPerSecond(List<LabProcess> peers) throws Exception {
+    for (LabProcess p : peers) {
+      p.send("PREPARE idle");
+      p.await("PREPARED idle", START);
+    }
+    long[] before = peers.stream().mapToLong(ProcessCpu::nanos).toArray();
+    long t0 = System.nanoTime();
+    Thread.sleep(3000);
+    long elapsed = System.nanoTime() - t0;
+    long used = 0;
+    for (int i = 0; i < peers.size(); i++) {
+      used += ProcessCpu.nanos(peers.get(i)) - before[i];
+    }
+    for (LabProcess p : peers) {
+      p.send("CLOSE idle");
+      p.await("CLOSED idle", START);
+    }
+    return used / 1e6 / peers.size() / (elapsed / 1e9);
   }
 
   private static List<String[]> pairings(String only) {
