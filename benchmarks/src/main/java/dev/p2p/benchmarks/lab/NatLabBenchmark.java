@@ -19,11 +19,12 @@ import java.util.Optional;
  * NAT traversal as the QUIC provider does it, through the kernel NAT lab (p2p-testkit's {@code
  * NatLab}): for every ordered pairing of router kinds {NONE, EIM, EDM} (dialler x listener), N
  * attempts, each a fresh provider in each side's child JVM, the dialler dialling by peer id alone
- * (so it starts on the relay, which is on the public segment). Prints one table: per pairing the
- * share of attempts that ended direct, median and p90 of {@code connect} to the echo of the first
- * message and of {@code connect} to the direct path, and per attempt the UDP packets and bytes
- * spent between the two sides before the path went direct (counted by nftables on the routers, not
- * by the provider), of those the provider's probes (payload byte 0x04), and each child's CPU
+ * (so it starts on a relay; two relays on the public segment, at two addresses, so a provider can
+ * tell from STUN whether its NAT maps per destination). Prints one table: per pairing the share of
+ * attempts that ended direct, median and p90 of {@code connect} to the echo of the first message
+ * and of {@code connect} to the direct path, and per attempt the UDP packets and bytes spent
+ * between the two sides before the path went direct (counted by nftables on the routers, not by the
+ * provider), of those the provider's probes (payload byte 0x04), and each child's CPU
  * (/proc/PID/stat) over the same window. Whatever the provider does (plain punching, birthday
  * probing) is what gets measured.
  *
@@ -40,6 +41,10 @@ import java.util.Optional;
  */
 public final class NatLabBenchmark {
   private static final Duration START = Duration.ofSeconds(60);
+
+  /** Relays, at two addresses: two STUN destinations tell a provider how its NAT maps. */
+  private static final int RELAYS = 2;
+
   private static final Map<String, NatKind> KINDS =
       Map.of(
           "NONE", NatKind.NONE,
@@ -78,14 +83,19 @@ public final class NatLabBenchmark {
         started, attempts, warmup, window, Runtime.getRuntime().availableProcessors(), loadBefore);
     List<NatKind> kinds = SIDES.stream().map(KINDS::get).toList();
     Map<String, List<Attempt>> results = new LinkedHashMap<>();
-    try (NatLab lab = NatLab.create(1, kinds)) {
-      String relayIp = lab.relayAddresses().get(0).getHostAddress();
+    try (NatLab lab = NatLab.create(RELAYS, kinds)) {
+      List<String> relayIps =
+          lab.relayAddresses().stream().map(java.net.InetAddress::getHostAddress).toList();
       LabProcess relay =
           lab.exec(
               lab.relayNamespace(),
               "relay",
-              NatLab.javaCommand(NatLabRelay.class.getName(), List.of(relayIp)));
-      String url = relay.await("RELAY ", START);
+              NatLab.javaCommand(NatLabRelay.class.getName(), relayIps));
+      List<String> urls = new ArrayList<>();
+      for (int i = 0; i < RELAYS; i++) {
+        urls.add(relay.await("RELAY ", START));
+      }
+      String url = String.join(",", urls);
       List<LabProcess> peers = new ArrayList<>();
       for (LabSide side : lab.sides()) {
         peers.add(
