@@ -130,6 +130,11 @@ public final class QuicP2PProvider implements P2PProvider, QuicConnectionHandler
     return relays == null ? null : relays.home();
   }
 
+  /** What birthday probing has spent and won (diagnostics, the NAT lab's report). */
+  public dev.p2p.quic.internal.path.BirthdayStats birthdayStats() {
+    return pathLayer.birthdayStats();
+  }
+
   PathLayerHandler pathLayer() {
     return pathLayer;
   }

@@ -3,6 +3,7 @@ package dev.p2p.quic.internal;
 import dev.p2p.api.ConfigurationException;
 import dev.p2p.api.P2PConfig;
 import dev.p2p.quic.internal.path.PathPolicy;
+import dev.p2p.quic.internal.path.traversal.BirthdaySettings;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -37,6 +38,12 @@ record RelaySettings(List<URI> servers, String token, PathPolicy policy) {
   /** How often a relayed path probes its direct addresses (ms, default 2000). */
   static final String PATH_PROBE_MS = "P2P_PATH_PROBE_MS";
 
+  /** Extra sockets the hard side of birthday probing opens per attempt (0 turns it off). */
+  static final String BIRTHDAY_SOCKETS = "P2P_BIRTHDAY_SOCKETS";
+
+  /** Pings the easy side of birthday probing sprays per attempt (0 turns it off). */
+  static final String BIRTHDAY_PROBES = "P2P_BIRTHDAY_PROBES";
+
   RelaySettings {
     servers = List.copyOf(servers);
   }
@@ -54,10 +61,22 @@ record RelaySettings(List<URI> servers, String token, PathPolicy policy) {
     Duration probe =
         config.getMillis(
             PATH_PROBE_MS, Duration.ofSeconds(2), Duration.ofMillis(100), Duration.ofMinutes(10));
+    BirthdaySettings birthday =
+        new BirthdaySettings(
+            config.getInt(
+                BIRTHDAY_SOCKETS,
+                BirthdaySettings.DEFAULT.sockets(),
+                0,
+                BirthdaySettings.MAX_SOCKETS),
+            config.getInt(
+                BIRTHDAY_PROBES,
+                BirthdaySettings.DEFAULT.probes(),
+                0,
+                BirthdaySettings.MAX_PROBES));
     return new RelaySettings(
         servers(config),
         config.get(RELAY_TOKEN).orElse(""),
-        new PathPolicy(relayOnly, directOnly, timeout, probe));
+        new PathPolicy(relayOnly, directOnly, timeout, probe, birthday));
   }
 
   private static boolean flag(P2PConfig config, String key) {

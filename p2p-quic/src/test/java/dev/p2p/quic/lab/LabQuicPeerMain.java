@@ -8,6 +8,7 @@ import dev.p2p.api.PeerAddress;
 import dev.p2p.api.PeerId;
 import dev.p2p.identity.Ed25519Identity;
 import dev.p2p.quic.internal.QuicP2PProvider;
+import dev.p2p.quic.internal.path.BirthdayStats;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -17,16 +18,17 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Child process on one side of the lab: QUIC providers (one per pairing, each with its own socket
- * and so its own NAT mappings) that log in to the relay {@code args[0]}. Commands on standard
- * input:
+ * and so its own NAT mappings) that log in to the relays {@code args[0]} (comma-separated URLs).
+ * Commands on standard input:
  *
  * <ul>
  *   <li>{@code LISTEN p<i>}: a listening provider; prints {@code ID p<i> <peer id>}; echoes every
- *       message it receives, prefixed with its own path type.
+ *       message it receives, prefixed with its own path type and its birthday-probing figures.
  *   <li>{@code DIAL p<i> <peer id>}: dials by peer id alone (so the connection starts on the
- *       relay), sends a message, waits up to 15 s for a direct path and prints {@code RESULT p<i>
- *       DIRECT|RELAYED first=<path type> connect=<ms> msg=<ms> direct=<ms> peer=<its path type>
- *       path=<path>}.
+ *       relay), sends a message, waits up to 15 s for a direct path (then up to 5 s for the
+ *       listener's) and prints {@code RESULT p<i> DIRECT|RELAYED first=<path type> connect=<ms>
+ *       msg=<ms> direct=<ms> peer=<its path type> bday=<ours> peerbday=<its> path=<path>}, the
+ *       birthday figures as {@code attempts/successes/probes/sockets/cpu-ms-of-the-last-attempt}.
  * </ul>
  *
  * Exits when standard input closes.
@@ -35,6 +37,9 @@ public final class LabQuicPeerMain {
   private static final List<QuicP2PProvider> providers = new ArrayList<>();
 
   public static void main(String[] args) throws Exception {
+    // Birthday attempts (start, winner, end) in the side's log, quoted when a pairing fails.
+    System.setProperty(
+        "org.slf4j.simpleLogger.log.dev.p2p.quic.internal.path.BirthdayPunching", "debug");
     P2PConfig config = P2PConfig.builder().set("P2P_RELAY_SERVERS", args[0]).build();
     BufferedReader in =
         new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -84,7 +89,12 @@ public final class LabQuicPeerMain {
                 P2PConnection c = l.accept().get(60, TimeUnit.SECONDS);
                 while (true) {
                   byte[] m = c.recv().get(60, TimeUnit.SECONDS);
-                  String echo = c.path().type() + " " + new String(m, StandardCharsets.UTF_8);
+                  String echo =
+                      c.path().type()
+                          + " "
+                          + birthday(p)
+                          + " "
+                          + new String(m, StandardCharsets.UTF_8);
                   c.send(echo.getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
                 }
               } catch (Exception e) {
@@ -110,12 +120,22 @@ public final class LabQuicPeerMain {
       }
       long direct = System.nanoTime();
       boolean isDirect = c.path().type() == PathType.DIRECT;
-      // A message over the final path, whose echo names the listener's path.
-      c.send("last".getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
-      String echo = new String(c.recv().get(10, TimeUnit.SECONDS), StandardCharsets.UTF_8);
+      // Messages over the final path, whose echoes name the listener's path: once ours is direct,
+      // until the listener's is too (it confirms its side a round trip later, or less) or 5 s.
+      String echo;
+      long listenerDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (true) {
+        c.send("last".getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
+        echo = new String(c.recv().get(10, TimeUnit.SECONDS), StandardCharsets.UTF_8);
+        if (!isDirect || echo.startsWith("DIRECT ") || System.nanoTime() > listenerDeadline) {
+          break;
+        }
+        Thread.sleep(20);
+      }
       out(
           String.format(
-              "RESULT %s %s first=%s connect=%d msg=%d direct=%s peer=%s path=%s",
+              "RESULT %s %s first=%s connect=%d msg=%d direct=%s peer=%s bday=%s peerbday=%s"
+                  + " path=%s",
               pair,
               isDirect ? "DIRECT" : "RELAYED",
               first,
@@ -123,10 +143,25 @@ public final class LabQuicPeerMain {
               ms(firstMessage - t0),
               isDirect ? String.valueOf(ms(direct - t0)) : "-",
               echo.split(" ")[0],
+              birthday(p),
+              echo.split(" ")[1],
               c.path()));
     } catch (Exception e) {
       out("RESULT " + pair + " FAILED " + e.toString().replace('\n', ' '));
     }
+  }
+
+  private static String birthday(QuicP2PProvider p) {
+    BirthdayStats b = p.birthdayStats();
+    return b.attempts()
+        + "/"
+        + b.successes()
+        + "/"
+        + b.probesSent()
+        + "/"
+        + b.socketsOpened()
+        + "/"
+        + (b.lastCpuNanos() < 0 ? "?" : String.valueOf(ms(b.lastCpuNanos())));
   }
 
   private static long ms(long nanos) {

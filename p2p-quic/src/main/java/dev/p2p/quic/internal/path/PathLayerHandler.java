@@ -65,7 +65,12 @@ public final class PathLayerHandler extends ChannelDuplexHandler
     this.resets = resets;
     this.policy = policy;
     this.relays = policy.directOnly() ? null : relays;
-    this.traversal = new PathTraversal(paths, policy, this::interfaceAddresses);
+    this.traversal =
+        new PathTraversal(
+            paths,
+            policy,
+            this::interfaceAddresses,
+            () -> this.relays != null && this.relays.loginsPending());
     this.monitor = new PathMonitor(this, paths, policy, this.relays);
     traversal.monitor(monitor);
     if (this.relays != null) {
@@ -150,12 +155,17 @@ public final class PathLayerHandler extends ChannelDuplexHandler
   public void tick() {
     long now = System.nanoTime();
     monitor.tick(now);
+    askStun(now);
+    traversal.tick(ctx, now);
+  }
+
+  /** STUN at every relay's STUN port, unless asked within the refresh interval. */
+  private void askStun(long now) {
     if (relays != null && !policy.relayOnly()) {
       for (InetSocketAddress server : relays.stunServers()) {
         traversal.stun().ask(server, now);
       }
     }
-    traversal.tick(ctx, now);
   }
 
   public long tickMillis() {
@@ -171,7 +181,9 @@ public final class PathLayerHandler extends ChannelDuplexHandler
    * once STUN answers still on their way are in, bounded. Loop.
    */
   public void offerFor(PeerPath path, java.util.function.Consumer<TraversalOffer> send) {
-    traversal.afterDiscovery(() -> send.accept(traversal.offerFor(path)), System.nanoTime());
+    long now = System.nanoTime();
+    askStun(now); // a relay logged in since the last tick: its answer belongs in this offer
+    traversal.afterDiscovery(() -> send.accept(traversal.offerFor(ctx, path)), now);
   }
 
   /** The peer's offer for {@code path} arrived over its QUIC connection: punch. Loop. */
@@ -187,6 +199,11 @@ public final class PathLayerHandler extends ChannelDuplexHandler
   /** Probes dropped as forged, misdirected or replayed. */
   public long probesRejected() {
     return traversal.probesRejected();
+  }
+
+  /** What birthday probing has spent and won. Any thread. */
+  public BirthdayStats birthdayStats() {
+    return traversal.birthday().stats();
   }
 
   private List<InetSocketAddress> interfaceAddresses() {
@@ -262,8 +279,8 @@ public final class PathLayerHandler extends ChannelDuplexHandler
     ctx.fireChannelRead(new DatagramPacket(content, packet.recipient(), path.virtualAddress));
   }
 
-  /** Sends an authenticated probe to a direct address of {@code path}. Loop. */
-  void sendProbe(PeerPath path, InetSocketAddress to) {
+  /** Sends an authenticated probe along a direct route of {@code path}. Loop. */
+  void sendProbe(PeerPath path, Route.Direct to) {
     ChannelHandlerContext c = ctx;
     if (c == null || outage || directOutage) {
       return;

@@ -80,6 +80,14 @@ final class PathMonitor {
    * address, so two similar paths never flap.
    */
   void directAnswered(PeerPath p, InetSocketAddress address, long now, long rtt) {
+    directAnswered(p, new Route.Direct(address), now, rtt);
+  }
+
+  /**
+   * As above, for a route that may leave from another socket of ours ({@link Route.Direct#via}).
+   */
+  void directAnswered(PeerPath p, Route.Direct route, long now, long rtt) {
+    InetSocketAddress address = route.address();
     p.lastActivityNanos = now;
     p.directRttNanos.put(address, rtt);
     p.unansweredRounds = 0;
@@ -95,16 +103,16 @@ final class PathMonitor {
             + " ms)";
     if (current == null || current instanceof Route.Relayed) {
       p.lastDirectNanos = now;
-      p.select(new Route.Direct(address), why, false);
+      p.select(route, why, false);
     } else if (current instanceof Route.Direct d) {
-      if (d.address().equals(address)) {
+      if (d.equals(route)) {
         p.lastDirectNanos = now;
         return;
       }
       Long currentRtt = p.directRttNanos.get(d.address());
       if (currentRtt != null && rtt + ANTI_FLAP_NANOS < currentRtt) {
         p.lastDirectNanos = now;
-        p.select(new Route.Direct(address), why + ", faster than " + d.address(), false);
+        p.select(route, why + ", faster than " + d.address(), false);
       }
     }
   }
@@ -164,7 +172,7 @@ final class PathMonitor {
         }
         if (silent > timeout / 3 && now - p.lastProbeNanos > timeout / 3) {
           p.lastProbeNanos = now;
-          layer.sendProbe(p, d.address());
+          layer.sendProbe(p, d);
         }
       } else if (current instanceof Route.Relayed r) {
         if (relays != null && (!relays.isUp(r.relay()) || !p.relayHasPeer(r.relay()))) {
@@ -175,7 +183,7 @@ final class PathMonitor {
           p.lastProbeNanos = now;
           p.unansweredRounds++; // reset by an answer
           for (InetSocketAddress a : p.candidates()) {
-            layer.sendProbe(p, a);
+            layer.sendProbe(p, new Route.Direct(a));
           }
         }
       }

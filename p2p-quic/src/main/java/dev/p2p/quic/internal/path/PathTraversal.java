@@ -1,6 +1,7 @@
 package dev.p2p.quic.internal.path;
 
 import dev.p2p.quic.internal.path.traversal.AuthenticatedProbes;
+import dev.p2p.quic.internal.path.traversal.MappingBehaviour;
 import dev.p2p.quic.internal.path.traversal.ProbeKeys;
 import dev.p2p.quic.internal.path.traversal.ReflexiveDiscovery;
 import dev.p2p.quic.internal.path.traversal.TraversalOffer;
@@ -12,6 +13,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -46,18 +48,31 @@ final class PathTraversal {
   private final AuthenticatedProbes<PeerPath> probes = new AuthenticatedProbes<>();
   private final ReflexiveDiscovery stun = new ReflexiveDiscovery();
   private final Supplier<List<InetSocketAddress>> interfaces;
+  private final BooleanSupplier loginsPending;
+  private final BirthdayPunching birthday;
   private final List<Runnable> waitingOffers = new ArrayList<>();
   private long waitingSince;
   private PathMonitor monitor;
 
-  PathTraversal(PeerPaths paths, PathPolicy policy, Supplier<List<InetSocketAddress>> interfaces) {
+  PathTraversal(
+      PeerPaths paths,
+      PathPolicy policy,
+      Supplier<List<InetSocketAddress>> interfaces,
+      BooleanSupplier loginsPending) {
     this.paths = paths;
     this.policy = policy;
     this.interfaces = interfaces;
+    this.loginsPending = loginsPending;
+    this.birthday = new BirthdayPunching(paths, policy.birthday(), probes);
   }
 
   void monitor(PathMonitor m) {
     monitor = m;
+    birthday.monitor(m);
+  }
+
+  BirthdayPunching birthday() {
+    return birthday;
   }
 
   ReflexiveDiscovery stun() {
@@ -100,9 +115,23 @@ final class PathTraversal {
     }
     AuthenticatedProbes.Pending<PeerPath> answered = probes.answered(content, sender);
     if (answered != null) {
+      if (paths.byReal(sender) == null) {
+        // An address we pinged without knowing it (birthday probing's spray): QUIC from it is ours.
+        paths.learnReal(sender, answered.path());
+      }
       monitor.directAnswered(answered.path(), sender, now, now - answered.sentNanos());
+      birthday.directConfirmed(answered.path(), now);
     }
     return true;
+  }
+
+  /** Sends an authenticated ping along {@code route}: from the socket it names, else ours. */
+  void sendPing(ChannelHandlerContext ctx, PeerPath p, Route.Direct route, long now) {
+    if (route.via() != null) {
+      birthday.sendPing(p, route.via(), route.address(), now);
+    } else {
+      sendPing(ctx, p, route.address(), now);
+    }
   }
 
   /** Sends an authenticated ping to {@code to}; nothing before the peer's offer told us its key. */
@@ -115,8 +144,12 @@ final class PathTraversal {
         new DatagramPacket(probes.ping(ctx.alloc(), p, remote, to, now), to), ctx.voidPromise());
   }
 
-  /** Our offer for {@code p}: its probe secrets and every candidate of this socket. */
-  TraversalOffer offerFor(PeerPath p) {
+  /**
+   * Our offer for {@code p}: its probe secrets and every candidate of this socket. The mapping
+   * behaviour it tells is the one birthday probing decides by (with the peer's), so both sides
+   * decide from the same two values, whenever each learnt them.
+   */
+  TraversalOffer offerFor(ChannelHandlerContext ctx, PeerPath p) {
     List<InetSocketAddress> candidates = new ArrayList<>();
     if (!policy.relayOnly()) {
       candidates.addAll(interfaces.get());
@@ -126,12 +159,26 @@ final class PathTraversal {
         }
       }
     }
-    return new TraversalOffer(p.keys.localTag(), p.keys.localKeyCopy(), candidates);
+    List<InetSocketAddress> reflexive = stun.reflexive();
+    MappingBehaviour mapping =
+        policy.relayOnly() ? MappingBehaviour.UNKNOWN : stun.mapping(interfaces.get());
+    p.advertisedMapping = mapping;
+    TraversalOffer waiting = p.birthdayOfferWaiting;
+    if (waiting != null) {
+      p.birthdayOfferWaiting = null;
+      birthday.offerReceived(ctx, p, mapping, waiting, System.nanoTime());
+    }
+    return new TraversalOffer(
+        p.keys.localTag(),
+        p.keys.localKeyCopy(),
+        candidates,
+        mapping,
+        policy.relayOnly() || reflexive.isEmpty() ? null : reflexive.get(0));
   }
 
   /** Runs {@code r} once STUN answers in flight are in (bounded), so offers carry them. */
   void afterDiscovery(Runnable r, long now) {
-    if (!stun.pending()) {
+    if (!discovering()) {
       r.run();
       return;
     }
@@ -139,6 +186,14 @@ final class PathTraversal {
       waitingSince = now;
     }
     waitingOffers.add(r);
+  }
+
+  /**
+   * STUN answers are on their way, or a relay's welcome (naming its STUN port) may still come: an
+   * offer made now could not tell the peer how our NAT maps (one destination cannot show it).
+   */
+  private boolean discovering() {
+    return stun.pending() || loginsPending.getAsBoolean();
   }
 
   /** The peer's offer arrived over QUIC: learn its candidates and start punching. */
@@ -159,6 +214,11 @@ final class PathTraversal {
     p.punchUntilNanos = now + PUNCH_NANOS;
     p.lastPunchNanos = 0;
     punch(ctx, p, now);
+    if (p.advertisedMapping != null) {
+      birthday.offerReceived(ctx, p, p.advertisedMapping, offer, now);
+    } else {
+      p.birthdayOfferWaiting = offer; // decided once ours is out, from what it told the peer
+    }
   }
 
   /** One probing round to every candidate, if one is due. */
@@ -181,7 +241,7 @@ final class PathTraversal {
               ctx.writeAndFlush(
                   new DatagramPacket(Unpooled.wrappedBuffer(request), server), ctx.voidPromise()));
     }
-    if (!waitingOffers.isEmpty() && (!stun.pending() || now - waitingSince > OFFER_WAIT_NANOS)) {
+    if (!waitingOffers.isEmpty() && (!discovering() || now - waitingSince > OFFER_WAIT_NANOS)) {
       List<Runnable> due = List.copyOf(waitingOffers);
       waitingOffers.clear();
       due.forEach(Runnable::run);
@@ -191,5 +251,6 @@ final class PathTraversal {
         punch(ctx, p, now);
       }
     }
+    birthday.tick(ctx, now);
   }
 }

@@ -2,7 +2,9 @@ package dev.p2p.quic.internal.path;
 
 import dev.p2p.api.PathType;
 import dev.p2p.api.PeerId;
+import dev.p2p.quic.internal.path.traversal.MappingBehaviour;
 import dev.p2p.quic.internal.path.traversal.ProbeKeys;
+import dev.p2p.quic.internal.path.traversal.TraversalOffer;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.HashMap;
@@ -79,6 +81,12 @@ public final class PeerPath {
 
   /** When the last paced punch round went out. Loop. */
   long lastPunchNanos;
+
+  /** The mapping behaviour our last offer told the peer (null: none sent yet). Loop. */
+  MappingBehaviour advertisedMapping;
+
+  /** The peer's offer, kept until ours is out so birthday probing can decide. Loop. */
+  TraversalOffer birthdayOfferWaiting;
 
   /** Relayed probing rounds without an answer since the last one (backoff exponent). Loop. */
   int unansweredRounds;

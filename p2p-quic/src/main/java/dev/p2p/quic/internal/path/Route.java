@@ -1,6 +1,7 @@
 package dev.p2p.quic.internal.path;
 
 import dev.p2p.api.Path;
+import io.netty.channel.Channel;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.Objects;
@@ -13,10 +14,18 @@ public sealed interface Route {
   /** The public view of this route. */
   Path toPath();
 
-  /** A direct UDP address of the peer. */
-  record Direct(InetSocketAddress address) implements Route {
+  /**
+   * A direct UDP address of the peer, reached from the provider's own socket ({@code via} null) or
+   * from another socket of ours that birthday probing opened (its NAT mapping is the one that works
+   * toward this peer).
+   */
+  record Direct(InetSocketAddress address, Channel via) implements Route {
     public Direct {
       Objects.requireNonNull(address, "address");
+    }
+
+    public Direct(InetSocketAddress address) {
+      this(address, null);
     }
 
     @Override
@@ -26,7 +35,7 @@ public sealed interface Route {
 
     @Override
     public String toString() {
-      return address.toString();
+      return via == null ? address.toString() : address + " via " + via.localAddress();
     }
   }
 

@@ -128,6 +128,19 @@ public final class RelayTransport implements PathTransport, RelaySession.Events 
     return s == null ? CompletableFuture.completedFuture(null) : s.firstAttempt;
   }
 
+  /**
+   * Whether a relay's first login is still under way: its welcome, which names its STUN port, may
+   * yet come (traversal offers wait for it, bounded).
+   */
+  public boolean loginsPending() {
+    for (RelaySession s : sessions.values()) {
+      if (!s.firstAttempt.isDone()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   public boolean isUp(URI relay) {
     RelaySession s = sessions.get(relay);
     return s != null && s.isUp();

@@ -10,7 +10,9 @@ import io.netty.channel.socket.DatagramPacket;
 
 /**
  * Direct UDP (iroh's {@code transports/ip}): the packet leaves the provider's own socket for the
- * peer's real address. A GSO batch stays one send (see {@link OutboundDatagrams}).
+ * peer's real address, or the socket the route names (a birthday-probing winner, {@link
+ * BirthdaySockets}), which is flushed at once: it has no pipeline flush of its own. A GSO batch
+ * stays one send (see {@link OutboundDatagrams}).
  */
 public final class UdpTransport implements PathTransport {
   @Override
@@ -21,7 +23,15 @@ public final class UdpTransport implements PathTransport {
       PeerPath path,
       ChannelPromise promise) {
     Route.Direct direct = (Route.Direct) route;
-    ctx.write(OutboundDatagrams.readdressed(packet, packet.content(), direct.address()), promise);
+    DatagramPacket out = OutboundDatagrams.readdressed(packet, packet.content(), direct.address());
+    if (direct.via() == null) {
+      ctx.write(out, promise);
+      return;
+    }
+    // A promise belongs to its channel: the other socket's write completes the caller's as UDP
+    // does.
+    direct.via().writeAndFlush(out, direct.via().voidPromise());
+    promise.trySuccess();
   }
 
   @Override

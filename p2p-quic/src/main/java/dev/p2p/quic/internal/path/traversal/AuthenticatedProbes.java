@@ -20,8 +20,11 @@ import java.util.Map;
 public final class AuthenticatedProbes<P> {
   private static final int MAX_REMEMBERED = 4096;
 
-  /** A ping waiting for its pong. */
-  public record Pending<P>(P path, InetSocketAddress to, long sentNanos) {}
+  /**
+   * A ping waiting for its pong; {@code via} is the socket it left from (null: the provider's own),
+   * the one its pong must come back to.
+   */
+  public record Pending<P>(P path, InetSocketAddress to, Object via, long sentNanos) {}
 
   private record Outstanding<P>(Pending<P> pending, long tag, byte[] key) {}
 
@@ -55,9 +58,20 @@ public final class AuthenticatedProbes<P> {
   /** A new ping to {@code to} for {@code path}, whose peer told us {@code remote}. */
   public ByteBuf ping(
       ByteBufAllocator alloc, P path, ProbeKeys.Remote remote, InetSocketAddress to, long now) {
+    return ping(alloc, path, remote, to, null, now);
+  }
+
+  /** A new ping to {@code to} for {@code path}, sent from the socket {@code via} (null: ours). */
+  public ByteBuf ping(
+      ByteBufAllocator alloc,
+      P path,
+      ProbeKeys.Remote remote,
+      InetSocketAddress to,
+      Object via,
+      long now) {
     long nonce = random.nextLong();
     outstanding.put(
-        nonce, new Outstanding<>(new Pending<>(path, to, now), remote.tag(), remote.key()));
+        nonce, new Outstanding<>(new Pending<>(path, to, via, now), remote.tag(), remote.key()));
     return ProbeCodec.encode(alloc, ProbeCodec.PING, remote.tag(), nonce, remote.key());
   }
 
@@ -81,10 +95,19 @@ public final class AuthenticatedProbes<P> {
 
   /** The ping a pong from {@code from} answers, or null if it answers none of ours. */
   public Pending<P> answered(ByteBuf pong, InetSocketAddress from) {
+    return answered(pong, from, null);
+  }
+
+  /**
+   * The ping a pong from {@code from}, received on socket {@code via} (null: ours), answers, or
+   * null if it answers none sent from that socket.
+   */
+  public Pending<P> answered(ByteBuf pong, InetSocketAddress from, Object via) {
     long nonce = ProbeCodec.nonce(pong);
     Outstanding<P> o = outstanding.get(nonce);
     if (o == null
         || !o.pending().to().equals(from)
+        || o.pending().via() != via
         || ProbeCodec.tag(pong) != o.tag()
         || !ProbeCodec.verify(pong, o.key())) {
       rejected++;

@@ -96,6 +96,22 @@ public final class ReflexiveDiscovery {
     return snapshot;
   }
 
+  /**
+   * How this socket is mapped: VARIES if two servers saw different mappings, INDEPENDENT if two or
+   * more saw one, OPEN if that one is among {@code interfaces} (no NAT), else UNKNOWN.
+   */
+  public MappingBehaviour mapping(List<InetSocketAddress> interfaces) {
+    if (mapped.size() < 2) {
+      return MappingBehaviour.UNKNOWN;
+    }
+    if (mappingVariesByDestination()) {
+      return MappingBehaviour.VARIES;
+    }
+    return interfaces.contains(mapped.values().iterator().next())
+        ? MappingBehaviour.OPEN
+        : MappingBehaviour.INDEPENDENT;
+  }
+
   /** Whether two servers saw different mappings: the NAT maps by destination (a hard NAT). */
   public boolean mappingVariesByDestination() {
     Collection<InetSocketAddress> all = mapped.values();

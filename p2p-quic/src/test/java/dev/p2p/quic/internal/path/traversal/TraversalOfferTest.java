@@ -28,6 +28,31 @@ class TraversalOfferTest {
   }
 
   @Test
+  void carriesTheMappingBehaviourAndPublicAddressAndStillReadsVersionOne() {
+    InetSocketAddress pub = new InetSocketAddress("198.18.0.25", 40000);
+    List<InetSocketAddress> c = List.of(new InetSocketAddress("10.0.0.2", 4433));
+    byte[] wire = new TraversalOffer(3, key, c, MappingBehaviour.VARIES, pub).encode();
+    TraversalOffer o = TraversalOffer.decode(Unpooled.wrappedBuffer(wire));
+    assertEquals(MappingBehaviour.VARIES, o.mapping());
+    assertEquals(pub, o.publicAddress());
+    assertEquals(c, o.candidates());
+
+    // Version 1: the same without the two trailing fields.
+    byte[] v1 = java.util.Arrays.copyOf(wire, 1 + 8 + 32 + 1 + 7);
+    v1[0] = 1;
+    TraversalOffer old = TraversalOffer.decode(Unpooled.wrappedBuffer(v1));
+    assertEquals(MappingBehaviour.UNKNOWN, old.mapping());
+    assertEquals(null, old.publicAddress());
+    assertEquals(c, old.candidates());
+
+    byte[] badMapping = wire.clone();
+    badMapping[1 + 8 + 32 + 1 + 7] = 9;
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> TraversalOffer.decode(Unpooled.wrappedBuffer(badMapping)));
+  }
+
+  @Test
   void keepsAtMostSixteenCandidates() {
     List<InetSocketAddress> many = new ArrayList<>();
     for (int i = 1; i <= 40; i++) {
