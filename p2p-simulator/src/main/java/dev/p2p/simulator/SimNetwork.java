@@ -239,6 +239,14 @@ public final class SimNetwork implements AutoCloseable {
     return core.topology().nat(peer);
   }
 
+  /**
+   * Tests only (package-private): birthday probing's per-attempt success probability for
+   * PORT_RESTRICTED x SYMMETRIC handshakes from now on; the model's ~98% otherwise.
+   */
+  void birthdayProbability(double p) {
+    core.topology().birthdayProbability(p);
+  }
+
   /** What the network did to the packets of one end of a connection made by this network. */
   public SimCounters counters(P2PConnection connection) {
     return Simulated.counters(connection);

@@ -12,9 +12,26 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class NatMatrixTest {
+  /**
+   * The documented table (NatType's javadoc, the top README's "NAT traversal" table, the kernel
+   * lab's cells): D = direct by a plain punch, B = direct by birthday probing, R = relayed. Rows
+   * and columns in {@link NatType} order: OPEN, FULL_CONE, ADDRESS_RESTRICTED, PORT_RESTRICTED,
+   * SYMMETRIC.
+   */
+  private static final String[] TABLE = {
+    "DDDDD", //
+    "DDDDD", //
+    "DDDDD", //
+    "DDDDB", //
+    "DDDBR",
+  };
+
+  private static char cell(NatType a, NatType b) {
+    return TABLE[a.ordinal()].charAt(b.ordinal());
+  }
 
   @Test
-  void everyNatPairGetsThePathHolePunchingCouldAchieve() {
+  void everyNatPairGetsThePathTheTableSays() {
     for (NatType a : NatType.values()) {
       for (NatType b : NatType.values()) {
         SimNetwork net =
@@ -36,12 +53,19 @@ class NatMatrixTest {
         boolean bothOpen = a == NatType.OPEN && b == NatType.OPEN;
         PathType first = pair.aliceToBob.stats().path();
         assertEquals(bothOpen ? PathType.DIRECT : PathType.RELAYED, first, a + " x " + b);
-        net.runFor(Duration.ofSeconds(1));
-        PathType expected = NatType.canPunch(a, b) ? PathType.DIRECT : PathType.RELAYED;
+        // Past a plain punch (one relayed round trip) and a first birthday attempt's spray (1.75
+        // s).
+        net.runFor(Duration.ofSeconds(2));
+        PathType expected = cell(a, b) == 'R' ? PathType.RELAYED : PathType.DIRECT;
         assertEquals(expected, pair.aliceToBob.stats().path(), a + " x " + b);
         assertEquals(expected, pair.bobFromAlice.stats().path(), a + " x " + b);
         assertEquals(
             !bothOpen && expected == PathType.DIRECT ? 1 : 0, changes.size(), a + " x " + b);
+        if (!changes.isEmpty()) {
+          String why = changes.get(0).reason();
+          assertEquals(
+              cell(a, b) == 'B', why.startsWith("birthday probing"), a + " x " + b + ": " + why);
+        }
 
         // The relay's extra latency shows in the measured RTT.
         for (int i = 0; i < 20; i++) {
@@ -57,15 +81,12 @@ class NatMatrixTest {
   }
 
   @Test
-  void matrixIsSymmetricAndMatchesTheDocumentedTable() {
-    int relayed = 0;
+  void canPunchIsTheDocumentedTable() {
     for (NatType a : NatType.values()) {
       for (NatType b : NatType.values()) {
-        assertEquals(NatType.canPunch(a, b), NatType.canPunch(b, a));
-        relayed += NatType.canPunch(a, b) ? 0 : 1;
+        assertEquals(cell(a, b) != 'R', NatType.canPunch(a, b), a + " x " + b);
+        assertEquals(cell(a, b), cell(b, a), "the table is symmetric");
       }
     }
-    // symmetric x port-restricted (both orders) and symmetric x symmetric
-    assertEquals(3, relayed);
   }
 }

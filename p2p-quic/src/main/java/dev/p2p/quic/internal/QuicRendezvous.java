@@ -56,7 +56,8 @@ final class QuicRendezvous {
           RelayClient.Options.of(relay, identity, group)
               .withToken(settings.relay().token())
               .withChannelType(settings.udpTransport().tcpChannelClass())
-              .withTimeout(settings.connectTimeout());
+              .withTimeout(settings.connectTimeout())
+              .withReceiveBuffer(settings.relay().receiveBuffer());
       if ("https".equals(relay.getScheme())) {
         try {
           o = o.withSsl(SslContextBuilder.forClient().build());

@@ -4,6 +4,7 @@ import dev.p2p.api.ConfigurationException;
 import dev.p2p.api.P2PConfig;
 import dev.p2p.quic.internal.path.PathPolicy;
 import dev.p2p.quic.internal.path.traversal.BirthdaySettings;
+import dev.p2p.relay.internal.RelayClient;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -18,8 +19,9 @@ import java.util.Optional;
  * @param servers the relays to log in to, normalised ({@link #normalize})
  * @param token the access token presented at login, empty if none
  * @param policy relay-only / direct-only and the path timers
+ * @param receiveBuffer the relay sockets' {@code SO_RCVBUF}, 0 for the kernel's autotuning
  */
-record RelaySettings(List<URI> servers, String token, PathPolicy policy) {
+record RelaySettings(List<URI> servers, String token, PathPolicy policy, int receiveBuffer) {
   /** Comma-separated {@code http(s)://host:port} relay URLs. Default none. */
   static final String RELAY_SERVERS = "P2P_RELAY_SERVERS";
 
@@ -43,6 +45,15 @@ record RelaySettings(List<URI> servers, String token, PathPolicy policy) {
 
   /** Pings the easy side of birthday probing sprays per attempt (0 turns it off). */
   static final String BIRTHDAY_PROBES = "P2P_BIRTHDAY_PROBES";
+
+  /**
+   * The relay socket's receive buffer (bytes; default 256 KiB, 0 = the kernel's autotuning). It is
+   * the most a relay can have in flight toward us, so at most this much per round trip to the relay
+   * arrives: 256 KiB carries about 5 MB/s from a relay 50 ms away. Larger buffers carry more from
+   * far relays; the relay's delay target (5 ms of queue) still bounds the standing queue there, but
+   * a busy reader can hold up to this much in its own kernel buffer.
+   */
+  static final String RELAY_RECEIVE_BUFFER = "P2P_RELAY_RECEIVE_BUFFER";
 
   RelaySettings {
     servers = List.copyOf(servers);
@@ -76,7 +87,28 @@ record RelaySettings(List<URI> servers, String token, PathPolicy policy) {
     return new RelaySettings(
         servers(config),
         config.get(RELAY_TOKEN).orElse(""),
-        new PathPolicy(relayOnly, directOnly, timeout, probe, birthday));
+        new PathPolicy(relayOnly, directOnly, timeout, probe, birthday),
+        receiveBuffer(config));
+  }
+
+  private static int receiveBuffer(P2PConfig config) {
+    int bytes =
+        config.getInt(
+            RELAY_RECEIVE_BUFFER,
+            RelayClient.SOCKET_RECEIVE_BUFFER,
+            0,
+            RelayClient.MAX_RECEIVE_BUFFER);
+    if (bytes != 0 && bytes < RelayClient.MIN_RECEIVE_BUFFER) {
+      throw new ConfigurationException(
+          RELAY_RECEIVE_BUFFER
+              + " must be 0 (the kernel's autotuning) or from "
+              + RelayClient.MIN_RECEIVE_BUFFER
+              + " to "
+              + RelayClient.MAX_RECEIVE_BUFFER
+              + " bytes, got "
+              + bytes);
+    }
+    return bytes;
   }
 
   private static boolean flag(P2PConfig config, String key) {

@@ -76,4 +76,15 @@ class RelaySettingsTest {
     assertThrows(ConfigurationException.class, () -> read("P2P_PATH_PROBE_MS", "soon"));
     assertEquals(Duration.ofMillis(900), read("P2P_PATH_TIMEOUT_MS", "900").policy().pathTimeout());
   }
+
+  @Test
+  void theRelaySocketsReceiveBufferIsBoundedByDefaultAndSettable() {
+    assertEquals(256 << 10, read().receiveBuffer());
+    assertEquals(0, read("P2P_RELAY_RECEIVE_BUFFER", "0").receiveBuffer(), "kernel autotuning");
+    assertEquals(4 << 20, read("P2P_RELAY_RECEIVE_BUFFER", "4194304").receiveBuffer());
+    ConfigurationException small =
+        assertThrows(ConfigurationException.class, () -> read("P2P_RELAY_RECEIVE_BUFFER", "1000"));
+    assertTrue(small.getMessage().contains("65536"), small.getMessage());
+    assertThrows(ConfigurationException.class, () -> read("P2P_RELAY_RECEIVE_BUFFER", "-1"));
+  }
 }

@@ -11,18 +11,16 @@ import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The client's WebSocket frame encoder (RFC 6455 section 5.2, masked as a client must, a fresh
- * random key per frame), doing the masking eight bytes at a time over NIO buffers in the same pass
- * as the copy. Netty's own encoder masks through {@code ByteBuf.writeLong}, whose per-call index
- * and reference-count checks made masking the relay client's largest Java cost in bulk transfers
- * (the JFR profile of {@code TransportBenchmark}'s relay transport). The handshake and the decoder
- * stay Netty's ({@link RelayClientHandshaker}).
+ * random key per frame), masking in the copy pass ({@link WebSocketMask}). Netty's own encoder
+ * masks through {@code ByteBuf.writeLong}, whose per-call index and reference-count checks made
+ * masking the relay client's largest Java cost in bulk transfers (the JFR profile of {@code
+ * TransportBenchmark}'s relay transport). The handshake and the decoder stay Netty's ({@link
+ * RelayClientHandshaker}).
  */
 final class MaskingFrameEncoder extends MessageToMessageEncoder<WebSocketFrame>
     implements WebSocketFrameEncoder {
@@ -55,7 +53,7 @@ final class MaskingFrameEncoder extends MessageToMessageEncoder<WebSocketFrame>
       }
       int mask = ThreadLocalRandom.current().nextInt();
       buf.writeInt(mask);
-      mask(data, buf, mask);
+      WebSocketMask.xor(data, data.readerIndex(), length, buf, mask);
       out.add(buf);
       buf = null;
     } finally {
@@ -63,45 +61,6 @@ final class MaskingFrameEncoder extends MessageToMessageEncoder<WebSocketFrame>
         buf.release();
       }
     }
-  }
-
-  /** Appends {@code src}'s readable bytes to {@code dst}, each XORed with its mask byte. */
-  static void mask(ByteBuf src, ByteBuf dst, int mask) {
-    int length = src.readableBytes();
-    int at = dst.writerIndex();
-    dst.ensureWritable(length);
-    ByteBuffer to = dst.nioBuffer(at, length).order(ByteOrder.BIG_ENDIAN);
-    int done = 0;
-    if (src.nioBufferCount() == 1) {
-      done = mask(src.nioBuffer(), to, 0, mask);
-    } else {
-      for (ByteBuffer part : src.nioBuffers()) {
-        done = mask(part, to, done, mask);
-      }
-    }
-    dst.writerIndex(at + done);
-  }
-
-  /**
-   * Masks {@code from} into {@code to} at {@code offset} (also the offset into the payload, which
-   * picks the key byte); returns the new offset.
-   */
-  private static int mask(ByteBuffer from, ByteBuffer to, int offset, int mask) {
-    from = from.order(ByteOrder.BIG_ENDIAN);
-    int n = from.remaining();
-    int s = from.position();
-    // The key as it applies from this offset on, repeated over eight bytes.
-    int rotated = Integer.rotateLeft(mask, 8 * (offset & 3));
-    long key = (rotated & 0xFFFFFFFFL) << 32 | (rotated & 0xFFFFFFFFL);
-    int i = 0;
-    for (; i + 8 <= n; i += 8) {
-      to.putLong(offset + i, from.getLong(s + i) ^ key);
-    }
-    for (; i < n; i++) {
-      int keyByte = rotated >>> (24 - 8 * (i & 3));
-      to.put(offset + i, (byte) (from.get(s + i) ^ keyByte));
-    }
-    return offset + n;
   }
 
   private static int opcode(WebSocketFrame frame) {

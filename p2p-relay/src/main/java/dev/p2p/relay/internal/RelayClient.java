@@ -63,7 +63,8 @@ public final class RelayClient implements AutoCloseable {
       SslContext ssl,
       boolean answerPings,
       Duration timeout,
-      Class<? extends SocketChannel> channelType) {
+      Class<? extends SocketChannel> channelType,
+      int receiveBuffer) {
     public Options {
       Objects.requireNonNull(url, "url");
       Objects.requireNonNull(identity, "identity");
@@ -72,25 +73,66 @@ public final class RelayClient implements AutoCloseable {
       listener = listener == null ? new Listener() {} : listener;
       timeout = timeout == null ? Duration.ofSeconds(10) : timeout;
       channelType = channelType == null ? NioSocketChannel.class : channelType;
+      if (receiveBuffer != 0
+          && (receiveBuffer < MIN_RECEIVE_BUFFER || receiveBuffer > MAX_RECEIVE_BUFFER)) {
+        throw new IllegalArgumentException(
+            "the relay socket's receive buffer must be 0 (kernel autotuning) or "
+                + MIN_RECEIVE_BUFFER
+                + ".."
+                + MAX_RECEIVE_BUFFER
+                + " bytes, got "
+                + receiveBuffer);
+      }
     }
 
     public static Options of(URI url, Ed25519Identity identity, EventLoopGroup group) {
-      return new Options(url, identity, "", null, group, null, null, true, null, null);
+      return new Options(
+          url, identity, "", null, group, null, null, true, null, null, SOCKET_RECEIVE_BUFFER);
     }
 
     public Options withToken(String t) {
       return new Options(
-          url, identity, t, listener, group, localAddress, ssl, answerPings, timeout, channelType);
+          url,
+          identity,
+          t,
+          listener,
+          group,
+          localAddress,
+          ssl,
+          answerPings,
+          timeout,
+          channelType,
+          receiveBuffer);
     }
 
     public Options withListener(Listener l) {
       return new Options(
-          url, identity, token, l, group, localAddress, ssl, answerPings, timeout, channelType);
+          url,
+          identity,
+          token,
+          l,
+          group,
+          localAddress,
+          ssl,
+          answerPings,
+          timeout,
+          channelType,
+          receiveBuffer);
     }
 
     public Options withLocalAddress(SocketAddress a) {
       return new Options(
-          url, identity, token, listener, group, a, ssl, answerPings, timeout, channelType);
+          url,
+          identity,
+          token,
+          listener,
+          group,
+          a,
+          ssl,
+          answerPings,
+          timeout,
+          channelType,
+          receiveBuffer);
     }
 
     public Options withSsl(SslContext s) {
@@ -104,28 +146,89 @@ public final class RelayClient implements AutoCloseable {
           s,
           answerPings,
           timeout,
-          channelType);
+          channelType,
+          receiveBuffer);
     }
 
     public Options withGroup(EventLoopGroup g) {
       return new Options(
-          url, identity, token, listener, g, localAddress, ssl, answerPings, timeout, channelType);
+          url,
+          identity,
+          token,
+          listener,
+          g,
+          localAddress,
+          ssl,
+          answerPings,
+          timeout,
+          channelType,
+          receiveBuffer);
     }
 
     /** The socket channel class, matching {@code group}'s I/O (e.g. epoll); default NIO. */
     public Options withChannelType(Class<? extends SocketChannel> type) {
       return new Options(
-          url, identity, token, listener, group, localAddress, ssl, answerPings, timeout, type);
+          url,
+          identity,
+          token,
+          listener,
+          group,
+          localAddress,
+          ssl,
+          answerPings,
+          timeout,
+          type,
+          receiveBuffer);
     }
 
     public Options withTimeout(Duration t) {
       return new Options(
-          url, identity, token, listener, group, localAddress, ssl, answerPings, t, channelType);
+          url,
+          identity,
+          token,
+          listener,
+          group,
+          localAddress,
+          ssl,
+          answerPings,
+          t,
+          channelType,
+          receiveBuffer);
+    }
+
+    /**
+     * The relay socket's {@code SO_RCVBUF} in bytes, 0 for the kernel's autotuning; default {@link
+     * #SOCKET_RECEIVE_BUFFER}. It bounds the bytes in flight from the relay to one round trip's
+     * worth: raise it for relays far away (at 50 ms, 256 KiB carries about 5 MB/s).
+     */
+    public Options withReceiveBuffer(int bytes) {
+      return new Options(
+          url,
+          identity,
+          token,
+          listener,
+          group,
+          localAddress,
+          ssl,
+          answerPings,
+          timeout,
+          channelType,
+          bytes);
     }
 
     public Options withAnswerPings(boolean answer) {
       return new Options(
-          url, identity, token, listener, group, localAddress, ssl, answer, timeout, channelType);
+          url,
+          identity,
+          token,
+          listener,
+          group,
+          localAddress,
+          ssl,
+          answer,
+          timeout,
+          channelType,
+          receiveBuffer);
     }
   }
 
@@ -137,6 +240,12 @@ public final class RelayClient implements AutoCloseable {
    * the loss as it would on UDP.
    */
   public static final int SOCKET_RECEIVE_BUFFER = 256 << 10;
+
+  /** The smallest receive buffer {@link Options#withReceiveBuffer} takes: one largest frame. */
+  public static final int MIN_RECEIVE_BUFFER = 64 << 10;
+
+  /** The largest receive buffer {@link Options#withReceiveBuffer} takes. */
+  public static final int MAX_RECEIVE_BUFFER = 1 << 30;
 
   private final Channel channel;
   private final PeerKey self;
@@ -181,7 +290,7 @@ public final class RelayClient implements AutoCloseable {
             .group(o.group())
             .channel(o.channelType())
             .option(ChannelOption.TCP_NODELAY, true)
-            .option(ChannelOption.SO_RCVBUF, SOCKET_RECEIVE_BUFFER)
+            .option(ChannelOption.SO_RCVBUF, o.receiveBuffer() > 0 ? o.receiveBuffer() : null)
             .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) o.timeout().toMillis())
             .handler(
                 new ChannelInitializer<SocketChannel>() {

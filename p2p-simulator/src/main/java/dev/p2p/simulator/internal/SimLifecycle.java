@@ -46,6 +46,8 @@ abstract class SimLifecycle extends AppInbox implements P2PConnection {
   int synAttempts;
   // Taken back once answered: a churn of connections would otherwise leave a no-op event each.
   private Event synRetry;
+  // Taken back when the connection ends first: a missed birthday attempt puts it seconds away.
+  private Event punch;
 
   SimLifecycle(
       SimCore core,
@@ -136,16 +138,30 @@ abstract class SimLifecycle extends AppInbox implements P2PConnection {
     }
   }
 
-  /** Peers behind NATs start on the relay and move to the direct path if a hole punch can work. */
+  /**
+   * Peers behind NATs start on the relay and move to the direct path if a hole punch can work: one
+   * relayed round trip (the candidate offers) for a plain punch, plus the spray until a hit, after
+   * any missed attempts and their back-off, for birthday probing.
+   */
   private void schedulePunch() {
-    if (path == PathType.RELAYED && core.topology.canPunch(local, remote)) {
-      core.schedule(
-          core.topology.nominalRtt(local, remote, PathType.RELAYED),
-          () -> {
-            if (state == ConnectionState.CONNECTED && path == PathType.RELAYED) {
-              setPath(PathType.DIRECT, "hole punch succeeded");
-            }
-          });
+    if (path != PathType.RELAYED || !core.topology.canPunch(local, remote)) {
+      return;
+    }
+    long offers = core.topology.nominalRtt(local, remote, PathType.RELAYED);
+    if (!core.topology.needsBirthday(local, remote)) {
+      punch = core.schedule(offers, () -> moveDirect("hole punch succeeded"));
+      return;
+    }
+    BirthdayProbing.Hit hit = core.topology.birthdayHit(local, remote, id);
+    if (hit != null) {
+      punch = core.schedule(offers + hit.afterNanos(), () -> moveDirect(hit.reason()));
+    }
+  }
+
+  private void moveDirect(String reason) {
+    punch = null;
+    if (state == ConnectionState.CONNECTED && path == PathType.RELAYED) {
+      setPath(PathType.DIRECT, reason);
     }
   }
 
@@ -349,6 +365,10 @@ abstract class SimLifecycle extends AppInbox implements P2PConnection {
     failWaiting();
     failPending(closedCause);
     cancelSynRetry();
+    if (punch != null) {
+      core.cancel(punch);
+      punch = null;
+    }
     setState(ConnectionState.CLOSED, reason);
     closed();
     if (closeFuture != null) {

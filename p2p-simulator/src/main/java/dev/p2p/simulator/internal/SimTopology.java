@@ -22,6 +22,7 @@ public final class SimTopology {
   private final Map<PeerId, PeerSlot> slotsById = new HashMap<>();
   private final Map<String, PeerSlot> slotsByName = new HashMap<>();
   private final List<PeerSlot> slots = new ArrayList<>();
+  private final BirthdayProbing birthday = new BirthdayProbing();
   private long nextConnectionId = 1;
 
   SimTopology(SimCore core, LinkTable links) {
@@ -204,6 +205,33 @@ public final class SimTopology {
 
   boolean canPunch(PeerSlot a, PeerSlot b) {
     return NatType.canPunch(a.nat, b.nat);
+  }
+
+  /** True if only birthday probing joins these two NATs (see {@link BirthdayProbing}). */
+  boolean needsBirthday(PeerSlot a, PeerSlot b) {
+    return BirthdayProbing.needed(a.nat, b.nat);
+  }
+
+  /**
+   * For a pairing that {@link #needsBirthday}: when {@code local}'s end of the connection moves to
+   * the direct path, counted from the first attempt; null if every attempt misses.
+   */
+  BirthdayProbing.Hit birthdayHit(PeerSlot local, PeerSlot remote, long connectionId) {
+    return birthday.firstHit(
+        core.settings.seed(),
+        connectionId,
+        local.nat == NatType.SYMMETRIC,
+        nominalRtt(local, remote, PathType.DIRECT));
+  }
+
+  /** Tests only: birthday probing's per-attempt success probability, for connections made next. */
+  public void birthdayProbability(double p) {
+    core.enter();
+    try {
+      birthday.probability(p);
+    } finally {
+      core.exit();
+    }
   }
 
   /** The nominal round trip between two peers on a path, before any queueing. */
