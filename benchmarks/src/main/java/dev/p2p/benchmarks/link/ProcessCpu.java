@@ -6,13 +6,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** CPU time of a child, from {@code /proc/PID/stat}: what a row's CPU columns are made of. */
-final class ProcessCpu {
+public final class ProcessCpu {
   private static final long CLOCK_TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
   private ProcessCpu() {}
 
   /** User + system CPU time of the whole process so far, in nanoseconds; -1 once it has ended. */
-  static long nanos(LabProcess child) {
+  public static long nanos(LabProcess child) {
     try {
       String stat = Files.readString(Path.of("/proc", Long.toString(child.pid()), "stat"));
       // Fields after the command name (which may hold spaces) start after the last ')'.
