@@ -115,8 +115,11 @@ class RelayIsolationTest {
       }
       assertEquals(toC[0], c.receivedCount(), "packets to a reading peer were lost");
       String m = relay.metricsText();
+      // Which bound drops first depends on how fast the flood arrives: a full queue, or (when the
+      // sender is slowed, e.g. on a busy machine) the delay target once writes stay late.
       assertTrue(
-          dropCount(m, "queue_full") > 0, "a stalled reader's queue must drop when full:\n" + m);
+          dropCount(m, "queue_full") + dropCount(m, "queue_delay") > 0,
+          "a stalled reader's queue must drop (when full or too late):\n" + m);
       // It takes nothing for the write timeout, so the relay lets it go (it cannot hear the
       // reason frame: it does not read); the sender stays.
       deadline = System.nanoTime() + 15_000_000_000L;
