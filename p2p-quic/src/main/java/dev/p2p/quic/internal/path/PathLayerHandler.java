@@ -4,7 +4,6 @@ import dev.p2p.api.PeerId;
 import dev.p2p.quic.internal.path.transports.RelayTransport;
 import dev.p2p.quic.internal.path.transports.UdpTransport;
 import dev.p2p.quic.internal.path.traversal.TraversalOffer;
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -23,15 +22,14 @@ import org.slf4j.LoggerFactory;
  * stable virtual address for the whole life of its connections; this handler maps that address, per
  * packet, to the {@link Route} chosen for the peer now and hands the packet to that route's {@link
  * PathTransport}: {@link UdpTransport} for a direct address, {@link RelayTransport} for a relay.
- * Inbound packets, from the socket (sorted by {@link SocketDemultiplexer}) or from a relay, reach
- * QUIC with the virtual address of their peer as sender, so a path change never touches a QUIC
- * connection.
+ * Inbound packets, from the socket (sorted by {@link SocketDemultiplexer}) or from a relay ({@link
+ * RelayInbound}), reach QUIC with the virtual address of their peer as sender, so a path change
+ * never touches a QUIC connection.
  *
  * <p>Event-loop confined (the socket's loop, which is also the relays' loop).
  */
 @ChannelHandler.Sharable
-public final class PathLayerHandler extends ChannelDuplexHandler
-    implements RelayTransport.Receiver {
+public final class PathLayerHandler extends ChannelDuplexHandler {
   private static final Logger log = LoggerFactory.getLogger(PathLayerHandler.class);
 
   public static final int MAX_PATHS = PeerPaths.MAX_PATHS;
@@ -46,8 +44,8 @@ public final class PathLayerHandler extends ChannelDuplexHandler
   private final NatRebinding rebinding = new NatRebinding(this::sendValidationPing);
   private final ReOffers reOffers = new ReOffers();
   private final SocketDemultiplexer demux;
+  private final RelayInbound relayInbound;
   private ChannelHandlerContext ctx; // the socket's, while bound
-  private long relayedUnknown;
   private volatile boolean outage;
   private volatile boolean directOutage;
 
@@ -68,8 +66,9 @@ public final class PathLayerHandler extends ChannelDuplexHandler
     traversal.monitor(monitor);
     monitor.rebinding(rebinding);
     this.demux = new SocketDemultiplexer(paths, traversal, clientIds, serverIds, rebinding, resets);
+    this.relayInbound = new RelayInbound(this, paths, monitor);
     if (this.relays != null) {
-      this.relays.receiver(this);
+      this.relays.receiver(relayInbound);
     }
   }
 
@@ -254,6 +253,16 @@ public final class PathLayerHandler extends ChannelDuplexHandler
     }
   }
 
+  /** The socket's context while bound, else null: where relayed packets go up. */
+  ChannelHandlerContext socketContext() {
+    return ctx;
+  }
+
+  /** Whether {@link #simulateOutage} is on. */
+  boolean inOutage() {
+    return outage;
+  }
+
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
@@ -299,56 +308,6 @@ public final class PathLayerHandler extends ChannelDuplexHandler
     traversal.sendPing(c, path, to, System.nanoTime());
   }
 
-  // ---- inbound: the relays ----
-
-  @Override
-  public void relayedPacket(URI relay, PeerId source, ByteBuf payload) {
-    ChannelHandlerContext c = ctx;
-    if (c == null || outage) {
-      payload.release();
-      return;
-    }
-    PeerPath path = paths.byRelaySource(source);
-    if (path == null) {
-      if (!QuicPacketHeaders.isInitial(payload) || paths.full()) {
-        relayedUnknown++;
-        payload.release();
-        return;
-      }
-      path = paths.newClaimed(source);
-    }
-    path.addRelay(relay);
-    path.lastActivityNanos = System.nanoTime();
-    monitor.relayAnswered(path, relay);
-    c.fireChannelRead(
-        new DatagramPacket(
-            payload, (InetSocketAddress) c.channel().localAddress(), path.virtualAddress));
-  }
-
-  @Override
-  public void relayedReadComplete() {
-    ChannelHandlerContext c = ctx;
-    if (c != null) {
-      c.fireChannelReadComplete();
-    }
-  }
-
-  @Override
-  public void relayLacksPeer(URI relay, PeerId peer) {
-    PeerPath path = paths.byPeer(peer);
-    if (path != null) {
-      path.relayLacksPeer(relay);
-      monitor.relayLost(path, relay, "the peer is no longer logged in to " + relay);
-    }
-  }
-
-  @Override
-  public void relayDown(URI relay) {
-    for (PeerPath p : List.copyOf(paths.all())) {
-      monitor.relayLost(p, relay, "the relay " + relay + " went away");
-    }
-  }
-
   /** Stateless resets sent to packets of connections we do not know. */
   public long resetsSent() {
     return demux.resetsSent();
@@ -356,7 +315,7 @@ public final class PathLayerHandler extends ChannelDuplexHandler
 
   /** Packets dropped as belonging to no path, from the socket or a relay. */
   public long droppedUnknown() {
-    return demux.droppedUnknown() + relayedUnknown;
+    return demux.droppedUnknown() + relayInbound.droppedUnknown();
   }
 
   // ---- outbound ----
