@@ -249,6 +249,9 @@ class UserSpaceNatMatrixTest {
       closing.add(0, p); // providers close before their NATs
     }
     if (kind.config != null) {
+      // Ports below Linux's ephemeral range, so the NATs' real sockets do not collide with the
+      // machine's own. Birthday odds are those of 1024..65535: the spray is a uniform random set
+      // of those ports, so it misses 256 mapped ports with the same probability wherever they lie.
       LoopbackNat nat =
           new LoopbackNat(
               kind.config.apply(ip("127.2.0." + index)).withPortRange(20000, 29999),
