@@ -7,6 +7,7 @@ import dev.p2p.quic.internal.path.PathLayerHandler;
 import dev.p2p.quic.internal.path.QuicPacketHeaders;
 import dev.p2p.quic.internal.path.QuicRoleDemultiplexer;
 import dev.p2p.quic.internal.path.StatelessResets;
+import dev.p2p.quic.internal.path.transports.SocketInterposer;
 import dev.p2p.quic.internal.path.traversal.TraversalOffer;
 import dev.p2p.quic.internal.tls.QuicTlsContexts;
 import io.netty.bootstrap.Bootstrap;
@@ -86,8 +87,8 @@ final class QuicEndpoint {
 
   /**
    * Puts a handler made by {@code factory} between the socket and the path layer of every socket
-   * bound from now on: a test seam (an in-process NAT in front of the socket), never used in
-   * production.
+   * bound from now on, and in front of every extra socket opened like it (birthday probing): a test
+   * seam (an in-process NAT in front of the socket), never used in production.
    */
   void interposer(Supplier<ChannelHandler> factory) {
     interposer = factory;
@@ -235,7 +236,7 @@ final class QuicEndpoint {
               protected void initChannel(Channel ch) {
                 Supplier<ChannelHandler> between = interposer;
                 if (between != null) {
-                  ch.pipeline().addLast("interposer", between.get());
+                  SocketInterposer.install(ch, between);
                 }
                 ch.pipeline().addLast("path", pathLayer);
                 ch.pipeline().addLast("demux", demux);

@@ -19,7 +19,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * (through {@link QuicP2PProvider#interposeSocket}), hands every outbound datagram to the NAT with
  * its real destination (a GSO batch as its segments) and fires what the NAT lets in up the pipeline
  * as if the socket had read it. Whatever reaches the real socket directly is dropped: its address
- * is private, reachable only through the NAT.
+ * is private, reachable only through the NAT. Each socket gets its own interposer from the factory
+ * (the provider's, and birthday probing's extra sockets opened like it), so each gets its own
+ * mappings.
  */
 final class NatInterposer extends ChannelDuplexHandler {
   private record Inbound(InetSocketAddress from, byte[] datagram) {}
@@ -40,11 +42,28 @@ final class NatInterposer extends ChannelDuplexHandler {
   }
 
   @Override
-  public void channelActive(ChannelHandlerContext ctx) {
+  public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
-    internal = (InetSocketAddress) ctx.channel().localAddress();
-    nat.attach(internal, this::fromNat);
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    internal(ctx);
     ctx.fireChannelActive();
+  }
+
+  /**
+   * The socket's address, attached to the NAT on first use: a socket may write before its
+   * channelActive (a birthday socket pings from its bind listener, which runs first).
+   */
+  private InetSocketAddress internal(ChannelHandlerContext ctx) {
+    InetSocketAddress at = internal;
+    if (at == null) {
+      at = (InetSocketAddress) ctx.channel().localAddress();
+      internal = at;
+      nat.attach(at, this::fromNat);
+    }
+    return at;
   }
 
   @Override
@@ -63,6 +82,7 @@ final class NatInterposer extends ChannelDuplexHandler {
       return;
     }
     try {
+      InetSocketAddress internal = internal(ctx);
       ByteBuf content = packet.content();
       int segment =
           packet instanceof SegmentedDatagramPacket s ? s.segmentSize() : content.readableBytes();

@@ -4,7 +4,6 @@ import dev.p2p.api.PeerId;
 import dev.p2p.quic.internal.path.transports.RelayTransport;
 import dev.p2p.quic.internal.path.transports.UdpTransport;
 import dev.p2p.quic.internal.path.traversal.TraversalOffer;
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -13,7 +12,6 @@ import io.netty.channel.socket.DatagramPacket;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -24,23 +22,18 @@ import org.slf4j.LoggerFactory;
  * stable virtual address for the whole life of its connections; this handler maps that address, per
  * packet, to the {@link Route} chosen for the peer now and hands the packet to that route's {@link
  * PathTransport}: {@link UdpTransport} for a direct address, {@link RelayTransport} for a relay.
- * Inbound packets, from the socket or from a relay, reach QUIC with the virtual address of their
- * peer as sender, so a path change never touches a QUIC connection.
+ * Inbound packets, from the socket (sorted by {@link SocketDemultiplexer}) or from a relay ({@link
+ * RelayInbound}), reach QUIC with the virtual address of their peer as sender, so a path change
+ * never touches a QUIC connection.
  *
  * <p>Event-loop confined (the socket's loop, which is also the relays' loop).
  */
 @ChannelHandler.Sharable
-public final class PathLayerHandler extends ChannelDuplexHandler
-    implements RelayTransport.Receiver {
+public final class PathLayerHandler extends ChannelDuplexHandler {
   private static final Logger log = LoggerFactory.getLogger(PathLayerHandler.class);
 
   public static final int MAX_PATHS = PeerPaths.MAX_PATHS;
 
-  /** Stateless resets answered per second at most, so a flood of junk cannot make us a cannon. */
-  private static final int RESETS_PER_SECOND = 64;
-
-  private final ClientConnectionIds clientIds;
-  private final StatelessResets resets;
   private final PathPolicy policy;
   private final UdpTransport udp = new UdpTransport();
   private final RelayTransport relays; // null: no relays (direct only)
@@ -50,12 +43,9 @@ public final class PathLayerHandler extends ChannelDuplexHandler
   private final ServerConnectionIds serverIds = new ServerConnectionIds(paths::byVirtualHost);
   private final NatRebinding rebinding = new NatRebinding(this::sendValidationPing);
   private final ReOffers reOffers = new ReOffers();
-  private final byte[] scratch = new byte[255];
+  private final SocketDemultiplexer demux;
+  private final RelayInbound relayInbound;
   private ChannelHandlerContext ctx; // the socket's, while bound
-  private long resetWindowStart;
-  private int resetsInWindow;
-  private long resetsSent;
-  private long droppedUnknown;
   private volatile boolean outage;
   private volatile boolean directOutage;
 
@@ -64,8 +54,6 @@ public final class PathLayerHandler extends ChannelDuplexHandler
       StatelessResets resets,
       PathPolicy policy,
       RelayTransport relays) {
-    this.clientIds = clientIds;
-    this.resets = resets;
     this.policy = policy;
     this.relays = policy.directOnly() ? null : relays;
     this.traversal =
@@ -77,8 +65,10 @@ public final class PathLayerHandler extends ChannelDuplexHandler
     this.monitor = new PathMonitor(this, paths, policy, this.relays);
     traversal.monitor(monitor);
     monitor.rebinding(rebinding);
+    this.demux = new SocketDemultiplexer(paths, traversal, clientIds, serverIds, rebinding, resets);
+    this.relayInbound = new RelayInbound(this, paths, monitor);
     if (this.relays != null) {
-      this.relays.receiver(this);
+      this.relays.receiver(relayInbound);
     }
   }
 
@@ -263,6 +253,16 @@ public final class PathLayerHandler extends ChannelDuplexHandler
     }
   }
 
+  /** The socket's context while bound, else null: where relayed packets go up. */
+  ChannelHandlerContext socketContext() {
+    return ctx;
+  }
+
+  /** Whether {@link #simulateOutage} is on. */
+  boolean inOutage() {
+    return outage;
+  }
+
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
@@ -287,51 +287,7 @@ public final class PathLayerHandler extends ChannelDuplexHandler
       packet.release();
       return;
     }
-    InetSocketAddress sender = packet.sender();
-    PeerPath path = paths.byReal(sender);
-    ByteBuf content = packet.content();
-    if (traversal.onDatagram(ctx, content, sender)) {
-      packet.release();
-      return;
-    }
-    if (path == null) {
-      ByteBuffer dcid = QuicPacketHeaders.destinationConnectionId(content, scratch);
-      PeerPath owner = dcid == null ? null : connectionOwner(dcid);
-      if (owner != null) {
-        // One of our connections from an address its path never learnt: the peer's NAT rebound
-        // (or someone replays a captured packet). QUIC judges the packet; the address has to
-        // answer a probe before anything is sent there.
-        rebinding.packetFrom(owner, sender, System.nanoTime());
-        ctx.fireChannelRead(new DatagramPacket(content, packet.recipient(), owner.virtualAddress));
-        return;
-      }
-      if (QuicPacketHeaders.isInitial(content) && !paths.full()) {
-        path = paths.newPath(List.of(sender));
-        paths.learnReal(sender, path);
-      } else {
-        if (dcid != null && QuicPacketHeaders.isShort(content)) {
-          answerWithReset(ctx, content.readableBytes(), sender);
-        }
-        droppedUnknown++;
-        log.debug("dropped a packet from unknown sender {}", sender);
-        packet.release();
-        return;
-      }
-    }
-    long now = System.nanoTime();
-    path.lastActivityNanos = now;
-    path.lastDirectNanos = now;
-    if (path.current() == null) {
-      // The first route to answer becomes the path.
-      path.select(new Route.Direct(sender), "the peer answered at " + sender, false);
-    }
-    ctx.fireChannelRead(new DatagramPacket(content, packet.recipient(), path.virtualAddress));
-  }
-
-  /** The path of the dialled or accepted connection with this destination id, or null. */
-  private PeerPath connectionOwner(ByteBuffer dcid) {
-    PeerPath p = clientIds.path(dcid);
-    return p != null ? p : serverIds.path(dcid);
+    demux.read(ctx, packet);
   }
 
   private boolean sendValidationPing(PeerPath path, InetSocketAddress to) {
@@ -352,84 +308,14 @@ public final class PathLayerHandler extends ChannelDuplexHandler
     traversal.sendPing(c, path, to, System.nanoTime());
   }
 
-  // ---- inbound: the relays ----
-
-  @Override
-  public void relayedPacket(URI relay, PeerId source, ByteBuf payload) {
-    ChannelHandlerContext c = ctx;
-    if (c == null || outage) {
-      payload.release();
-      return;
-    }
-    PeerPath path = paths.byRelaySource(source);
-    if (path == null) {
-      if (!QuicPacketHeaders.isInitial(payload) || paths.full()) {
-        droppedUnknown++;
-        payload.release();
-        return;
-      }
-      path = paths.newClaimed(source);
-    }
-    path.addRelay(relay);
-    path.lastActivityNanos = System.nanoTime();
-    monitor.relayAnswered(path, relay);
-    c.fireChannelRead(
-        new DatagramPacket(
-            payload, (InetSocketAddress) c.channel().localAddress(), path.virtualAddress));
-  }
-
-  @Override
-  public void relayedReadComplete() {
-    ChannelHandlerContext c = ctx;
-    if (c != null) {
-      c.fireChannelReadComplete();
-    }
-  }
-
-  @Override
-  public void relayLacksPeer(URI relay, PeerId peer) {
-    PeerPath path = paths.byPeer(peer);
-    if (path != null) {
-      path.relayLacksPeer(relay);
-      monitor.relayLost(path, relay, "the peer is no longer logged in to " + relay);
-    }
-  }
-
-  @Override
-  public void relayDown(URI relay) {
-    for (PeerPath p : List.copyOf(paths.all())) {
-      monitor.relayLost(p, relay, "the relay " + relay + " went away");
-    }
-  }
-
-  /**
-   * A packet of a connection we do not know (we restarted, or forgot it): answer with a stateless
-   * reset, so the peer's connection fails now instead of at its idle timeout.
-   */
-  private void answerWithReset(ChannelHandlerContext ctx, int length, InetSocketAddress to) {
-    long now = System.nanoTime();
-    if (now - resetWindowStart > TimeUnit.SECONDS.toNanos(1)) {
-      resetWindowStart = now;
-      resetsInWindow = 0;
-    }
-    if (resetsInWindow >= RESETS_PER_SECOND) {
-      return;
-    }
-    ByteBuf reset = resets.resetFor(ctx.alloc(), length);
-    log.debug("unknown connection from {}: {}", to, reset == null ? "too short to reset" : "reset");
-    if (reset != null) {
-      resetsInWindow++;
-      resetsSent++;
-      ctx.writeAndFlush(new DatagramPacket(reset, to), ctx.voidPromise());
-    }
-  }
-
+  /** Stateless resets sent to packets of connections we do not know. */
   public long resetsSent() {
-    return resetsSent;
+    return demux.resetsSent();
   }
 
+  /** Packets dropped as belonging to no path, from the socket or a relay. */
   public long droppedUnknown() {
-    return droppedUnknown;
+    return demux.droppedUnknown() + relayInbound.droppedUnknown();
   }
 
   // ---- outbound ----

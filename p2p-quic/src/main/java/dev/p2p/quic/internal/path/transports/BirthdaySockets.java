@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.epoll.EpollDatagramChannel;
@@ -23,10 +24,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The hard side's sockets of one birthday-probing attempt: extra UDP sockets on ephemeral ports of
- * the provider socket's interface, of the same Netty transport and on the same event loop, so each
- * gets its own NAT mapping toward the peer. Datagrams they receive go to a {@link Listener}; one
- * socket may be kept ({@link #keepOnly}, the winner, which then carries the peer's QUIC packets as
- * a {@code Route.Direct} via it) and the others close at once. Event-loop confined.
+ * the provider socket's interface, of the same Netty transport and on the same event loop (and
+ * behind its {@link SocketInterposer}, if any), so each gets its own NAT mapping toward the peer.
+ * Datagrams they receive go to a {@link Listener}; one socket may be kept ({@link #keepOnly}, the
+ * winner, which then carries the peer's QUIC packets as a {@code Route.Direct} via it) and the
+ * others close at once. Event-loop confined.
  */
 public final class BirthdaySockets {
   private static final Logger log = LoggerFactory.getLogger(BirthdaySockets.class);
@@ -64,7 +66,7 @@ public final class BirthdaySockets {
     SocketProtocolFamily family =
         local instanceof Inet4Address ? SocketProtocolFamily.INET : SocketProtocolFamily.INET6;
     boolean epoll = main instanceof EpollDatagramChannel;
-    ChannelHandler handler = s.new Reader(listener);
+    ChannelHandler reader = s.new Reader(listener);
     Bootstrap b =
         new Bootstrap()
             .group(main.eventLoop())
@@ -72,7 +74,16 @@ public final class BirthdaySockets {
                 () -> epoll ? new EpollDatagramChannel(family) : new NioDatagramChannel(family))
             .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(READ_BUFFER))
             .option(ChannelOption.SO_RCVBUF, RCVBUF)
-            .handler(handler);
+            .handler(
+                new ChannelInitializer<Channel>() {
+                  @Override
+                  protected void initChannel(Channel ch) {
+                    // Behind the same test seam as main, with a handler of its own (its own NAT
+                    // mapping, as a real NAT gives each socket).
+                    SocketInterposer.installLike(main, ch);
+                    ch.pipeline().addLast(reader);
+                  }
+                });
     for (int i = 0; i < count; i++) {
       var f = b.bind(new InetSocketAddress(local, 0));
       Channel ch = f.channel();
