@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.p2p.testkit.lab.LabProcess;
 import dev.p2p.testkit.lab.NatKind;
 import dev.p2p.testkit.lab.NatLab;
-import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,23 +38,8 @@ class NatLabQuicBirthdayTest {
   void endpointIndependentMeetsDestinationDependentDirectlyEveryTime() throws Exception {
     try (NatLab lab =
         NatLab.create(2, List.of(NatKind.ENDPOINT_INDEPENDENT, NatKind.DESTINATION_DEPENDENT))) {
-      List<String> relayIps =
-          lab.relayAddresses().stream().map(InetAddress::getHostAddress).toList();
-      LabProcess relay =
-          lab.exec(
-              lab.relayNamespace(),
-              "relay",
-              NatLab.javaCommand(LabQuicRelayMain.class.getName(), relayIps));
-      String url = relay.await("RELAY ", WAIT) + "," + relay.await("RELAY ", WAIT);
-      relay.await("READY", WAIT);
-      List<LabProcess> sides = new ArrayList<>();
-      for (var side : lab.sides()) {
-        sides.add(
-            lab.exec(
-                side.hostNamespace(),
-                "peer-" + side.index(),
-                NatLab.javaCommand(LabQuicPeerMain.class.getName(), List.of(url))));
-      }
+      String url = LabQuicPeers.startRelays(lab, WAIT);
+      List<LabProcess> sides = LabQuicPeers.startPeers(lab, url);
       List<String> problems = new ArrayList<>();
       StringBuilder report = new StringBuilder();
       long attempts = 0;

@@ -46,23 +46,8 @@ class NatLabQuicMatrixTest {
     NatKind eim = NatKind.ENDPOINT_INDEPENDENT;
     NatKind edm = NatKind.DESTINATION_DEPENDENT;
     try (NatLab lab = NatLab.create(2, List.of(none, none, eim, eim, edm, edm))) {
-      List<String> relayIps =
-          lab.relayAddresses().stream().map(java.net.InetAddress::getHostAddress).toList();
-      LabProcess relay =
-          lab.exec(
-              lab.relayNamespace(),
-              "relay",
-              NatLab.javaCommand(LabQuicRelayMain.class.getName(), relayIps));
-      String url = relay.await("RELAY ", WAIT) + "," + relay.await("RELAY ", WAIT);
-      relay.await("READY", WAIT);
-      List<LabProcess> peers = new ArrayList<>();
-      for (LabSide side : lab.sides()) {
-        peers.add(
-            lab.exec(
-                side.hostNamespace(),
-                "peer-" + side.index(),
-                NatLab.javaCommand(LabQuicPeerMain.class.getName(), List.of(url))));
-      }
+      String url = LabQuicPeers.startRelays(lab, WAIT);
+      List<LabProcess> peers = LabQuicPeers.startPeers(lab, url);
       // {dialler side, listener side}, 1-based: every ordered pair of kinds once.
       int[][] pairs = {{1, 2}, {1, 3}, {1, 5}, {3, 1}, {3, 4}, {3, 5}, {5, 1}, {5, 3}, {5, 6}};
       for (int i = 0; i < pairs.length; i++) {
