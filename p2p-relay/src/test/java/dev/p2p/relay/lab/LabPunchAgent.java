@@ -35,6 +35,13 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class LabPunchAgent {
   private static final Map<String, DatagramChannel> SOCKETS = new ConcurrentHashMap<>();
 
+  /**
+   * How long a STUN round may take: its retransmissions answer in milliseconds on the lab's links,
+   * but with a dozen child JVMs starting on two busy vCPUs 3 s was seen to pass unanswered. Below
+   * the tests' 20 s wait for the answer line.
+   */
+  private static final Duration STUN_WAIT = Duration.ofSeconds(10);
+
   public static void main(String[] args) throws Exception {
     BufferedReader in =
         new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -50,8 +57,7 @@ public final class LabPunchAgent {
         case "STUN" -> {
           DatagramChannel ch = DatagramChannel.open().bind(new InetSocketAddress(0));
           SOCKETS.put(pair, ch);
-          List<BindingResult> r =
-              StunRound.run(DatagramIo.of(ch), List.of(addr), Duration.ofSeconds(3));
+          List<BindingResult> r = StunRound.run(DatagramIo.of(ch), List.of(addr), STUN_WAIT);
           print("CAND " + pair + " " + r.get(0).reflexive().map(LabPunchAgent::text).orElse("-"));
         }
         case "PEER" -> background(pair, () -> punch(pair, SOCKETS.get(pair).socket(), addr));

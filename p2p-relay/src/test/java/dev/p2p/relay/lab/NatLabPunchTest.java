@@ -76,6 +76,10 @@ class NatLabPunchTest {
         String a = agents.get(pairs[i][0] - 1).await("CAND p" + i + " ", WAIT);
         String b = agents.get(pairs[i][1] - 1).await("CAND p" + i + " ", WAIT);
         cand.put("p" + i, new String[] {a, b});
+        if (a.equals("-") || b.equals("-")) {
+          throw new AssertionError(
+              "pair p" + i + ": no STUN answer from the relay (candidates " + a + ", " + b + ")");
+        }
         agents.get(pairs[i][0] - 1).send("PEER p" + i + " " + b);
         agents.get(pairs[i][1] - 1).send("PEER p" + i + " " + a);
       }
