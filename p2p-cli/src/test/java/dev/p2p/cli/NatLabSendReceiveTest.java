@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.p2p.testkit.lab.LabAssumptions;
 import dev.p2p.testkit.lab.LabCounter;
 import dev.p2p.testkit.lab.LabProcess;
 import dev.p2p.testkit.lab.LabSide;
@@ -15,7 +16,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -54,12 +54,7 @@ class NatLabSendReceiveTest {
 
   @BeforeAll
   static void needsTheLab() throws Exception {
-    NatLab.unavailableReason()
-        .ifPresent(
-            reason -> {
-              System.out.println("SKIPPED NatLabSendReceiveTest: " + reason);
-              Assumptions.abort(reason);
-            });
+    LabAssumptions.assumeLabAvailable(NatLabSendReceiveTest.class);
     file = shared.resolve("holiday.mp4");
     sha = TransferChecks.randomFile(file, SIZE, 42);
   }

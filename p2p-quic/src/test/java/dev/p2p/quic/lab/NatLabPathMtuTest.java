@@ -2,13 +2,13 @@ package dev.p2p.quic.lab;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.p2p.testkit.lab.LabAssumptions;
 import dev.p2p.testkit.lab.LabProcess;
 import dev.p2p.testkit.lab.LabSide;
 import dev.p2p.testkit.lab.NatKind;
 import dev.p2p.testkit.lab.NatLab;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -25,12 +25,7 @@ class NatLabPathMtuTest {
 
   @BeforeAll
   static void needsTheLab() {
-    NatLab.unavailableReason()
-        .ifPresent(
-            reason -> {
-              System.out.println("SKIPPED NatLabPathMtuTest: " + reason);
-              Assumptions.abort(reason);
-            });
+    LabAssumptions.assumeLabAvailable(NatLabPathMtuTest.class);
   }
 
   @Test

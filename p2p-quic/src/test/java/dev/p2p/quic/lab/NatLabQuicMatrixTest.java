@@ -2,6 +2,7 @@ package dev.p2p.quic.lab;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.p2p.testkit.lab.LabAssumptions;
 import dev.p2p.testkit.lab.LabProcess;
 import dev.p2p.testkit.lab.LabSide;
 import dev.p2p.testkit.lab.NatKind;
@@ -9,7 +10,6 @@ import dev.p2p.testkit.lab.NatLab;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -32,12 +32,7 @@ class NatLabQuicMatrixTest {
 
   @BeforeAll
   static void needsTheLab() {
-    NatLab.unavailableReason()
-        .ifPresent(
-            reason -> {
-              System.out.println("SKIPPED NatLabQuicMatrixTest: " + reason);
-              Assumptions.abort(reason);
-            });
+    LabAssumptions.assumeLabAvailable(NatLabQuicMatrixTest.class);
   }
 
   @Test

@@ -2,13 +2,13 @@ package dev.p2p.relay.lab;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.p2p.testkit.lab.LabAssumptions;
 import dev.p2p.testkit.lab.LabProcess;
 import dev.p2p.testkit.lab.NatKind;
 import dev.p2p.testkit.lab.NatLab;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -26,12 +26,7 @@ class NatLabBirthdayTest {
 
   @BeforeAll
   static void needsTheLab() {
-    NatLab.unavailableReason()
-        .ifPresent(
-            reason -> {
-              System.out.println("SKIPPED NatLabBirthdayTest: " + reason);
-              Assumptions.abort(reason);
-            });
+    LabAssumptions.assumeLabAvailable(NatLabBirthdayTest.class);
   }
 
   @Test

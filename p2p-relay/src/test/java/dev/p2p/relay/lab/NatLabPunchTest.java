@@ -2,6 +2,7 @@ package dev.p2p.relay.lab;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.p2p.testkit.lab.LabAssumptions;
 import dev.p2p.testkit.lab.LabProcess;
 import dev.p2p.testkit.lab.LabSide;
 import dev.p2p.testkit.lab.NatKind;
@@ -11,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -35,12 +35,7 @@ class NatLabPunchTest {
 
   @BeforeAll
   static void needsTheLab() {
-    NatLab.unavailableReason()
-        .ifPresent(
-            reason -> {
-              System.out.println("SKIPPED NatLabPunchTest: " + reason);
-              Assumptions.abort(reason);
-            });
+    LabAssumptions.assumeLabAvailable(NatLabPunchTest.class);
   }
 
   @Test

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.p2p.relay.internal.stun.NatType;
+import dev.p2p.testkit.lab.LabAssumptions;
 import dev.p2p.testkit.lab.LabProcess;
 import dev.p2p.testkit.lab.LabSide;
 import dev.p2p.testkit.lab.NatKind;
@@ -12,7 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -25,12 +25,7 @@ class NatLabStunTest {
 
   @BeforeAll
   static void needsTheLab() {
-    NatLab.unavailableReason()
-        .ifPresent(
-            reason -> {
-              System.out.println("SKIPPED NatLabStunTest: " + reason);
-              Assumptions.abort(reason);
-            });
+    LabAssumptions.assumeLabAvailable(NatLabStunTest.class);
   }
 
   private static NatType expected(NatKind kind) {

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -26,12 +25,7 @@ class NatLabTest {
 
   @BeforeAll
   static void needsTheLab() {
-    NatLab.unavailableReason()
-        .ifPresent(
-            reason -> {
-              System.out.println("SKIPPED NatLabTest: " + reason);
-              Assumptions.abort(reason);
-            });
+    LabAssumptions.assumeLabAvailable(NatLabTest.class);
   }
 
   private static List<String> ipList() throws IOException {
