@@ -18,7 +18,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.quic.QuicChannel;
 import io.netty.handler.codec.quic.QuicStreamChannel;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Flow;
@@ -120,8 +122,9 @@ final class QuicPeerChannel
     if (current != null) {
       return current.toPath();
     }
-    if (!path.candidates().isEmpty()) {
-      return Path.direct(path.candidates().get(0));
+    List<InetSocketAddress> direct = path.candidates();
+    if (!direct.isEmpty()) {
+      return Path.direct(direct.get(0));
     }
     return path.relays().isEmpty() ? Path.direct() : Path.relayed(path.relays().get(0));
   }

@@ -110,9 +110,12 @@ public final class PeerPath {
     return packetsSentTo(new Route.Direct(address));
   }
 
-  /** The direct addresses. */
+  /**
+   * The direct addresses now, a snapshot: the loop adds and removes them (offers, rebinding) while
+   * other threads read, so a live view could change between a size check and a get.
+   */
   public List<InetSocketAddress> candidates() {
-    return candidates;
+    return List.copyOf(candidates);
   }
 
   public boolean addCandidate(InetSocketAddress address) {
