@@ -24,13 +24,17 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * A connection that starts on the relay (dialled by peer id while the direct path is blackholed)
  * moves to the direct path once its authenticated probes are answered, back to the relay when the
- * direct path is blackholed again, and direct again: 100,000 reliable messages meanwhile, each
- * arriving once and in order (issue 12's relay -> direct -> relay -> direct).
+ * direct path is blackholed again, and direct again: reliable messages all along (at least 100,000,
+ * issue 12's relay -> direct -> relay -> direct), each arriving once and in order.
  */
 @ExtendWith(NettyLeakCheck.class)
 class RelayToDirectUpgradeTest {
-  // 300,000 (issue 12 asks 100,000) so that the three switches surely happen mid-transfer.
-  private static final int MESSAGES = 300_000;
+  /**
+   * Issue 12 asks 100,000. The transfer is open-ended until the last switch, so that every switch
+   * happens mid-transfer however long this machine takes for it: a fixed count of 300,000 was once
+   * all sent before the last switch (CI).
+   */
+  private static final int MESSAGES = 100_000;
 
   /**
    * Messages to see on each path before the next switch: small, since one side notices a failover a
@@ -65,7 +69,7 @@ class RelayToDirectUpgradeTest {
       PathEventRecorder events = PathEventRecorder.on(c);
       List<PathChangeEvent> paths = events.paths;
       List<ConnectionStateEvent> states = events.states;
-      SequencedTransfer t = SequencedTransfer.start(c, s, MESSAGES);
+      SequencedTransfer t = SequencedTransfer.startOpenEnded(c, s);
       CompletableFuture<Void> sending = t.sendInBackground(180);
       t.awaitReceived(STEP, 60);
       assertEquals(PathType.RELAYED, c.path().type(), "still relayed while direct is blackholed");
@@ -85,12 +89,11 @@ class RelayToDirectUpgradeTest {
       DirectRelayFallbackTest.await(
           () -> c.path().type() == PathType.DIRECT && s.path().type() == PathType.DIRECT, 15);
       int atLast = t.received.get();
+      t.stopAfter(Math.max(STEP, MESSAGES - atLast));
       sending.get(180, TimeUnit.SECONDS);
-      assertTrue(
-          atLast < MESSAGES,
-          "the last switch must happen mid-transfer to prove anything: at " + atLast);
 
-      assertEquals(MESSAGES, t.received.get());
+      assertTrue(t.messages() >= MESSAGES, "messages: " + t.messages());
+      assertEquals(t.messages(), t.received.get());
       assertNull(s.recv().getNow(null), "no message beyond the last (no duplicates)");
       assertEquals(
           List.of(PathType.DIRECT, PathType.RELAYED, PathType.DIRECT),
@@ -105,7 +108,7 @@ class RelayToDirectUpgradeTest {
       System.out.printf(
           "relay -> direct -> relay -> direct: %d messages (switches at %d, %d, %d), longest gap %d"
               + " ms, direct %d ms after the blackhole lifted%n",
-          MESSAGES,
+          t.messages(),
           atDirect,
           atRelay,
           atLast,

@@ -18,7 +18,15 @@ final class SequencedTransfer {
   final AtomicLong longestGapNanos = new AtomicLong();
   private final CompletableFuture<Void> receiving;
   private final P2PConnection from;
-  private final int messages;
+
+  /**
+   * How many messages the transfer has: fixed, or for an open-ended one {@link Integer#MAX_VALUE}
+   * until the sender, told to {@link #stopAfter stop}, fixes it. Only the sender writes it, before
+   * it sends the message that reaches it, so the receiver never waits for one that is not sent.
+   */
+  private volatile int messages;
+
+  private volatile int stopAfter;
 
   private SequencedTransfer(P2PConnection from, P2PConnection to, int messages) {
     this.from = from;
@@ -27,7 +35,7 @@ final class SequencedTransfer {
         CompletableFuture.runAsync(
             () -> {
               long last = System.nanoTime();
-              for (int i = 0; i < messages; i++) {
+              for (int i = 0; i < this.messages; i++) {
                 byte[] m;
                 try {
                   m = to.recv().get(30, TimeUnit.SECONDS);
@@ -50,7 +58,27 @@ final class SequencedTransfer {
     return new SequencedTransfer(from, to, messages);
   }
 
-  /** Sends every message (a window of 256 in flight), then waits for the receiver. */
+  /**
+   * A transfer that keeps sending until {@link #stopAfter} is called, so that whatever a test does
+   * meanwhile (path switches that take as long as the machine makes them) happens mid-transfer.
+   */
+  static SequencedTransfer startOpenEnded(P2PConnection from, P2PConnection to) {
+    return new SequencedTransfer(from, to, Integer.MAX_VALUE);
+  }
+
+  /** Ends an open-ended transfer {@code more} messages after the one being sent now. */
+  void stopAfter(int more) {
+    if (more < 1) {
+      throw new IllegalArgumentException("more must be positive: " + more);
+    }
+    stopAfter = more;
+  }
+
+  /** The number of messages: final once the sending future completed. */
+  int messages() {
+    return messages;
+  }
+
   /** {@link #sendAllAndAwait} on another thread; the future fails with what it threw. */
   CompletableFuture<Void> sendInBackground(long timeoutSeconds) {
     return CompletableFuture.runAsync(
@@ -63,9 +91,13 @@ final class SequencedTransfer {
         });
   }
 
+  /** Sends every message (a window of 256 in flight), then waits for the receiver. */
   void sendAllAndAwait(long timeoutSeconds) throws Exception {
     List<CompletableFuture<Void>> window = new ArrayList<>();
     for (int i = 0; i < messages; i++) {
+      if (messages == Integer.MAX_VALUE && stopAfter > 0) {
+        messages = i + stopAfter;
+      }
       byte[] m = new byte[64];
       ByteBuffer.wrap(m).putInt(i);
       window.add(from.send(m));
