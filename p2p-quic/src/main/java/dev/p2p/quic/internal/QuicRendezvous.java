@@ -73,12 +73,31 @@ final class QuicRendezvous {
     knownPeers.put(address.peerId(), address);
   }
 
-  /** Completes once the configured relays have each answered or failed once, within a bound. */
+  /**
+   * After the first welcome, how long the other configured relays' first logins may still take
+   * before listening or dialling goes on without them.
+   */
+  static final long OTHER_LOGINS_GRACE_MS = 2000;
+
+  /**
+   * Completes once every configured relay has welcomed us or failed once, within a bound: a peer
+   * found by {@code PeerId} must be at a relay both sides share, so listening on one relay's login
+   * while the dialler has only logged in to another fails the dial ("not logged in"). One relay
+   * that never answers delays it by at most {@link #OTHER_LOGINS_GRACE_MS} after the first welcome
+   * (and half the connect timeout in all).
+   */
   CompletableFuture<Void> relaysReady() {
     if (relays == null) {
       return CompletableFuture.completedFuture(null);
     }
-    return bounded(relays.firstLogins());
+    return bounded(
+        relays
+            .firstLogins()
+            .thenCompose(
+                v ->
+                    relays
+                        .allFirstAttempts()
+                        .completeOnTimeout(null, OTHER_LOGINS_GRACE_MS, TimeUnit.MILLISECONDS)));
   }
 
   private CompletableFuture<Void> bounded(CompletableFuture<Void> f) {

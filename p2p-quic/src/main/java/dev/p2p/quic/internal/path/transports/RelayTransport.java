@@ -122,6 +122,12 @@ public final class RelayTransport implements PathTransport, RelaySession.Events 
     return firstLogins;
   }
 
+  /** Completes once every configured relay's first login succeeded or failed. */
+  public CompletableFuture<Void> allFirstAttempts() {
+    return CompletableFuture.allOf(
+        configured.stream().map(this::firstAttempt).toArray(CompletableFuture[]::new));
+  }
+
   /** Completes once the first login to {@code relay} succeeded or failed. */
   public CompletableFuture<Void> firstAttempt(URI relay) {
     RelaySession s = sessions.get(relay);
