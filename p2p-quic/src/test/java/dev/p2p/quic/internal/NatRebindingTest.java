@@ -58,9 +58,18 @@ class NatRebindingTest {
         LoopbackNat.loopbackSubnet(1));
   }
 
-  /** A long path timeout: only rebinding may move the path, never a failover. */
+  /**
+   * A long path timeout: only rebinding may move the path, never a failover. Keep-alives far apart:
+   * the side behind the NAT may be a pure receiver, which sends nothing once the sender's packets
+   * stop reaching it, and the path layer's own probes must find the new mapping, not a keep-alive
+   * 15 s later.
+   */
   private static P2PConfig config(String relays) {
-    P2PConfig.Builder b = P2PConfig.builder().set("P2P_PATH_TIMEOUT_MS", "20000");
+    P2PConfig.Builder b =
+        P2PConfig.builder()
+            .set("P2P_PATH_TIMEOUT_MS", "20000")
+            .set("P2P_KEEPALIVE_MS", "60000")
+            .set("P2P_IDLE_TIMEOUT_MS", "120000");
     return relays == null
         ? b.set("P2P_DIRECT_ONLY", "true").build()
         : b.set("P2P_RELAY_SERVERS", relays).build();

@@ -156,6 +156,28 @@ final class PathMonitor {
     return true;
   }
 
+  /**
+   * An authenticated ping of {@code p}'s peer came from {@code from}, an address {@code p} never
+   * learnt, while its direct address has been quiet: the peer's NAT may have rebound. A pure
+   * receiver behind that NAT sends nothing else once our packets stop reaching it (no
+   * acknowledgements without data, a keep-alive only every 15 s), so its path layer's probe of a
+   * quiet path is the first packet from the new mapping; it is judged like a QUIC packet from there
+   * ({@link NatRebinding}: pinged, believed once it answers). True if taken as such a candidate.
+   * Quiet means longer than a sixth of the path timeout (a working path hears a packet or a probe
+   * answer at least every third): a peer with two working source addresses (its LAN and its NAT's)
+   * does not move a busy path.
+   */
+  boolean pingedFromNewAddress(PeerPath p, InetSocketAddress from, long now) {
+    if (rebinding == null
+        || !(p.current() instanceof Route.Direct d)
+        || d.address().equals(from)
+        || now - p.lastDirectNanos <= timeout / 6) {
+      return false;
+    }
+    rebinding.packetFrom(p, from, now);
+    return true;
+  }
+
   /** {@code relay} can no longer carry {@code p}: move it if it is on that relay. */
   void relayLost(PeerPath p, URI relay, String why) {
     if (!(p.current() instanceof Route.Relayed r) || !r.relay().equals(relay)) {

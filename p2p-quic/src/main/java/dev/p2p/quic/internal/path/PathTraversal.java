@@ -106,6 +106,7 @@ final class PathTraversal {
       ctx.writeAndFlush(new DatagramPacket(pong, sender), ctx.voidPromise());
       if (!policy.relayOnly()
           && !p.candidates().contains(sender)
+          && !monitor.pingedFromNewAddress(p, sender, now)
           && p.candidates().size() < MAX_LEARNT) {
         // A peer-reflexive address: the peer's NAT gave this mapping for us. Check it back.
         paths.learnReal(sender, p);
