@@ -95,14 +95,25 @@ class RelayToDirectUpgradeTest {
       assertTrue(t.messages() >= MESSAGES, "messages: " + t.messages());
       assertEquals(t.messages(), t.received.get());
       assertNull(s.recv().getNow(null), "no message beyond the last (no duplicates)");
+      // DIRECT, RELAYED, DIRECT; on a loaded machine a thread stalled past the 500 ms path
+      // timeout may add a failover and its upgrade, each for its own stated reason.
+      List<PathType> types = paths.stream().map(e -> e.current().type()).toList();
+      assertTrue(types.size() >= 3 && types.size() % 2 == 1, "path events: " + paths);
+      List<ConnectionState> expectedStates = new java.util.ArrayList<>();
+      for (int i = 0; i < types.size(); i++) {
+        PathChangeEvent e = paths.get(i);
+        if (i % 2 == 0) {
+          assertEquals(PathType.DIRECT, e.current().type(), "path events: " + paths);
+          assertTrue(e.reason().contains("probe confirmed"), e.reason());
+        } else {
+          assertEquals(PathType.RELAYED, e.current().type(), "path events: " + paths);
+          assertTrue(e.reason().contains("no answer on the direct path"), e.reason());
+          expectedStates.add(ConnectionState.FAILING_OVER);
+          expectedStates.add(ConnectionState.CONNECTED);
+        }
+      }
       assertEquals(
-          List.of(PathType.DIRECT, PathType.RELAYED, PathType.DIRECT),
-          paths.stream().map(e -> e.current().type()).toList(),
-          "path events: " + paths);
-      assertTrue(paths.get(0).reason().contains("probe confirmed"), paths.get(0).reason());
-      assertTrue(paths.get(2).reason().contains("probe confirmed"), paths.get(2).reason());
-      assertEquals(
-          List.of(ConnectionState.FAILING_OVER, ConnectionState.CONNECTED),
+          expectedStates,
           states.stream().map(ConnectionStateEvent::current).toList(),
           "state events: " + states);
       System.out.printf(
