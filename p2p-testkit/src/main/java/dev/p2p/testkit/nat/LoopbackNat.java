@@ -85,6 +85,13 @@ public final class LoopbackNat implements AutoCloseable {
     outage = on;
   }
 
+  /**
+   * Every mapping is gone at once, as when the router reboots: {@link UserSpaceNat#forgetMappings}.
+   */
+  public synchronized void forgetMappings() {
+    nat.forgetMappings();
+  }
+
   /** Datagrams dropped: outage, unroutable destination, no port left, or a socket error. */
   public long dropped() {
     return dropped.get();

@@ -131,6 +131,15 @@ public final class UserSpaceNat {
     };
   }
 
+  /**
+   * The NAT reboots: every mapping is gone at once, and the next outbound packet gets a new one (on
+   * a new port, unless the assignment preserves ports).
+   */
+  public void forgetMappings() {
+    byKey.clear();
+    byPort.clear();
+  }
+
   private boolean expired(long last, long now) {
     return now - last >= timeoutNanos;
   }

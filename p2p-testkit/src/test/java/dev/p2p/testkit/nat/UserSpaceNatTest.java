@@ -167,6 +167,27 @@ class UserSpaceNatTest {
             });
   }
 
+  @Test
+  void afterARebootEveryFlowNeedsANewMappingAndTheOldOnesLetNothingIn() {
+    for (PortAssignment ports : PortAssignment.values()) {
+      UserSpaceNat nat =
+          new UserSpaceNat(
+              NatConfig.portRestrictedCone(PUBLIC)
+                  .withTimeout(Duration.ofSeconds(30))
+                  .withPorts(ports));
+      InetSocketAddress peer = remote(0);
+      InetSocketAddress before = nat.outbound(HOST, peer, 0).orElseThrow();
+      assertTrue(nat.inbound(peer, before, MS).isPresent());
+      nat.forgetMappings();
+      assertTrue(nat.inbound(peer, before, 2 * MS).isEmpty(), ports + ": the old mapping is gone");
+      InetSocketAddress after = nat.outbound(HOST, peer, 3 * MS).orElseThrow();
+      assertTrue(nat.inbound(peer, after, 4 * MS).isPresent(), ports + ": the new one works");
+      if (ports == PortAssignment.SEQUENTIAL) {
+        assertTrue(after.getPort() != before.getPort(), "a sequential NAT moves on: " + after);
+      }
+    }
+  }
+
   /**
    * Several hosts, every behaviour, eight public ports, random times: a port is never held by two
    * hosts at once, a packet gets in only through a live mapping to a host that sent to a matching
