@@ -29,7 +29,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * Rows: iperf3 TCP and UDP (if installed), a Java TCP stream, the tunnel (server in the receiver's
  * namespace) and each QUIC variant. Bulk is 64 KiB reliable messages: a warm-up, then the measured
  * volume, timed by the receiver from its first to its last byte; then 64-byte round trips on the
- * same connection (median and p99 of N).
+ * same connection (median and p99 of N). A row's note gives the JIT compiler threads' part of the
+ * sender's and receiver's CPU per GiB: well above zero, the warm-up was too short for steady state
+ * (the default 256 MiB leaves C2 compiling through the measurement; {@code --warm-mib 3072} does
+ * not).
  */
 public final class LinkBenchmark {
   private static final long MIB = 1L << 20;

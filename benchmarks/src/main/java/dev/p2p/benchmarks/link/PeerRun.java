@@ -131,6 +131,7 @@ final class PeerRun {
         ProcessCpu.nanos(receiver),
         server == null ? 0 : ProcessCpu.nanos(server)
       };
+      long[] jit0 = {ProcessCpu.jitNanos(sender), ProcessCpu.jitNanos(receiver)};
       List<SyscallCount> traces = new ArrayList<>();
       if (plan.strace) {
         traces.add(SyscallCount.attach(sender, plan.logDir));
@@ -142,6 +143,7 @@ final class PeerRun {
         ProcessCpu.nanos(receiver),
         server == null ? 0 : ProcessCpu.nanos(server)
       };
+      long[] jit1 = {ProcessCpu.jitNanos(sender), ProcessCpu.jitNanos(receiver)};
       long bytes = Long.parseLong(end[0]);
       for (SyscallCount t : traces) {
         System.out.println("  " + t.detach(bytes));
@@ -170,6 +172,12 @@ final class PeerRun {
               "");
       long peak = Long.parseLong(sender.unclaimed("PEAK").orElse(null));
       row = row.withNote(fmt("sender direct memory peak %d MiB", peak >> 20));
+      // Java children only (iperf3 has no JIT): how much of the CPU columns was the compiler.
+      row =
+          row.withNote(
+              fmt(
+                  "of which JIT %.2f / %.2f s/GiB",
+                  perGiB(jit0[0], jit1[0], gib), perGiB(jit0[1], jit1[1], gib)));
       for (LabProcess c : List.of(sender, receiver)) {
         String stats = c.unclaimed("STATS").orElse(null);
         if (stats != null) {

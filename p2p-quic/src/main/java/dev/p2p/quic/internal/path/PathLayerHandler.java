@@ -290,6 +290,12 @@ public final class PathLayerHandler extends ChannelDuplexHandler {
     demux.read(ctx, packet);
   }
 
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    demux.batchEnded();
+    ctx.fireChannelReadComplete();
+  }
+
   private boolean sendValidationPing(PeerPath path, InetSocketAddress to) {
     ChannelHandlerContext c = ctx;
     if (c == null || path.keys.remote() == null) {

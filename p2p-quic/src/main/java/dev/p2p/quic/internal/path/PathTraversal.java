@@ -88,15 +88,15 @@ final class PathTraversal {
    * caller releases it), false if it is for QUIC.
    */
   boolean onDatagram(ChannelHandlerContext ctx, ByteBuf content, InetSocketAddress sender) {
-    long now = System.nanoTime();
     if (ReflexiveDiscovery.mayBeStun(content)) {
       // Ours if it answers a request; any other 0..3 byte datagram is not QUIC either (fixed bit).
-      stun.offer(content, sender, now);
+      stun.offer(content, sender, System.nanoTime());
       return true;
     }
     if (!AuthenticatedProbes.isProbe(content)) {
-      return false;
+      return false; // QUIC, nearly every packet: no clock read for it here (SocketDemultiplexer)
     }
+    long now = System.nanoTime();
     if (AuthenticatedProbes.isPing(content)) {
       PeerPath p = paths.byTag(AuthenticatedProbes.tag(content));
       ByteBuf pong = p == null ? null : probes.answer(ctx.alloc(), content, p.keys);

@@ -33,7 +33,8 @@ public final class QuicRoleDemultiplexer extends ChannelInboundHandlerAdapter {
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (msg instanceof DatagramPacket packet && clientEntry != null) {
       ByteBuffer dcid = QuicPacketHeaders.destinationConnectionId(packet.content(), scratch);
-      if (dcid != null && clientIds.path(dcid) != null) {
+      // Only a provider that dialled has client ids: a listener's packets skip the lookup.
+      if (dcid != null && !clientIds.isEmpty() && clientIds.path(dcid) != null) {
         clientEntry.fireChannelRead(msg);
         return;
       }
