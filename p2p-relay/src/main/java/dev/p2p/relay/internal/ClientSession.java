@@ -46,31 +46,6 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
   private static final AtomicIntegerFieldUpdater<ClientSession> CLOSING =
       AtomicIntegerFieldUpdater.newUpdater(ClientSession.class, "closing");
 
-  /**
-   * How long forwarded packets may wait to be written to their client before more are dropped
-   * (CoDel's target). The queue's byte bound alone is a delay that grows as the reader slows: 4 MiB
-   * ahead of a reader taking 25 MB/s is 160 ms, and QUIC, whose acknowledgements wait in the same
-   * queue, then measured round trips of 60-220 ms through a loopback relay and let the queue stand
-   * (a TCP underlay never loses a packet). Dropping once packets wait longer than this keeps the
-   * queue near one target's worth of the reader's rate, whatever that rate is.
-   */
-  static final long QUEUE_DELAY_TARGET_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
-
-  /**
-   * How long writes must keep waiting longer than the target before packets are dropped for it
-   * (CoDel's interval): a burst, a collection pause or a busy CPU delays a few writes, and dropping
-   * at the first late write lost packets of a 200-packet burst to a reader that kept up (seen in
-   * {@code RelayForwardingTest} on a loaded machine, 13-51 drops).
-   */
-  static final long QUEUE_DELAY_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-
-  /**
-   * A queue that had to be dropped from this recently drops again as soon as writes are late, with
-   * no new interval (as CoDel resumes its drop rate): a sender that keeps a standing queue is held
-   * to the target, not to a queue rebuilt every interval.
-   */
-  static final long QUEUE_DELAY_REENTRY_NANOS = TimeUnit.SECONDS.toNanos(1);
-
   private static final byte HTTP = 0;
   private static final byte AWAITING_LOGIN = 1;
   private static final byte LOGGED_IN = 2;
@@ -82,8 +57,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
   private volatile int closing;
   private volatile int queuedPackets;
   private volatile long queuedBytes;
-  private volatile long lateSince; // when writes began to wait past the target; 0: they do not
-  private volatile long lastDelayDrop; // when a packet was last dropped for delay; 0: never
+  private final QueueDelayDrops delayDrops = new QueueDelayDrops();
   private int writesDone; // progress marker for the write timeout
   private boolean needsFlush; // a forwarded packet was written and not yet flushed
   private PeerKey key;
@@ -367,11 +341,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     writesDone++;
     if (payloadBytes >= 0) {
       long now = System.nanoTime();
-      if (now - queuedAt <= QUEUE_DELAY_TARGET_NANOS) {
-        lateSince = 0;
-      } else if (lateSince == 0) {
-        lateSince = now | 1; // never 0
-      }
+      delayDrops.written(now, now - queuedAt);
     }
   }
 
@@ -387,24 +357,15 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
   }
 
   /**
-   * Whether a packet of {@code size} should be dropped for delay: written packets have waited
-   * longer than the target for the whole interval (at once if this queue was dropped from
-   * recently), and more than one largest packet is queued besides this one (so an empty queue
-   * always takes a packet, and its wait updates the measure).
+   * Whether a packet of {@code size} should be dropped for delay ({@link QueueDelayDrops}), never
+   * while at most one largest packet is queued besides it: an empty queue always takes a packet,
+   * and its wait updates the measure.
    */
   private boolean overDelayTarget(int size) {
-    long since = lateSince;
-    if (since == 0 || queuedBytes - size <= core.settings().maxFrameSize()) {
+    if (queuedBytes - size <= core.settings().maxFrameSize()) {
       return false;
     }
-    long now = System.nanoTime();
-    long dropped = lastDelayDrop;
-    boolean resume = dropped != 0 && now - dropped < QUEUE_DELAY_REENTRY_NANOS;
-    if (!resume && now - since < QUEUE_DELAY_INTERVAL_NANOS) {
-      return false;
-    }
-    lastDelayDrop = now | 1;
-    return true;
+    return delayDrops.shouldDrop(System.nanoTime());
   }
 
   /** Frames of this session's own (challenge, pong, ...): queued like packets, never dropped. */
