@@ -24,7 +24,9 @@ import java.util.concurrent.TimeUnit;
  * hold ({@link #answered()}), and the codec then sends acknowledgement and answer in one packet. An
  * application that does not answer in time costs its peer that much acknowledgement delay, far
  * below QUIC's max_ack_delay (25 ms), and the ACK frame reports the delay, so the peer's RTT
- * estimate does not grow. A new batch ends a hold at once.
+ * estimate does not grow. A new batch ends a hold at once. Once a hold runs out unanswered (the
+ * receiver of a one-way transfer), batches are not held until an answer comes within the hold time
+ * of a delivery again, so a bulk receiver's ACKs are not delayed.
  *
  * <p>Sits in the socket's pipeline after {@link StreamReadBatches} (which delivers the batch's
  * messages at its end) and before the codecs. Event-loop confined.
@@ -38,6 +40,10 @@ final class AckPiggyback extends ChannelInboundHandlerAdapter {
   private int packets; // datagrams in the batch being read
   private boolean delivered; // this batch handed the application a message
   private ScheduledFuture<?> hold; // non-null while the end of a batch is held back
+  // False once a hold ran out unanswered (a bulk receiver, a one-way stream): holding then only
+  // delays its ACKs. True again when an answer comes within the hold time of a delivery.
+  private boolean answering = true;
+  private long lastDeliveryNanos; // end of the last delivering batch that was not held
   private long held; // batch ends held so far (diagnostics, tests)
   private long answeredInTime; // of those, ended by an answer
   private long timedOut; // of those, ended by the timer: nobody answered in time
@@ -78,6 +84,8 @@ final class AckPiggyback extends ChannelInboundHandlerAdapter {
     if (hold != null) {
       answeredInTime++;
       release();
+    } else if (!answering && System.nanoTime() - lastDeliveryNanos < holdNanos) {
+      answering = true; // this one would have been in time: hold again
     }
   }
 
@@ -95,10 +103,13 @@ final class AckPiggyback extends ChannelInboundHandlerAdapter {
     if (hold != null) {
       // One end covers both batches: the codec sends for every connection that read since.
       release();
-    } else if (holdThis) {
+    } else if (holdThis && answering) {
       held++;
       hold = ctx.executor().schedule(this::holdExpired, holdNanos, TimeUnit.NANOSECONDS);
     } else {
+      if (holdThis) {
+        lastDeliveryNanos = System.nanoTime();
+      }
       ctx.fireChannelReadComplete();
     }
   }
@@ -106,6 +117,7 @@ final class AckPiggyback extends ChannelInboundHandlerAdapter {
   private void holdExpired() {
     if (hold != null) {
       timedOut++;
+      answering = false;
       release();
     }
   }

@@ -201,4 +201,26 @@ class AckPiggybackTest {
       assertEquals(timedOutBefore + 1, timedOut, "holds the timer ended");
     }
   }
+
+  @Test
+  void aReceiverThatDoesNotAnswerIsNotHeldAgain() throws Exception {
+    try (Pair p = Pair.connect(HOLD_MICROS)) {
+      Thread.sleep(300);
+      QuicChannel quic = ((QuicPeerChannel) p.server()).quic();
+      AckPiggyback acks = AckPiggyback.of(quic);
+      long heldBefore = quic.eventLoop().submit(() -> acks.counts()[0]).get();
+      // One-way messages, each in a batch of its own: the first hold runs out unanswered, and
+      // holding the rest would only delay their ACKs.
+      int messages = 50;
+      for (int i = 0; i < messages; i++) {
+        p.client().send(new byte[64]).get(10, TimeUnit.SECONDS);
+        p.server().recv().get(10, TimeUnit.SECONDS);
+      }
+      long held = quic.eventLoop().submit(() -> acks.counts()[0]).get() - heldBefore;
+      assertTrue(held <= 2, "batch ends held for a receiver that never answers: " + held);
+      // An answer in time turns holding on again (seen by the round trips' median).
+      double reliable = packetsPerRoundTrip(p, Delivery.RELIABLE, HOLD_MICROS);
+      assertTrue(reliable <= 2.5, "packets per round trip after one-way traffic: " + reliable);
+    }
+  }
 }
