@@ -24,9 +24,10 @@ import java.util.concurrent.TimeUnit;
  * hold ({@link #answered()}), and the codec then sends acknowledgement and answer in one packet. An
  * application that does not answer in time costs its peer that much acknowledgement delay, far
  * below QUIC's max_ack_delay (25 ms), and the ACK frame reports the delay, so the peer's RTT
- * estimate does not grow. A new batch ends a hold at once. Once a hold runs out unanswered (the
- * receiver of a one-way transfer), batches are not held until an answer comes within the hold time
- * of a delivery again, so a bulk receiver's ACKs are not delayed.
+ * estimate does not grow. A new batch ends a hold at once. Once a hold ends without an answer (it
+ * ran out, or more came in first: the receiver of a one-way transfer), batches are not held until
+ * an answer comes within the hold time of a delivery again, so a bulk receiver's ACKs are not
+ * delayed.
  *
  * <p>Sits in the socket's pipeline after {@link StreamReadBatches} (which delivers the batch's
  * messages at its end) and before the codecs. Event-loop confined.
@@ -82,6 +83,10 @@ final class AckPiggyback extends ChannelInboundHandlerAdapter {
    */
   void answered() {
     if (hold != null) {
+      if (packets > 0) {
+        // Inside a read batch (the codec may be mid-packet): its end lets the hold go, with this.
+        return;
+      }
       answeredInTime++;
       release();
     } else if (!answering && System.nanoTime() - lastDeliveryNanos < holdNanos) {
@@ -101,7 +106,9 @@ final class AckPiggyback extends ChannelInboundHandlerAdapter {
     delivered = false;
     packets = 0;
     if (hold != null) {
-      // One end covers both batches: the codec sends for every connection that read since.
+      // More came in before any answer: a one-way stream, not an exchange. One end covers both
+      // batches: the codec sends for every connection that read since.
+      answering = false;
       release();
     } else if (holdThis && answering) {
       held++;
