@@ -40,6 +40,7 @@ final class DatagramLane {
   private final Supplier<ConnectionClosedException> closedError;
   private volatile int maxFrameLength = -1;
   private int expectedSequence; // loop
+  private AckPiggyback acks; // loop; found at the first write
   private final AtomicLong gaps = new AtomicLong();
   private final AtomicLong droppedAtSend = new AtomicLong();
 
@@ -137,6 +138,12 @@ final class DatagramLane {
       quic.writeAndFlush(buf, quic.voidPromise());
       counters.sent(m.length);
       p.future.complete(null);
+      if (acks == null) {
+        acks = AckPiggyback.of(quic);
+      }
+      if (acks != null) {
+        acks.answered(); // a held acknowledgement leaves with this datagram
+      }
     }
     scheduleDrain(); // the rest after the loop's other work
   }

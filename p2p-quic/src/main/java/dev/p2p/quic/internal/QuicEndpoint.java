@@ -239,10 +239,14 @@ final class QuicEndpoint {
                   SocketInterposer.install(ch, between);
                 }
                 ch.pipeline().addLast("path", pathLayer);
-                ch.pipeline().addLast("demux", demux);
+                // Both before the demultiplexer, which ends a batch for each codec on its own:
+                // a batch's messages are delivered, then its end may wait for the answer.
                 if (settings.batchStreamReads()) {
                   ch.pipeline().addLast("stream-reads", new StreamReadBatches());
                 }
+                ch.pipeline()
+                    .addLast("ack-piggyback", new AckPiggyback(settings.ackHold().toNanos()));
+                ch.pipeline().addLast("demux", demux);
                 ch.pipeline().addLast("quic-server", serverCodec);
                 ch.pipeline().addLast("client-entry", new ChannelOutboundHandlerAdapter());
                 ch.pipeline().addLast("quic-client", clientCodec);

@@ -168,6 +168,7 @@ final class QuicPeerChannel
   public void attachStream(QuicStreamChannel s) {
     stream = s;
     receiver.attach(s);
+    outbox.endHoldsAt(AckPiggyback.of(quic));
     outbox.attach(s);
   }
 

@@ -44,6 +44,7 @@ final class QuicReceiver
   // Loop only. Null batches: the socket has none, the stream reads itself per packet (auto-read).
   private StreamReadBatches batches;
   private StreamReadAllocator reads;
+  private AckPiggyback acks; // null if the socket has none
   private boolean readQueued; // asked batches for a read at the end of this batch
 
   QuicReceiver(
@@ -73,6 +74,7 @@ final class QuicReceiver
    */
   void attach(QuicStreamChannel s) {
     stream = s;
+    acks = AckPiggyback.of(s.parent());
     batches = s.parent().parent().pipeline().get(StreamReadBatches.class);
     if (batches == null) {
       s.config().setAutoRead(wantsToRead());
@@ -130,6 +132,9 @@ final class QuicReceiver
     if (inbox.offer(message, true)) {
       receipts.read(message.length);
       counters.received(message.length);
+      if (acks != null) {
+        acks.delivered();
+      }
     }
   }
 
@@ -171,6 +176,9 @@ final class QuicReceiver
     byte[] message = datagrams.received(content);
     if (message != null && inbox.offer(message, false)) {
       counters.received(message.length);
+      if (acks != null) {
+        acks.delivered();
+      }
     }
   }
 

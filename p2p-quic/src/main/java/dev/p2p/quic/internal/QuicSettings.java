@@ -24,6 +24,7 @@ record QuicSettings(
     int datagramQueueLength,
     java.net.InetSocketAddress bindAddress,
     Duration busyPoll,
+    Duration ackHold,
     UdpSocketKind udpTransport,
     int gsoSegments,
     boolean gro,
@@ -43,6 +44,13 @@ record QuicSettings(
    * See {@link BusyPollSelectStrategy}.
    */
   static final String QUIC_BUSY_POLL_US = "P2P_QUIC_BUSY_POLL_US";
+
+  /**
+   * How long the end of a short read batch that delivered a message waits for the application's
+   * answer, so that the acknowledgement goes in the answer's packet (microseconds; 0 = never). See
+   * {@link AckPiggyback}.
+   */
+  static final String QUIC_ACK_HOLD_US = "P2P_QUIC_ACK_HOLD_US";
 
   /** The UDP socket's transport: auto (native epoll where it loads, else NIO), epoll or nio. */
   static final String QUIC_TRANSPORT = "P2P_QUIC_TRANSPORT";
@@ -102,6 +110,7 @@ record QuicSettings(
         config.getInt(QUIC_DATAGRAM_QUEUE, 4096, 16, 1 << 20),
         bindAddress(config),
         Duration.ofNanos(1000 * config.getLong(QUIC_BUSY_POLL_US, 50, 0, 10_000)),
+        Duration.ofNanos(1000 * config.getLong(QUIC_ACK_HOLD_US, 50, 0, 20_000)),
         UdpSocketKind.choose(QUIC_TRANSPORT, config.get(QUIC_TRANSPORT).orElse("auto")),
         config.getInt(
             QUIC_GSO_SEGMENTS, UdpSocketKind.GSO_MAX_SEGMENTS, 0, UdpSocketKind.GSO_MAX_SEGMENTS),

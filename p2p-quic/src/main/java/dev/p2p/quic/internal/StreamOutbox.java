@@ -63,6 +63,7 @@ final class StreamOutbox {
 
   // Loop only.
   private QuicStreamChannel stream;
+  private AckPiggyback acks; // null if the socket has none
   private long messagesWritten;
   private long bytesWritten;
   private long unconfirmedBytes; // handed to the stream, not yet taken by quiche
@@ -90,6 +91,11 @@ final class StreamOutbox {
               }
             });
     drain();
+  }
+
+  /** Where a held acknowledgement is let go when this outbox writes (null: none). Loop. */
+  void endHoldsAt(AckPiggyback a) {
+    acks = a;
   }
 
   boolean streamOpen() {
@@ -252,6 +258,7 @@ final class StreamOutbox {
       return;
     }
     int sinceFlush = 0;
+    boolean wroteAny = false;
     ByteBuf batch = null;
     boolean batchHadRoom = false; // begun by a message that passed the room check
     Pending p;
@@ -266,6 +273,7 @@ final class StreamOutbox {
         batch = s.alloc().directBuffer(Math.max(frame, WRITE_BATCH_BYTES));
         batchHadRoom = p.kind == Pending.RELIABLE;
       }
+      wroteAny = true;
       if (p.kind == Pending.RELIABLE) {
         batch.writeInt(p.message.length).writeBytes(p.message);
         written(p);
@@ -286,6 +294,9 @@ final class StreamOutbox {
       write(s, batch);
     }
     s.flush();
+    if (wroteAny && acks != null) {
+      acks.answered(); // a held acknowledgement leaves with this
+    }
   }
 
   private boolean hasRoom(QuicStreamChannel s) {
