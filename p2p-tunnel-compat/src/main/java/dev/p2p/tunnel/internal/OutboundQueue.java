@@ -44,7 +44,9 @@ final class OutboundQueue {
   void schedule() {
     // Order matters: frames are added before the flag is tested, and the drain clears the flag
     // before it polls, so every frame is seen by some drain.
-    if (drainScheduled.compareAndSet(false, true)) {
+    // Test before the compare-and-set: in bulk a drain is nearly always scheduled already, and a
+    // failing CAS still takes the flag's cache line from the loop that clears it.
+    if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true)) {
       try {
         channel.eventLoop().execute(drainTask);
       } catch (RejectedExecutionException e) {
@@ -62,15 +64,21 @@ final class OutboundQueue {
     drainScheduled.set(false);
     boolean active = channel.isActive();
     boolean wrote = false;
+    long drained = 0;
     ByteBuf frame;
     while ((frame = frames.poll()) != null) {
-      queuedBytes.addAndGet(-frame.readableBytes());
+      drained += frame.readableBytes();
       if (active) {
         channel.write(frame, channel.voidPromise());
         wrote = true;
       } else {
         frame.release();
       }
+    }
+    // Once per drain, not per frame: senders add to the count from another thread, and every
+    // update moves its cache line. Until then the queue looks fuller than it is, never emptier.
+    if (drained > 0) {
+      queuedBytes.addAndGet(-drained);
     }
     if (wrote) {
       channel.flush();
