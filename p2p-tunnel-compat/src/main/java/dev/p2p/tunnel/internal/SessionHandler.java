@@ -64,6 +64,7 @@ final class SessionHandler extends ChannelInboundHandlerAdapter {
         .channel(NioSocketChannel.class)
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+        .option(ChannelOption.RCVBUF_ALLOCATOR, TunnelFrameDecoder.readAllocator())
         .option(
             ChannelOption.CONNECT_TIMEOUT_MILLIS,
             (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))

@@ -1,8 +1,10 @@
 package dev.p2p.tunnel.internal;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.handler.codec.DecoderException;
 import io.netty.util.ReferenceCountUtil;
 
@@ -19,6 +21,19 @@ import io.netty.util.ReferenceCountUtil;
  * largest single cost of the server's reading loop and a tenth of the client's.
  */
 public final class TunnelFrameDecoder extends ChannelInboundHandlerAdapter {
+  /**
+   * The largest socket read, for the channels this decoder reads. Netty's default stops at 64 KiB,
+   * less than one 64 KiB message's frame, so every such frame was cut by a read's end and copied
+   * whole; from 256 KiB on most arrive inside one read. The reads still adapt downward to what
+   * arrives, so an idle or slow channel does not hold big buffers.
+   */
+  public static final int MAX_READ_BYTES = 256 * 1024;
+
+  /** The read sizes for a channel whose input this decoder cuts. */
+  public static RecvByteBufAllocator readAllocator() {
+    return new AdaptiveRecvByteBufAllocator(64, 2048, MAX_READ_BYTES);
+  }
+
   private volatile int maxFrameSize;
   private boolean failed;
   private ByteBuf partial; // the frame cut by the end of the last read, or null
