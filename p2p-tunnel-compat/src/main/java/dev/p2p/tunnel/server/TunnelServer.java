@@ -5,7 +5,6 @@ import dev.p2p.api.NetworkException;
 import dev.p2p.api.P2PConfig;
 import dev.p2p.api.PeerId;
 import dev.p2p.tunnel.internal.NamedThreadFactory;
-import dev.p2p.tunnel.internal.TunnelFrameDecoder;
 import dev.p2p.tunnel.internal.TunnelProtocol;
 import dev.p2p.tunnel.server.internal.ServerChannelInitializer;
 import dev.p2p.tunnel.server.internal.ServerCore;
@@ -417,7 +416,6 @@ public final class TunnelServer implements AutoCloseable {
               .channel(NioServerSocketChannel.class)
               .option(ChannelOption.SO_REUSEADDR, true)
               .childOption(ChannelOption.TCP_NODELAY, true)
-              .childOption(ChannelOption.RCVBUF_ALLOCATOR, TunnelFrameDecoder.readAllocator())
               .childOption(
                   ChannelOption.WRITE_BUFFER_WATER_MARK,
                   new WriteBufferWaterMark(maxQueuedBytesPerPeer / 2, maxQueuedBytesPerPeer))
