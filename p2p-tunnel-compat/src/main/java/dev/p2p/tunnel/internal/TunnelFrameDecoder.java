@@ -22,15 +22,15 @@ import io.netty.util.ReferenceCountUtil;
  */
 public final class TunnelFrameDecoder extends ChannelInboundHandlerAdapter {
   /**
-   * The largest socket read, for a client's channel to the server. Netty's default stops at 64 KiB,
-   * less than one 64 KiB message's frame, so every such frame was cut by a read's end and copied
-   * whole; from 256 KiB on most arrive inside one read. The reads still adapt downward to what
-   * arrives, so an idle or slow channel does not hold big buffers. The server keeps Netty's 64 KiB:
-   * its rate limit lets at most one read past a client's budget.
+   * The largest socket read, for a client's channel to the server and the server's channel from a
+   * client with flow control. Netty's default stops at 64 KiB, less than one 64 KiB message's
+   * frame, so every such frame was cut by a read's end and copied whole; from 256 KiB on most
+   * arrive inside one read. The reads still adapt downward to what arrives, so an idle or slow
+   * channel does not hold big buffers.
    */
   public static final int MAX_READ_BYTES = 256 * 1024;
 
-  /** The read sizes for a client's channel to the server. */
+  /** The read sizes for a channel whose reads no bound depends on. */
   public static RecvByteBufAllocator readAllocator() {
     return new AdaptiveRecvByteBufAllocator(64, 2048, MAX_READ_BYTES);
   }

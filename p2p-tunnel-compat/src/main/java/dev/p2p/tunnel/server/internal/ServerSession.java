@@ -268,6 +268,11 @@ public final class ServerSession extends ChannelInboundHandlerAdapter {
     }
     phase = Phase.REGISTERED;
     decoder.maxFrameSize(core.settings().maxFrameSize());
+    if (flowControl()
+        && core.settings().bytesPerSecondPerPeer() == 0
+        && channel.config().getRecvByteBufAllocator() instanceof ReadSizes sizes) {
+      sizes.allowBigReads(); // a 64 KiB message's frame inside one read, not copied
+    }
     if (!core.register(this)) {
       return;
     }
