@@ -76,7 +76,13 @@ public final class TunnelFrameDecoder extends ChannelInboundHandlerAdapter {
         if (in.readableBytes() < total) {
           break;
         }
-        emit(ctx, in.readRetainedSlice(total));
+        int start = in.readerIndex();
+        TunnelFrame decoded = TunnelFrameCodec.decode(in.readRetainedSlice(total));
+        if (decoded instanceof DataFrame data) {
+          data.slicedFrom(in, start);
+        }
+        frameSeen = true;
+        ctx.fireChannelRead(decoded);
       }
       if (in.isReadable()) {
         int size = in.readableBytes() >= 4 ? frameSize(in.getUnsignedInt(in.readerIndex())) : 4;
