@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@link #addData}), which the next drain takes as it is: one allocation and one Netty write per
  * batch instead of per frame. With 1 KiB messages the per-buffer work (a pooled allocation on the
  * sender's thread, the pipeline's write, the outbound buffer's entry, its removal and release) was
- * about a third of the sending loop's time and a sixth of the sender's. Frames keep the order in
+ * over a quarter of the sending loop's time and a sixth of the sender's. Frames keep the order in
  * which they were added: a frame added whole ({@link #add}) closes the open batch first.
  */
 final class OutboundQueue {
