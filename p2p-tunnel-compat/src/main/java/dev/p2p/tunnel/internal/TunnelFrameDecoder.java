@@ -78,7 +78,9 @@ public final class TunnelFrameDecoder extends ChannelInboundHandlerAdapter {
         }
         int start = in.readerIndex();
         TunnelFrame decoded = TunnelFrameCodec.decode(in.readRetainedSlice(total));
-        if (decoded instanceof DataFrame data) {
+        if (decoded instanceof DataFrame data && in.unwrap() == null) {
+          // Only a root buffer: its slices keep it alive, so it stays the same buffer while any
+          // frame of it is held. A derived or wrapping one may be recycled once released.
           data.slicedFrom(in, start);
         }
         frameSeen = true;
