@@ -304,7 +304,9 @@ public final class ServerSession extends ChannelInboundHandlerAdapter {
               + " WINDOW_UPDATE");
     }
     tally.relayed(id, data.payloadLength());
-    forwarder.forward(target, data, route.flowControlled);
+    if (forwarder.forward(target, data, route.flowControlled)) {
+      handOver();
+    }
     // Flow-controlled senders are bounded by their windows: their socket is never paused for a
     // slow receiver, so their other connections and their pings go on.
     if (!route.flowControlled && !target.channel.isWritable()) {
