@@ -19,25 +19,16 @@ import java.util.concurrent.RejectedExecutionException;
  * forwards or triggers. Event loop of the source session only.
  */
 final class Forwarder {
-  /**
-   * Relayed bytes after which the batch is handed over before the read batch ends. A read batch may
-   * be 16 reads of 256 KiB, a whole window: waiting for its end would leave the target's loop idle
-   * while this one reads, where frame-by-frame tasks had kept both busy.
-   */
-  static final int HANDOVER_BYTES = 256 * 1024;
-
   private final List<ServerSession> targets = new ArrayList<>(2);
-  private long pendingBytes;
   // Parallel to targets: frames waiting for a target on another loop (empty for this loop's).
   private final List<List<DataFrame>> frames = new ArrayList<>(2);
 
   /**
    * Relays one frame to {@code target}. {@code batched} frames for another loop wait for {@link
    * #handOver()}; the others are written at once (and counted by Netty toward the target's
-   * writability, which a sender without flow control is paused on). Returns true once {@link
-   * #HANDOVER_BYTES} wait: the caller should hand over now.
+   * writability, which a sender without flow control is paused on).
    */
-  boolean forward(ServerSession target, DataFrame frame, boolean batched) {
+  void forward(ServerSession target, DataFrame frame, boolean batched) {
     Channel ch = target.channel();
     int i = targets.indexOf(target);
     if (i < 0) {
@@ -45,13 +36,11 @@ final class Forwarder {
       targets.add(target);
       frames.add(new ArrayList<>());
     }
-    pendingBytes += frame.frame().readableBytes();
     if (batched && !ch.eventLoop().inEventLoop()) {
       frames.get(i).add(frame);
     } else {
       ch.write(frame.frame(), ch.voidPromise());
     }
-    return pendingBytes >= HANDOVER_BYTES;
   }
 
   /** Hands everything relayed so far to its targets and flushes them. */
@@ -77,7 +66,6 @@ final class Forwarder {
     }
     targets.clear();
     frames.clear();
-    pendingBytes = 0;
   }
 
   /** The frames' bytes, adjacent frames of one read as one slice of it; takes their references. */

@@ -304,9 +304,7 @@ public final class ServerSession extends ChannelInboundHandlerAdapter {
               + " WINDOW_UPDATE");
     }
     tally.relayed(id, data.payloadLength());
-    if (forwarder.forward(target, data, route.flowControlled)) {
-      handOver();
-    }
+    forwarder.forward(target, data, route.flowControlled);
     // Flow-controlled senders are bounded by their windows: their socket is never paused for a
     // slow receiver, so their other connections and their pings go on.
     if (!route.flowControlled && !target.channel.isWritable()) {
