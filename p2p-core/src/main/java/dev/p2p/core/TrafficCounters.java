@@ -3,16 +3,20 @@ package dev.p2p.core;
 import dev.p2p.api.ConnectionStats;
 import dev.p2p.api.PathType;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * A connection's application traffic, counted from any thread; produces {@link ConnectionStats}.
+ * A connection's application traffic; produces {@link ConnectionStats}, read from any thread. Sends
+ * are counted from any thread. Receptions come from the transport's one receiving thread at a time
+ * (the same rule as {@link Inbox#offer}), so they are plain reads and ordered stores, no atomic
+ * read-modify-write per message.
  */
 public final class TrafficCounters {
   private final LongAdder bytesSent = new LongAdder();
   private final LongAdder messagesSent = new LongAdder();
-  private final LongAdder bytesReceived = new LongAdder();
-  private final LongAdder messagesReceived = new LongAdder();
+  private final AtomicLong bytesReceived = new AtomicLong();
+  private final AtomicLong messagesReceived = new AtomicLong();
 
   /** A message of this many payload bytes was accepted by {@code send}. */
   public void sent(int bytes) {
@@ -20,10 +24,13 @@ public final class TrafficCounters {
     messagesSent.increment();
   }
 
-  /** A message of this many payload bytes arrived for the application. */
+  /**
+   * A message of this many payload bytes arrived for the application. One thread at a time: the
+   * transport's receiving thread.
+   */
   public void received(int bytes) {
-    bytesReceived.add(bytes);
-    messagesReceived.increment();
+    bytesReceived.lazySet(bytesReceived.get() + bytes);
+    messagesReceived.lazySet(messagesReceived.get() + 1);
   }
 
   public long messagesSent() {
@@ -35,11 +42,11 @@ public final class TrafficCounters {
   }
 
   public long messagesReceived() {
-    return messagesReceived.sum();
+    return messagesReceived.get();
   }
 
   public long bytesReceived() {
-    return bytesReceived.sum();
+    return bytesReceived.get();
   }
 
   /** A snapshot with what the transport measured. */
@@ -47,9 +54,9 @@ public final class TrafficCounters {
     return new ConnectionStats(
         rtt,
         bytesSent.sum(),
-        bytesReceived.sum(),
+        bytesReceived.get(),
         messagesSent.sum(),
-        messagesReceived.sum(),
+        messagesReceived.get(),
         packetLoss,
         path);
   }

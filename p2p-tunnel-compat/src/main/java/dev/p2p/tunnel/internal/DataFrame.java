@@ -12,6 +12,8 @@ public final class DataFrame implements TunnelFrame {
   private final int channel;
   private final long messageNumber;
   private final boolean last;
+  private ByteBuf source; // the socket read this frame is a slice of, or null
+  private int sourceIndex;
 
   DataFrame(ByteBuf frame, long connectionId, int channel, long messageNumber, boolean last) {
     this.frame = frame;
@@ -41,6 +43,26 @@ public final class DataFrame implements TunnelFrame {
   /** True if this fragment ends its message. */
   public boolean last() {
     return last;
+  }
+
+  /** Set by the decoder: this frame lies in {@code source} from {@code index}. */
+  void slicedFrom(ByteBuf source, int index) {
+    this.source = source;
+    this.sourceIndex = index;
+  }
+
+  /**
+   * The socket read this frame is a slice of, or null if it was copied together from several.
+   * Identity only, not a reference this frame owns: a relay forwards adjacent frames of one read as
+   * one slice of it while it holds those frames.
+   */
+  public ByteBuf source() {
+    return source;
+  }
+
+  /** Where in {@link #source()} this frame begins. */
+  public int sourceIndex() {
+    return sourceIndex;
   }
 
   /** The whole encoded frame, length prefix included; owned by this object. */

@@ -82,7 +82,7 @@ final class MessageSender {
       long number = nextNumber++;
       window.messageSent(message.length);
       if (window.tryTake(message.length)) {
-        queueFrames(ch, q, channelNumber, number, message); // the common case
+        queueFrames(q, channelNumber, number, message); // the common case
       } else {
         leftWindow = new CompletableFuture<>();
         released = new ArrayList<>(1);
@@ -102,16 +102,13 @@ final class MessageSender {
   }
 
   /** Frames of one message straight to the queue: its credit is taken. Holds the lock. */
-  private void queueFrames(
-      Channel ch, OutboundQueue q, int channelNumber, long number, byte[] message) {
+  private void queueFrames(OutboundQueue q, int channelNumber, long number, byte[] message) {
     int chunk = session.maxPayloadPerFrame();
     int offset = 0;
     do {
       int length = Math.min(chunk, message.length - offset);
       boolean last = offset + length == message.length;
-      q.add(
-          TunnelFrameCodec.encodeData(
-              ch.alloc(), connectionId, channelNumber, number, last, message, offset, length));
+      q.addData(connectionId, channelNumber, number, last, message, offset, length);
       offset += length;
     } while (offset < message.length);
   }

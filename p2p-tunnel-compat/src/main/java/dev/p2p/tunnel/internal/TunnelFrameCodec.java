@@ -191,6 +191,20 @@ public final class TunnelFrameCodec {
       int offset,
       int length) {
     ByteBuf out = alloc.directBuffer(TunnelProtocol.DATA_HEADER_SIZE + length);
+    writeData(out, connectionId, channel, messageNumber, last, payload, offset, length);
+    return out;
+  }
+
+  /** Appends one DATA frame to {@code out}, as {@link #encodeData} encodes it. */
+  public static void writeData(
+      ByteBuf out,
+      long connectionId,
+      int channel,
+      long messageNumber,
+      boolean last,
+      byte[] payload,
+      int offset,
+      int length) {
     out.writeInt(TunnelProtocol.DATA_HEADER_SIZE - 4 + length)
         .writeByte(TunnelProtocol.VERSION)
         .writeByte(FrameType.DATA.code())
@@ -199,7 +213,6 @@ public final class TunnelFrameCodec {
         .writeLong(messageNumber)
         .writeByte(last ? TunnelProtocol.FLAG_LAST : 0)
         .writeBytes(payload, offset, length);
-    return out;
   }
 
   /** A frame carrying an unsupported version, for tests of the other side's reaction. */

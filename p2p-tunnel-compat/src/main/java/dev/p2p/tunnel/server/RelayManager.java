@@ -169,15 +169,25 @@ public final class RelayManager {
    * @return false if the connection is unknown (nothing is counted then)
    */
   public boolean recordPacketRelayed(long connectionId, int size) {
+    return recordRelayed(connectionId, 1, size);
+  }
+
+  /**
+   * Counts {@code packets} relayed packets of {@code bytes} payload bytes in all and marks the
+   * connection active: a relay that forwards a batch of packets counts them once.
+   *
+   * @return false if the connection is unknown (nothing is counted then)
+   */
+  public boolean recordRelayed(long connectionId, long packets, long bytes) {
     Entry e = byId.get(connectionId);
     if (e == null) {
       return false;
     }
-    e.packets.incrementAndGet();
-    e.bytes.addAndGet(size);
+    e.packets.addAndGet(packets);
+    e.bytes.addAndGet(bytes);
     e.lastActivity = ticker.getAsLong();
-    totalPackets.increment();
-    totalBytes.add(size);
+    totalPackets.add(packets);
+    totalBytes.add(bytes);
     return true;
   }
 

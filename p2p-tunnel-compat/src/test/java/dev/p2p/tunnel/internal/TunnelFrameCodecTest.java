@@ -170,4 +170,54 @@ class TunnelFrameCodecTest {
     }
     assertFalse(ch.finish());
   }
+
+  @Test
+  void decoderDeliversDataFramesWholeAndReleasesEveryBuffer() {
+    // Frames lie whole in a read, span two or many reads, or end a read inside their prefix; the
+    // decoder slices the first kind and copies only the others, and nothing may leak either way.
+    Random random = new Random(11);
+    ByteBuf stream = Unpooled.buffer();
+    List<byte[]> sent = new java.util.ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      byte[] payload = new byte[random.nextInt(3000)];
+      random.nextBytes(payload);
+      sent.add(payload);
+      ByteBuf f = TunnelFrameCodec.encodeData(ALLOC, 7, 0, i, true, payload, 0, payload.length);
+      stream.writeBytes(f);
+      f.release();
+    }
+    EmbeddedChannel ch = new EmbeddedChannel(new TunnelFrameDecoder(4096));
+    List<ByteBuf> chunks = new java.util.ArrayList<>();
+    while (stream.isReadable()) {
+      int size = random.nextInt(4) == 0 ? 1 + random.nextInt(3) : 1 + random.nextInt(9000);
+      ByteBuf chunk =
+          Unpooled.directBuffer().writeBytes(stream, Math.min(size, stream.readableBytes()));
+      chunks.add(chunk);
+      ch.writeInbound(chunk);
+    }
+    stream.release();
+    for (int i = 0; i < sent.size(); i++) {
+      DataFrame data = ch.readInbound();
+      assertEquals(i, data.messageNumber());
+      byte[] got = new byte[data.payloadLength()];
+      data.copyPayload(got, 0);
+      assertArrayEquals(sent.get(i), got);
+      data.release();
+    }
+    assertFalse(ch.finish());
+    for (ByteBuf chunk : chunks) {
+      assertEquals(0, chunk.refCnt(), "a read's buffer leaked");
+    }
+  }
+
+  @Test
+  void decoderReleasesAFrameCutByTheEndOfTheStream() {
+    ByteBuf frame = TunnelFrameCodec.encodeData(ALLOC, 7, 0, 0, true, new byte[100], 0, 100);
+    ByteBuf head = frame.readRetainedSlice(50);
+    EmbeddedChannel ch = new EmbeddedChannel(new TunnelFrameDecoder(4096));
+    ch.writeInbound(head);
+    assertFalse(ch.finish(), "half a frame is not a frame");
+    assertEquals(1, frame.refCnt(), "the decoder kept a reference to the read");
+    frame.release();
+  }
 }

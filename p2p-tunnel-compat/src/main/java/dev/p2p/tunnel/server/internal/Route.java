@@ -1,18 +1,22 @@
 package dev.p2p.tunnel.server.internal;
 
 import dev.p2p.tunnel.internal.TunnelProtocol;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One direction of a relayed connection, as the sending session sees it: where its data goes and,
- * when both ends speak flow control, how much the receiver still lets it send. The credit is spent
- * on the sender's event loop and replenished on the receiver's, hence atomic.
+ * when both ends speak flow control, how much the receiver still lets it send. The sender's event
+ * loop spends (every frame, a plain field); the receiver's loop grants (once per grant batch, a
+ * volatile field with that loop as its only writer). So the hot path takes no atomic
+ * read-modify-write, and a grant read late only makes the check stricter for a moment, never
+ * looser.
  */
 final class Route {
   final ServerSession target;
   final boolean flowControlled;
-  final AtomicLong credit = new AtomicLong(TunnelProtocol.INITIAL_WINDOW);
   Route reverse;
+
+  private long spent; // sender's loop only
+  private volatile long granted = TunnelProtocol.INITIAL_WINDOW; // receiver's loop writes
 
   // Guarded by the ServerCore lock: the close handshake of this direction's sender.
   boolean endSent;
@@ -21,6 +25,17 @@ final class Route {
   Route(ServerSession target, boolean flowControlled) {
     this.target = target;
     this.flowControlled = flowControlled;
+  }
+
+  /** The sender relayed {@code bytes} more; false if that is more than the receiver granted. */
+  boolean spend(int bytes) {
+    spent += bytes;
+    return spent <= granted;
+  }
+
+  /** The receiver granted {@code increment} more bytes. Receiver's loop only. */
+  void granted(int increment) {
+    granted = granted + increment;
   }
 
   /** Both sessions' routes of one connection, pointing at each other. */

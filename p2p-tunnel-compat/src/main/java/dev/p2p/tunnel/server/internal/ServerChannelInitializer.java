@@ -25,6 +25,7 @@ public final class ServerChannelInitializer extends ChannelInitializer<SocketCha
   protected void initChannel(SocketChannel ch) {
     ServerSettings settings = core.settings();
     ChannelPipeline p = ch.pipeline();
+    ch.config().setRecvByteBufAllocator(new ReadSizes()); // before the first read
     ssl.ifPresent(ctx -> p.addLast("tls", ctx.newHandler(ch.alloc())));
     p.addLast(
         "idle", new IdleStateHandler(settings.idleTimeout().toNanos(), 0, 0, TimeUnit.NANOSECONDS));

@@ -4,6 +4,7 @@ import dev.p2p.api.PeerId;
 import dev.p2p.identity.Ed25519Identity;
 import dev.p2p.tunnel.internal.DataFrame;
 import dev.p2p.tunnel.internal.ErrorCode;
+import dev.p2p.tunnel.internal.FrameType;
 import dev.p2p.tunnel.internal.TunnelFrame;
 import dev.p2p.tunnel.internal.TunnelFrameCodec;
 import dev.p2p.tunnel.internal.TunnelFrameDecoder;
@@ -20,8 +21,6 @@ import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -62,7 +61,8 @@ public final class ServerSession extends ChannelInboundHandlerAdapter {
   /** Sessions paused because this session's queue was full; woken when it drains. */
   private final Set<ServerSession> waiters = ConcurrentHashMap.newKeySet();
 
-  private final List<ServerSession> toFlush = new ArrayList<>();
+  private final Forwarder forwarder = new Forwarder();
+  private final RelayTally tally;
   private volatile Phase phase = Phase.AWAITING_REGISTER;
   private volatile PeerId peer;
   private volatile long appId;
@@ -76,6 +76,7 @@ public final class ServerSession extends ChannelInboundHandlerAdapter {
     this.channel = channel;
     this.decoder = decoder;
     this.gate = gate;
+    this.tally = new RelayTally(core.relay());
   }
 
   PeerId peer() {
@@ -122,6 +123,7 @@ public final class ServerSession extends ChannelInboundHandlerAdapter {
     if (registrationTimer != null) {
       registrationTimer.cancel(false);
     }
+    handOver(); // what this client sent before it left goes first
     core.sessionClosed(this);
     wakeWaiters();
     ctx.fireChannelInactive();
@@ -133,6 +135,11 @@ public final class ServerSession extends ChannelInboundHandlerAdapter {
     if (phase == Phase.CLOSED) {
       release(frame);
       return;
+    }
+    if (frame.type() != FrameType.DATA) {
+      // Whatever this frame makes the server send (an END behind the data, an END_ACK, a RESET)
+      // must not overtake the data this client sent before it.
+      handOver();
     }
     try {
       switch (frame.type()) {
@@ -207,7 +214,7 @@ public final class ServerSession extends ChannelInboundHandlerAdapter {
     if (toSender == null || !toSender.flowControlled) {
       return; // ending: nothing more to send
     }
-    toSender.reverse.credit.addAndGet(update.increment());
+    toSender.reverse.granted(update.increment());
     toSender.target.send(update);
   }
 
@@ -261,6 +268,11 @@ public final class ServerSession extends ChannelInboundHandlerAdapter {
     }
     phase = Phase.REGISTERED;
     decoder.maxFrameSize(core.settings().maxFrameSize());
+    if (flowControl()
+        && core.settings().bytesPerSecondPerPeer() == 0
+        && channel.config().getRecvByteBufAllocator() instanceof ReadSizes sizes) {
+      sizes.allowBigReads(); // a 64 KiB message's frame inside one read, not copied
+    }
     if (!core.register(this)) {
       return;
     }
@@ -283,7 +295,7 @@ public final class ServerSession extends ChannelInboundHandlerAdapter {
       return;
     }
     ServerSession target = route.target;
-    if (route.flowControlled && route.credit.addAndGet(-data.payloadLength()) < 0) {
+    if (route.flowControlled && !route.spend(data.payloadLength())) {
       throw new TunnelProtocolException(
           ErrorCode.FLOW_CONTROL,
           "connection "
@@ -291,11 +303,8 @@ public final class ServerSession extends ChannelInboundHandlerAdapter {
               + ": sent more than the receiver granted; a client must wait for"
               + " WINDOW_UPDATE");
     }
-    core.relay().recordPacketRelayed(id, data.payloadLength());
-    target.channel.write(data.frame(), target.channel.voidPromise());
-    if (!toFlush.contains(target)) {
-      toFlush.add(target);
-    }
+    tally.relayed(id, data.payloadLength());
+    forwarder.forward(target, data, route.flowControlled);
     // Flow-controlled senders are bounded by their windows: their socket is never paused for a
     // slow receiver, so their other connections and their pings go on.
     if (!route.flowControlled && !target.channel.isWritable()) {
@@ -316,11 +325,14 @@ public final class ServerSession extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
-    for (ServerSession target : toFlush) {
-      target.channel.flush();
-    }
-    toFlush.clear();
+    handOver();
     ctx.fireChannelReadComplete();
+  }
+
+  /** The frames relayed in this read batch are counted, then go to their targets. */
+  private void handOver() {
+    tally.flush();
+    forwarder.handOver();
   }
 
   @Override
