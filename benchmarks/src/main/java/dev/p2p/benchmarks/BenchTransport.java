@@ -45,6 +45,17 @@ interface BenchTransport extends AutoCloseable {
                   .build();
           return new ProviderBenchTransport(config, "127.0.0.1:0", null);
         }
+      case "quic-nohold":
+        {
+          // As "quic" with the acknowledgement hold off (the provider before AckPiggyback).
+          P2PConfig config =
+              P2PConfig.builder()
+                  .implementation("quic")
+                  .set("P2P_QUIC_BIND", "127.0.0.1:0")
+                  .set("P2P_QUIC_ACK_HOLD_US", "0")
+                  .build();
+          return new ProviderBenchTransport(config, "127.0.0.1:0", null);
+        }
       case "relay":
         {
           // QUIC forced onto the relay path, dialled by PeerId alone: the relay is the rendezvous.

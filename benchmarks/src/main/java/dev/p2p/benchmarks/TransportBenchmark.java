@@ -43,7 +43,7 @@ public class TransportBenchmark {
   private static final int MIB = 1024 * 1024;
   private static final int BATCH_MIB = 4;
 
-  @Param({"tcp-forwarder", "tunnel", "quic", "relay", "raw-quic"})
+  @Param({"tcp-forwarder", "tunnel", "quic", "quic-nohold", "relay", "raw-quic"})
   public String transport;
 
   private BenchTransport bench;
