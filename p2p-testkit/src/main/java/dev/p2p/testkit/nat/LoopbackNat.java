@@ -43,6 +43,9 @@ public final class LoopbackNat implements AutoCloseable {
 
   private static final int MAX_DATAGRAM = 65_535;
 
+  /** Ports tried for one new mapping before its datagram is dropped as unroutable. */
+  private static final int BIND_ATTEMPTS = 16;
+
   private final UserSpaceNat nat; // guarded by this
   private final Predicate<InetSocketAddress> unroutable;
   private final Map<Integer, DatagramChannel> sockets = new HashMap<>(); // guarded by this
@@ -110,14 +113,19 @@ public final class LoopbackNat implements AutoCloseable {
       dropped.incrementAndGet();
       return;
     }
-    DatagramChannel socket;
+    DatagramChannel socket = null;
     synchronized (this) {
-      Optional<InetSocketAddress> source = nat.outbound(internal, destination, System.nanoTime());
-      if (source.isEmpty()) {
-        dropped.incrementAndGet();
-        return;
+      for (int attempt = 0; socket == null && attempt < BIND_ATTEMPTS; attempt++) {
+        Optional<InetSocketAddress> source = nat.outbound(internal, destination, System.nanoTime());
+        if (source.isEmpty()) {
+          break;
+        }
+        socket = socketFor(source.get());
+        if (socket == null) {
+          // Another socket on this machine holds the port: map to another one, as a router would.
+          nat.portUnusable(source.get().getPort());
+        }
       }
-      socket = socketFor(source.get());
     }
     if (socket == null) {
       dropped.incrementAndGet();
@@ -142,7 +150,7 @@ public final class LoopbackNat implements AutoCloseable {
       s.setOption(java.net.StandardSocketOptions.SO_RCVBUF, 4 << 20);
       s.setOption(java.net.StandardSocketOptions.SO_SNDBUF, 4 << 20);
     } catch (IOException e) {
-      // The port is taken by another socket on this machine: the datagram is lost.
+      // The port is taken by another socket on this machine; the caller maps to another.
       closeQuietly(s);
       return null;
     }

@@ -3,10 +3,12 @@ package dev.p2p.testkit.nat;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 
 /**
  * A NAT as a pure state machine (RFC 4787 mapping and filtering, mapping timeouts), for in-process
@@ -24,6 +26,7 @@ public final class UserSpaceNat {
   private final Random random;
   private final Map<Key, Mapping> byKey = new HashMap<>();
   private final Map<Integer, Mapping> byPort = new HashMap<>();
+  private final Set<Integer> unusablePorts = new HashSet<>();
   private int lastPort;
   private int calls;
 
@@ -117,6 +120,19 @@ public final class UserSpaceNat {
     return Optional.of(m.key.internal());
   }
 
+  /**
+   * The NAT's host cannot use {@code port} (another socket holds it): the mapping on it is gone and
+   * the port is never handed out again, as a router skips ports its own services hold. The next
+   * outbound packet of that mapping gets another port.
+   */
+  public void portUnusable(int port) {
+    unusablePorts.add(port);
+    Mapping m = byPort.get(port);
+    if (m != null) {
+      remove(m);
+    }
+  }
+
   /** Mappings alive at {@code now}. */
   public int liveMappings(long now) {
     sweep(now);
@@ -179,6 +195,9 @@ public final class UserSpaceNat {
   }
 
   private boolean free(int port, long now) {
+    if (unusablePorts.contains(port)) {
+      return false;
+    }
     Mapping m = byPort.get(port);
     if (m != null && expired(m.lastOutbound, now)) {
       remove(m);

@@ -105,6 +105,37 @@ class LoopbackNatTest {
   }
 
   @Test
+  void aPortHeldByAnotherSocketIsSkippedNotALostMapping() throws Exception {
+    BlockingQueue<Received> inside = new LinkedBlockingQueue<>();
+    InetAddress publicAddress = ip("127.2.0.12");
+    try (DatagramSocket holder = new DatagramSocket(new InetSocketAddress(publicAddress, 0));
+        DatagramSocket peer = new DatagramSocket(new InetSocketAddress("127.3.0.12", 0))) {
+      int held = holder.getLocalPort();
+      // Sequential assignment starts at the range's first port, which the holder has.
+      NatConfig config =
+          NatConfig.portRestrictedCone(publicAddress)
+              .withPorts(PortAssignment.SEQUENTIAL)
+              .withPortRange(held, held + 50);
+      try (LoopbackNat nat = new LoopbackNat(config, LoopbackNat.loopbackSubnet(1))) {
+        nat.attach(
+            HOST,
+            (from, d) -> inside.add(new Received(from, new String(d, StandardCharsets.UTF_8))));
+        peer.setSoTimeout(2000);
+        InetSocketAddress peerAt = (InetSocketAddress) peer.getLocalSocketAddress();
+        nat.send(HOST, peerAt, text("out"));
+        InetSocketAddress mapped = receiveFrom(peer, "out");
+        assertNotEquals(held, mapped.getPort(), "the held port is not the mapping's");
+        assertEquals(0, nat.dropped());
+
+        peer.send(new DatagramPacket("back".getBytes(StandardCharsets.UTF_8), 4, mapped));
+        assertEquals(new Received(peerAt, "back"), inside.poll(2, TimeUnit.SECONDS));
+        nat.send(HOST, peerAt, text("again"));
+        assertEquals(mapped, receiveFrom(peer, "again"), "the new mapping stays");
+      }
+    }
+  }
+
+  @Test
   void privateDestinationsAreDropped() throws Exception {
     BlockingQueue<Received> inside = new LinkedBlockingQueue<>();
     try (LoopbackNat nat = nat(NatConfig.fullCone(ip("127.2.0.11")), inside);
