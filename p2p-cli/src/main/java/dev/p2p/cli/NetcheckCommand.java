@@ -7,14 +7,10 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -57,9 +53,11 @@ final class NetcheckCommand implements Callable<Integer> {
 
   @Option(
       names = "--stun-port",
-      defaultValue = "" + RelayCommand.DEFAULT_STUN_PORT,
-      description = "the relays' STUN UDP port (default ${DEFAULT-VALUE}, as 'p2p relay')")
-  int stunPort;
+      description =
+          "the relays' STUN UDP port (default: the port each relay names on /healthz, else "
+              + RelayCommand.DEFAULT_STUN_PORT
+              + ", as 'p2p relay')")
+  Integer stunPort;
 
   @Option(
       names = "--timeout",
@@ -73,13 +71,25 @@ final class NetcheckCommand implements Callable<Integer> {
     if (timeoutMillis <= 0 || timeoutMillis > 60_000) {
       throw new IllegalArgumentException("--timeout must be 1..60000 ms, got " + timeoutMillis);
     }
-    if (stunPort < 1 || stunPort > 65_535) {
+    if (stunPort != null && (stunPort < 1 || stunPort > 65_535)) {
       throw new IllegalArgumentException("--stun-port must be 1..65535, got " + stunPort);
     }
+    Duration timeout = Duration.ofMillis(timeoutMillis);
     List<URI> relayUrls = relayUrls();
+    // The relays first: their health check says where each answers STUN.
+    Map<URI, RelayHealth> health = new LinkedHashMap<>();
+    for (URI relay : relayUrls) {
+      health.put(relay, RelayHealth.check(relay, timeout));
+    }
     Map<InetSocketAddress, String> servers = new LinkedHashMap<>();
     for (URI relay : relayUrls) {
-      servers.putIfAbsent(new InetSocketAddress(relay.getHost(), stunPort), "relay " + relay);
+      int port =
+          stunPort != null
+              ? stunPort
+              : health.get(relay).stunPortOr(RelayCommand.DEFAULT_STUN_PORT);
+      if (port > 0) {
+        servers.putIfAbsent(new InetSocketAddress(relay.getHost(), port), "relay " + relay);
+      }
     }
     if (stun != null) {
       for (String s : stun) {
@@ -88,16 +98,24 @@ final class NetcheckCommand implements Callable<Integer> {
         }
       }
     }
-    if (servers.isEmpty()) {
+    if (servers.isEmpty() && relayUrls.isEmpty()) {
       throw new IllegalArgumentException(
           "nothing to check: give --relay URL or --stun HOST:PORT, or set P2P_RELAY_SERVERS");
     }
-    Duration timeout = Duration.ofMillis(timeoutMillis);
-    NatReport report = NatCheck.run(new ArrayList<>(servers.keySet()), timeout);
     PrintWriter out = spec.commandLine().getOut();
+    if (servers.isEmpty()) {
+      for (URI relay : relayUrls) {
+        out.printf("relay %s: %s%n", relay, health.get(relay).describe());
+      }
+      out.println(
+          "verdict: no relay answers STUN, so the NAT type is unknown; give --stun HOST:PORT");
+      out.flush();
+      return 0;
+    }
+    NatReport report = NatCheck.run(new ArrayList<>(servers.keySet()), timeout);
     out.print(report.summary());
     for (URI relay : relayUrls) {
-      out.printf("relay %s: %s%n", relay, httpLatency(relay, timeout));
+      out.printf("relay %s: %s%n", relay, health.get(relay).describe());
     }
     out.println(advice(report));
     out.flush();
@@ -138,25 +156,6 @@ final class NetcheckCommand implements Callable<Integer> {
       host = host.substring(1, host.length() - 1);
     }
     return new InetSocketAddress(host, port);
-  }
-
-  /** One HTTP round trip to the relay's health endpoint, as its latency from here. */
-  private static String httpLatency(URI relay, Duration timeout) throws InterruptedException {
-    HttpClient http = HttpClient.newBuilder().connectTimeout(timeout).build();
-    HttpRequest request =
-        HttpRequest.newBuilder(relay.resolve("/healthz")).timeout(timeout).GET().build();
-    try {
-      // The first request pays for the TCP (and TLS) handshake; the second is the round trip.
-      http.send(request, HttpResponse.BodyHandlers.discarding());
-      long start = System.nanoTime();
-      HttpResponse<Void> r = http.send(request, HttpResponse.BodyHandlers.discarding());
-      double ms = (System.nanoTime() - start) / 1e6;
-      return r.statusCode() == 200
-          ? String.format(Locale.ROOT, "up, HTTP round trip %.1f ms", ms)
-          : "answers but /healthz says " + r.statusCode();
-    } catch (IOException e) {
-      return "unreachable (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")";
-    }
   }
 
   private static String advice(NatReport report) {

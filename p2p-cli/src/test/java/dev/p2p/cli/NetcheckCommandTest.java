@@ -40,6 +40,27 @@ class NetcheckCommandTest {
   }
 
   @Test
+  void withoutStunPortEachRelaysOwnStunPortIsAsked() {
+    // STUN on a free port, not 3478: netcheck learns it from the relay's /healthz, as peers do at
+    // login, so a relay on any STUN port is not reported as blocked.
+    try (RelayServer relay =
+        RelayServer.builder().host("127.0.0.1").port(0).stunPort(0).build().start()) {
+      String out = run("--relay", relay.url().toString(), "--timeout", "3000");
+      assertTrue(out.contains("NAT type: NO_NAT"), out);
+      assertTrue(out.contains("relay " + relay.url() + ": up, HTTP round trip"), out);
+    }
+  }
+
+  @Test
+  void relaysWithoutStunSayTheTypeIsUnknown() {
+    try (RelayServer relay =
+        RelayServer.builder().host("127.0.0.1").port(0).stunPort(-1).build().start()) {
+      String out = run("--relay", relay.url().toString(), "--timeout", "1000");
+      assertTrue(out.contains("verdict: no relay answers STUN"), out);
+    }
+  }
+
+  @Test
   void aSilentStunPortIsReportedAsBlockedAndTheRelayAsUnreachable() throws Exception {
     int silent;
     try (DatagramSocket s = new DatagramSocket(0, InetAddress.getLoopbackAddress())) {

@@ -47,6 +47,8 @@ class RelayHttpTest {
     HttpResponse<String> r = get("/healthz");
     assertEquals(200, r.statusCode());
     assertEquals("ok\n", r.body());
+    assertEquals(
+        "0", r.headers().firstValue("P2P-Stun-Port").orElse(null), "this relay has no STUN");
   }
 
   @Test

@@ -24,10 +24,16 @@ import java.nio.charset.StandardCharsets;
  * once a connection becomes a WebSocket.
  */
 final class HttpEndpoints extends SimpleChannelInboundHandler<FullHttpRequest> {
-  private final RelayMetrics metrics;
+  /**
+   * On {@code /healthz}: the relay's STUN UDP port (0: none), so a tool that knows only the relay's
+   * URL (as {@code p2p netcheck} does) asks STUN where it really answers. Peers learn it at login.
+   */
+  public static final String STUN_PORT_HEADER = "P2P-Stun-Port";
 
-  HttpEndpoints(RelayMetrics metrics) {
-    this.metrics = metrics;
+  private final RelayCore core;
+
+  HttpEndpoints(RelayCore core) {
+    this.core = core;
   }
 
   @Override
@@ -41,8 +47,11 @@ final class HttpEndpoints extends SimpleChannelInboundHandler<FullHttpRequest> {
     boolean get = req.method().equals(HttpMethod.GET) || req.method().equals(HttpMethod.HEAD);
     boolean keepAlive = HttpUtil.isKeepAlive(req);
     if (get && path.equals("/healthz")) {
-      respond(ctx, req, HttpResponseStatus.OK, "text/plain", bytes("ok\n"), keepAlive);
+      FullHttpResponse res = response(req, HttpResponseStatus.OK, "text/plain", bytes("ok\n"));
+      res.headers().setInt(STUN_PORT_HEADER, core.stunPort());
+      send(ctx, res, keepAlive);
     } else if (get && path.equals("/metrics")) {
+      RelayMetrics metrics = core.metrics();
       respond(ctx, req, HttpResponseStatus.OK, metrics.contentType(), metrics.scrape(), keepAlive);
     } else {
       respond(
@@ -61,6 +70,11 @@ final class HttpEndpoints extends SimpleChannelInboundHandler<FullHttpRequest> {
       String contentType,
       byte[] body,
       boolean keepAlive) {
+    send(ctx, response(req, status, contentType, body), keepAlive);
+  }
+
+  private static FullHttpResponse response(
+      FullHttpRequest req, HttpResponseStatus status, String contentType, byte[] body) {
     boolean head = req.method().equals(HttpMethod.HEAD);
     FullHttpResponse res =
         new DefaultFullHttpResponse(
@@ -71,6 +85,10 @@ final class HttpEndpoints extends SimpleChannelInboundHandler<FullHttpRequest> {
         .set(HttpHeaderNames.CONTENT_TYPE, contentType)
         .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
         .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
+    return res;
+  }
+
+  private static void send(ChannelHandlerContext ctx, FullHttpResponse res, boolean keepAlive) {
     if (keepAlive) {
       res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
     } else {

@@ -74,7 +74,7 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
     p.addLast("http", new HttpServerCodec(4096, 8192, 8192));
     p.addLast("aggregator", new HttpObjectAggregator(MAX_HTTP_REQUEST));
     p.addLast("websocket", new WebSocketServerProtocolHandler(wsConfig));
-    p.addLast(HTTP_ENDPOINTS, new HttpEndpoints(core.metrics()));
+    p.addLast(HTTP_ENDPOINTS, new HttpEndpoints(core));
     p.addLast("session", new ClientSession(core, ch));
   }
 }
