@@ -29,12 +29,18 @@ import java.util.concurrent.TimeUnit;
  *       listener's) and prints {@code RESULT p<i> DIRECT|RELAYED first=<path type> connect=<ms>
  *       msg=<ms> direct=<ms> peer=<its path type> bday=<ours> peerbday=<its> path=<path>}, the
  *       birthday figures as {@code attempts/successes/probes/sockets/cpu-ms-of-the-last-attempt}.
+ *   <li>{@code FAILOVER p<i> <peer id>}: dials by peer id alone and exchanges numbered messages
+ *       with the listener's echo, one at a time, until {@code END p<i>}; prints {@code PATH p<i>
+ *       <path type>} at each change of the dialler's path, then {@code RESULT p<i> sent=<n>
+ *       echoed=<n> ordered=<true|false> paths=<types in order>}.
  * </ul>
  *
  * Exits when standard input closes.
  */
 public final class LabQuicPeerMain {
   private static final List<QuicP2PProvider> providers = new ArrayList<>();
+  private static final java.util.Set<String> ended =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   public static void main(String[] args) throws Exception {
     // Birthday attempts (start, winner, end) in the side's log, quoted when a pairing fails.
@@ -53,6 +59,12 @@ public final class LabQuicPeerMain {
           QuicP2PProvider p = provider(config);
           PeerId id = PeerId.parse(w[2]);
           new Thread(() -> dial(p, w[1], id), "dial-" + w[1]).start();
+        } else if (w[0].equals("FAILOVER")) {
+          QuicP2PProvider p = provider(config);
+          PeerId id = PeerId.parse(w[2]);
+          new Thread(() -> failover(p, w[1], id), "failover-" + w[1]).start();
+        } else if (w[0].equals("END")) {
+          ended.add(w[1]);
         }
       }
     } catch (Exception | Error e) {
@@ -146,6 +158,41 @@ public final class LabQuicPeerMain {
               birthday(p),
               echo.split(" ")[1],
               c.path()));
+    } catch (Exception e) {
+      out("RESULT " + pair + " FAILED " + e.toString().replace('\n', ' '));
+    }
+  }
+
+  private static void failover(QuicP2PProvider p, String pair, PeerId id) {
+    try {
+      P2PConnection c = p.connect(PeerAddress.of(id)).get(20, TimeUnit.SECONDS);
+      List<PathType> paths = new ArrayList<>();
+      long sent = 0;
+      long echoed = 0;
+      boolean ordered = true;
+      while (!ended.contains(pair)) {
+        PathType now = c.path().type();
+        if (paths.isEmpty() || paths.get(paths.size() - 1) != now) {
+          paths.add(now);
+          out("PATH " + pair + " " + now);
+        }
+        String m = "m" + sent;
+        c.send(m.getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
+        sent++;
+        // Waits out a failover: the message is retransmitted on the path QUIC moves to.
+        String echo = new String(c.recv().get(20, TimeUnit.SECONDS), StandardCharsets.UTF_8);
+        echoed++;
+        ordered &= echo.endsWith(" " + m);
+        Thread.sleep(5);
+      }
+      out(
+          String.format(
+              "RESULT %s sent=%d echoed=%d ordered=%s paths=%s",
+              pair,
+              sent,
+              echoed,
+              ordered,
+              paths.stream().map(Enum::name).collect(java.util.stream.Collectors.joining(","))));
     } catch (Exception e) {
       out("RESULT " + pair + " FAILED " + e.toString().replace('\n', ' '));
     }
