@@ -39,17 +39,58 @@ public final class LinkBenchmark {
 
   private LinkBenchmark() {}
 
+  private static void usageError(String why) {
+    System.err.println("LinkBenchmark: " + why + "\n" + USAGE);
+    System.exit(2);
+  }
+
+  private static final String USAGE =
+      String.join(
+          "\n",
+          "usage: java -cp benchmarks.jar dev.p2p.benchmarks.link.LinkBenchmark",
+          "    [--volume-mib 2048] [--warm-mib 256] [--rtt 5000] [--rtt-warm 1000] [--mtu 1500]",
+          "    [--timeout-s 240] [--only iperf3-tcp,iperf3-udp-1350,java-tcp,tunnel,quic,...]",
+          "    [--loss-percent 1] [--quic NAME:KEY=VALUE,KEY=VALUE]... [--jvm-args \"-Xmx2g\"]",
+          "    [--strace true]",
+          "Needs root (it creates two network namespaces); wrap it in flock /tmp/bench.lock.");
+
+  private static final List<String> OPTIONS =
+      List.of(
+          "--volume-mib",
+          "--warm-mib",
+          "--rtt",
+          "--rtt-warm",
+          "--mtu",
+          "--timeout-s",
+          "--only",
+          "--loss-percent",
+          "--jvm-args",
+          "--strace");
+
   public static void main(String[] argv) throws Exception {
     Map<String, String> opt = new LinkedHashMap<>();
     Map<String, List<String>> quic = new LinkedHashMap<>();
     for (int i = 0; i < argv.length; i += 2) {
-      if (argv[i].equals("--quic")) {
+      String name = argv[i];
+      if (name.equals("--help") || name.equals("-h")) {
+        System.out.println(USAGE);
+        return;
+      }
+      if (!name.equals("--quic") && !OPTIONS.contains(name)) {
+        usageError("unknown option " + name);
+        return;
+      }
+      if (i + 1 >= argv.length) {
+        usageError(name + " needs a value");
+        return;
+      }
+      if (name.equals("--quic")) {
         String v = argv[i + 1];
         int colon = v.indexOf(':');
-        String name = colon < 0 ? v : v.substring(0, colon);
-        quic.put(name, colon < 0 ? List.of() : Arrays.asList(v.substring(colon + 1).split(",")));
+        String variant = colon < 0 ? v : v.substring(0, colon);
+        quic.put(variant, colon < 0 ? List.of() : Arrays.asList(v.substring(colon + 1).split(",")));
       } else {
-        opt.put(argv[i], argv[i + 1]);
+        opt.put(name, argv[i + 1]);
       }
     }
     if (quic.isEmpty()) {
