@@ -197,6 +197,26 @@ class TunnelProviderTest {
   }
 
   @Test
+  void aTicketAloneNamesTheServerToDial() throws Exception {
+    P2PProvider listening = open(config().build());
+    P2PListener l = await(listening.listen(""));
+    closing.add(l);
+    CompletableFuture<P2PConnection> in = l.accept();
+    // No P2P_TUNNEL_SERVER: the ticket's tunnel://host:port is where the peer is.
+    P2PProvider dialling = open(P2PConfig.builder().implementation("tunnel").build());
+    PeerAddress ticket = PeerAddress.parseTicket(l.peerAddress().toTicket());
+    P2PConnection out = await(dialling.connect(ticket));
+    await(out.send(new byte[] {7}));
+    assertArrayEquals(new byte[] {7}, await(await(in).recv()));
+
+    P2PProvider bare = open(P2PConfig.builder().implementation("tunnel").build());
+    ConfigurationException e =
+        assertThrows(
+            ConfigurationException.class, () -> await(bare.connect(listening.localPeerId())));
+    assertTrue(e.getMessage().contains("a ticket that names one"), e.getMessage());
+  }
+
+  @Test
   void anUnreachableServerIsAConnectionFailure() throws Exception {
     int deadPort;
     try (ServerSocket s = new ServerSocket(0)) {

@@ -153,20 +153,42 @@ public final class TunnelProvider implements P2PProvider {
 
   @Override
   public CompletableFuture<P2PConnection> connect(PeerId peer) {
+    return connect(peer, Optional.empty());
+  }
+
+  /**
+   * The tunnel server finds the peer; direct addresses are ignored. A ticket's {@code
+   * tunnel://host:port} (a tunnel listener's ticket names its server) is the server to use when
+   * this provider has none (no {@code P2P_TUNNEL_SERVER}, no earlier listen or connect), so a
+   * ticket alone is enough to dial; otherwise the provider's own server is used, as before.
+   */
+  @Override
+  public CompletableFuture<P2PConnection> connect(PeerAddress peer) {
+    Objects.requireNonNull(peer, "peer");
+    Optional<InetSocketAddress> server;
+    try {
+      server =
+          peer.relay()
+              .filter(r -> "tunnel".equals(r.getScheme()))
+              .map(
+                  r ->
+                      TunnelClientSettings.parseServer(r.toString(), "the ticket's tunnel server"));
+    } catch (ConfigurationException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return connect(peer.peerId(), server);
+  }
+
+  private CompletableFuture<P2PConnection> connect(
+      PeerId peer, Optional<InetSocketAddress> ticketServer) {
     Objects.requireNonNull(peer, "peer");
     if (peer.equals(identity.peerId())) {
       return CompletableFuture.failedFuture(
           new ConnectionFailedException(
               "cannot connect to this provider's own peer id through the tunnel"));
     }
-    return onLoop(() -> session.ensureRegistered(Optional.empty()))
+    return onLoop(() -> session.ensureRegisteredOr(ticketServer))
         .thenCompose(v -> onLoop(() -> open(peer)));
-  }
-
-  /** Only the peer id is used: the tunnel server finds the peer, direct addresses are ignored. */
-  @Override
-  public CompletableFuture<P2PConnection> connect(PeerAddress peer) {
-    return connect(peer.peerId());
   }
 
   private <T> CompletableFuture<T> onLoop(Supplier<CompletableFuture<T>> action) {

@@ -166,8 +166,8 @@ final class TunnelSession {
       if (chosen.isEmpty()) {
         return CompletableFuture.failedFuture(
             new ConfigurationException(
-                "no tunnel server configured: set P2P_TUNNEL_SERVER=host:port or pass"
-                    + " \"host:port\" to listen()"));
+                "no tunnel server configured: set P2P_TUNNEL_SERVER=host:port, pass"
+                    + " \"host:port\" to listen(), or connect with a ticket that names one"));
       }
       server = chosen.get();
     }
@@ -183,6 +183,15 @@ final class TunnelSession {
         break;
     }
     return withTimeout(registered, settings.connectTimeout(), "registering with the tunnel server");
+  }
+
+  /**
+   * As {@link #ensureRegistered}, with {@code fallback} as the server only if none is chosen or
+   * configured yet. Runs on the loop.
+   */
+  CompletableFuture<Void> ensureRegisteredOr(Optional<InetSocketAddress> fallback) {
+    boolean unchosen = server == null && settings.server().isEmpty();
+    return ensureRegistered(unchosen ? fallback : Optional.empty());
   }
 
   private static boolean sameServer(InetSocketAddress a, InetSocketAddress b) {
