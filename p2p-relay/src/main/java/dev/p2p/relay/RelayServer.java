@@ -15,9 +15,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioDatagramChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -82,12 +79,12 @@ public final class RelayServer implements AutoCloseable {
         new MultiThreadIoEventLoopGroup(
             builder.workerThreads,
             new DefaultThreadFactory("p2p-relay"),
-            NioIoHandler.newFactory());
+            builder.socketKind.ioHandlerFactory());
     try {
       ServerBootstrap b =
           new ServerBootstrap()
               .group(group)
-              .channel(NioServerSocketChannel.class)
+              .channel(builder.socketKind.serverChannel())
               .option(ChannelOption.SO_REUSEADDR, true)
               .option(ChannelOption.SO_BACKLOG, 4096)
               .childOption(ChannelOption.TCP_NODELAY, true)
@@ -101,7 +98,7 @@ public final class RelayServer implements AutoCloseable {
         Bootstrap u =
             new Bootstrap()
                 .group(group)
-                .channel(NioDatagramChannel.class)
+                .channel(builder.socketKind.datagramChannel())
                 .handler(new StunHandler(core.metrics()));
         udp = bind(u.bind(builder.host, builder.stunPort), "STUN port " + builder.stunPort);
         core.stunPort(((InetSocketAddress) udp.localAddress()).getPort());

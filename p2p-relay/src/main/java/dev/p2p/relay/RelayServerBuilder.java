@@ -5,6 +5,7 @@ import dev.p2p.api.P2PConfig;
 import dev.p2p.api.PeerId;
 import dev.p2p.relay.internal.RelayProtocol;
 import dev.p2p.relay.internal.RelaySettings;
+import dev.p2p.relay.internal.RelaySocketKind;
 import java.io.File;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,6 +43,13 @@ public final class RelayServerBuilder {
   public static final String MAX_PENDING = "P2P_RELAY_MAX_PENDING";
 
   public static final String IDLE_TIMEOUT_MS = "P2P_RELAY_IDLE_TIMEOUT_MS";
+
+  /**
+   * The sockets' Netty transport: {@code auto} (epoll on Linux, else NIO), {@code epoll}, {@code
+   * nio}.
+   */
+  public static final String TRANSPORT = "P2P_RELAY_TRANSPORT";
+
   public static final String PING_INTERVAL_MS = "P2P_RELAY_PING_INTERVAL_MS";
   public static final String WRITE_TIMEOUT_MS = "P2P_RELAY_WRITE_TIMEOUT_MS";
   public static final String LOGIN_TIMEOUT_MS = "P2P_RELAY_LOGIN_TIMEOUT_MS";
@@ -71,6 +79,7 @@ public final class RelayServerBuilder {
   File tlsKey;
   int workerThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
   int socketSendBuffer = DEFAULT_SOCKET_SEND_BUFFER;
+  RelaySocketKind socketKind = RelaySocketKind.choose(TRANSPORT, "auto");
   private String accessToken;
   private final List<PeerId> banned = new ArrayList<>();
   private int maxPacketSize = RelayProtocol.DEFAULT_MAX_PACKET_SIZE;
@@ -119,6 +128,7 @@ public final class RelayServerBuilder {
     pingInterval = c.getMillis(PING_INTERVAL_MS, pingInterval, Duration.ofMillis(50), day);
     writeTimeout = c.getMillis(WRITE_TIMEOUT_MS, writeTimeout, Duration.ofMillis(50), day);
     loginTimeout = c.getMillis(LOGIN_TIMEOUT_MS, loginTimeout, Duration.ofMillis(50), day);
+    c.get(TRANSPORT).ifPresent(v -> socketKind = RelaySocketKind.choose(TRANSPORT, v));
     return this;
   }
 
@@ -134,6 +144,17 @@ public final class RelayServerBuilder {
             BANNED + " must list peer ids separated by commas: " + e.getMessage());
       }
     }
+  }
+
+  /**
+   * The sockets' Netty transport: {@code auto} (the default: native epoll on Linux, else NIO),
+   * {@code epoll} or {@code nio}.
+   *
+   * @throws ConfigurationException for another value, or {@code epoll} where it cannot load
+   */
+  public RelayServerBuilder transport(String kind) {
+    socketKind = RelaySocketKind.choose("transport", kind);
+    return this;
   }
 
   /** The interface to bind. Default 127.0.0.1; 0.0.0.0 serves other machines. */

@@ -70,6 +70,7 @@ class RelayConfigTest {
           {"P2P_RELAY_IDLE_TIMEOUT_MS", "soon"},
           {"P2P_RELAY_BANNED", "not-a-peer-id"},
           {"P2P_RELAY_TLS_CERT", "/tmp/only-the-cert.pem"},
+          {"P2P_RELAY_TRANSPORT", "io_uring"},
         }) {
       ConfigurationException e =
           assertThrows(
@@ -109,6 +110,31 @@ class RelayConfigTest {
       }
     } finally {
       cert.delete();
+    }
+  }
+
+  @Test
+  void bothSocketTransportsForwardAndAnswerStun() throws Exception {
+    // auto is epoll on Linux; NIO is what every other machine gets, so it must work here too.
+    for (String kind : new String[] {"nio", "auto"}) {
+      try (RelayServer relay =
+          RelayServer.builder()
+              .config(config(new String[] {"P2P_RELAY_TRANSPORT", kind}))
+              .build()
+              .start()) {
+        try (TestClient a = TestClient.login(relay);
+            TestClient b = TestClient.login(relay)) {
+          a.send(b, new byte[] {9});
+          assertArrayEquals(new byte[] {9}, b.nextPacket(5000).data(), kind);
+        }
+        try (java.net.DatagramSocket s =
+            new java.net.DatagramSocket(0, java.net.InetAddress.getLoopbackAddress())) {
+          s.setSoTimeout(2000);
+          byte[] req = StunTest.request(new byte[12], true, false);
+          s.send(new java.net.DatagramPacket(req, req.length, relay.stunAddress().orElseThrow()));
+          s.receive(new java.net.DatagramPacket(new byte[1500], 1500));
+        }
+      }
     }
   }
 
