@@ -1,12 +1,12 @@
 package dev.p2p.quic.internal;
 
 import dev.p2p.api.ConfigurationException;
+import dev.p2p.relay.internal.NativeEpoll;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.IoHandlerFactory;
-import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
@@ -15,7 +15,6 @@ import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.unix.IntegerUnixChannelOption;
 import io.netty.handler.codec.quic.EpollQuicUtils;
 import io.netty.handler.codec.quic.SegmentedDatagramPacketAllocator;
-import java.util.Locale;
 
 /**
  * Which Netty transport carries the provider's UDP socket. Linux's native epoll transport can hand
@@ -48,23 +47,7 @@ enum UdpSocketKind {
    * @throws ConfigurationException for another value, or {@code epoll} where it cannot load
    */
   static UdpSocketKind choose(String key, String value) {
-    switch (value.strip().toLowerCase(Locale.ROOT)) {
-      case "auto":
-        return Epoll.isAvailable() ? EPOLL : NIO;
-      case "nio":
-        return NIO;
-      case "epoll":
-        if (!Epoll.isAvailable()) {
-          throw new ConfigurationException(
-              key
-                  + "=epoll but the native epoll transport cannot load here ("
-                  + Epoll.unavailabilityCause()
-                  + "); use auto or nio");
-        }
-        return EPOLL;
-      default:
-        throw new ConfigurationException(key + " must be auto, epoll or nio, got '" + value + "'");
-    }
+    return NativeEpoll.chosen(key, value) ? EPOLL : NIO;
   }
 
   /** Event loops of this transport that busy-poll for {@code pollNanos} (0: never). */
