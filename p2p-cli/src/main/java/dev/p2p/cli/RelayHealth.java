@@ -1,5 +1,6 @@
 package dev.p2p.cli;
 
+import dev.p2p.relay.internal.RelayProtocol;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,8 +16,6 @@ import java.util.OptionalInt;
  * none).
  */
 final class RelayHealth {
-  private static final String STUN_PORT_HEADER = "P2P-Stun-Port";
-
   private final String description;
   private final OptionalInt stunPort;
 
@@ -50,7 +49,7 @@ final class RelayHealth {
   private static OptionalInt stunPort(HttpResponse<?> r) {
     try {
       return r.headers()
-          .firstValue(STUN_PORT_HEADER)
+          .firstValue(RelayProtocol.STUN_PORT_HEADER)
           .map(v -> OptionalInt.of(Integer.parseInt(v.strip())))
           .filter(p -> p.getAsInt() >= 0 && p.getAsInt() <= 65_535)
           .orElse(OptionalInt.empty());

@@ -24,12 +24,6 @@ import java.nio.charset.StandardCharsets;
  * once a connection becomes a WebSocket.
  */
 final class HttpEndpoints extends SimpleChannelInboundHandler<FullHttpRequest> {
-  /**
-   * On {@code /healthz}: the relay's STUN UDP port (0: none), so a tool that knows only the relay's
-   * URL (as {@code p2p netcheck} does) asks STUN where it really answers. Peers learn it at login.
-   */
-  public static final String STUN_PORT_HEADER = "P2P-Stun-Port";
-
   private final RelayCore core;
 
   HttpEndpoints(RelayCore core) {
@@ -48,7 +42,7 @@ final class HttpEndpoints extends SimpleChannelInboundHandler<FullHttpRequest> {
     boolean keepAlive = HttpUtil.isKeepAlive(req);
     if (get && path.equals("/healthz")) {
       FullHttpResponse res = response(req, HttpResponseStatus.OK, "text/plain", bytes("ok\n"));
-      res.headers().setInt(STUN_PORT_HEADER, core.stunPort());
+      res.headers().setInt(RelayProtocol.STUN_PORT_HEADER, core.stunPort());
       send(ctx, res, keepAlive);
     } else if (get && path.equals("/metrics")) {
       RelayMetrics metrics = core.metrics();

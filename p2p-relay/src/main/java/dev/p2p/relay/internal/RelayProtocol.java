@@ -11,6 +11,13 @@ public final class RelayProtocol {
   /** The HTTP path upgraded to WebSocket. */
   public static final String PATH = "/relay";
 
+  /**
+   * A header of {@code /healthz}: the relay's STUN UDP port (0: none), so a tool that knows only
+   * the relay's URL (as {@code p2p netcheck} does) asks STUN where it answers. Peers learn it at
+   * login.
+   */
+  public static final String STUN_PORT_HEADER = "P2P-Stun-Port";
+
   /** The WebSocket subprotocol a client asks for ({@code Sec-WebSocket-Protocol}). */
   public static final String SUBPROTOCOL = "p2p-relay-v1";
 
