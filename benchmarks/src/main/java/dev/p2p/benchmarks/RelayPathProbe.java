@@ -34,6 +34,7 @@ import java.util.stream.Stream;
  *   -Dtunnel=true   the tunnel provider and its server instead (the reference)
  *   -Dbind=ADDR     P2P_QUIC_BIND (default 127.0.0.1:0; 0.0.0.0:0 takes the interfaces' MTU)
  *   -Dbusy=US       P2P_QUIC_BUSY_POLL_US (default 50)
+ *   -Dset=K=V,K=V   further provider settings (e.g. P2P_QUIC_CC=cubic)
  *   -Dorg.slf4j.simpleLogger.log.dev.p2p.quic.internal.QuicStatsSampler=debug  QUIC's sent, lost, cwnd
  * </pre>
  */
@@ -62,6 +63,12 @@ public final class RelayPathProbe {
                 .set("P2P_QUIC_BIND", System.getProperty("bind", "127.0.0.1:0"))
                 .set("P2P_QUIC_BUSY_POLL_US", System.getProperty("busy", "50"))
                 .build();
+    for (String kv : System.getProperty("set", "").split(",")) {
+      int eq = kv.indexOf('=');
+      if (eq > 0) {
+        config = config.toBuilder().set(kv.substring(0, eq), kv.substring(eq + 1)).build();
+      }
+    }
     P2PProvider dialler = P2P.open(config);
     P2PProvider acceptor = P2P.open(config);
     P2PListener listener = acceptor.listen(tunnel ? "" : "127.0.0.1:0").get(10, TimeUnit.SECONDS);
@@ -228,12 +235,22 @@ public final class RelayPathProbe {
     return sb.toString();
   }
 
+  /** The relay's drops by reason, and the mean size of the packets it forwarded so far. */
   private static String drops(RelayServer relay) {
     StringBuilder sb = new StringBuilder();
+    double packets = 0;
+    double bytes = 0;
     for (String line : relay.metricsText().split("\n")) {
       if (line.startsWith("p2p_relay_packets_dropped_total")) {
         sb.append(line.substring("p2p_relay_packets_dropped_total".length())).append(' ');
+      } else if (line.startsWith("p2p_relay_packets_forwarded_total ")) {
+        packets = Double.parseDouble(line.substring(line.indexOf(' ') + 1));
+      } else if (line.startsWith("p2p_relay_bytes_forwarded_total ")) {
+        bytes = Double.parseDouble(line.substring(line.indexOf(' ') + 1));
       }
+    }
+    if (packets > 0) {
+      sb.append(String.format("; forwarded packets of %.0f B on average", bytes / packets));
     }
     return sb.toString();
   }

@@ -128,7 +128,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
     if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
       ctx.pipeline().remove(RelayChannelInitializer.HTTP_ENDPOINTS);
-      UnmaskingFrameDecoder.install(ctx.pipeline(), core.settings().maxFrameSize());
+      SlicingFrameDecoder.install(ctx.pipeline(), core.settings().maxFrameSize());
       state = AWAITING_LOGIN;
       challenge = new byte[RelayProtocol.CHALLENGE_LENGTH];
       RANDOM.nextBytes(challenge);

@@ -10,7 +10,7 @@ import java.nio.ByteOrder;
  * buffers in the pass that copies. Netty's codec masks and unmasks through {@code ByteBuf} get/set
  * calls, four bytes each, whose per-call index and reference-count checks were the largest Java
  * cost of the relay path in JFR profiles: on the client's writes ({@link MaskingFrameEncoder}) and
- * on the relay's reads ({@link UnmaskingFrameDecoder}).
+ * on the relay's reads ({@link SlicingFrameDecoder}).
  */
 final class WebSocketMask {
   /** Whether direct buffers can be read and written eight bytes at a time by address. */
@@ -29,29 +29,43 @@ final class WebSocketMask {
   static void xor(ByteBuf src, int index, int length, ByteBuf dst, int mask) {
     int at = dst.writerIndex();
     dst.ensureWritable(length);
-    ByteBuffer to = dst.nioBuffer(at, length).order(ByteOrder.BIG_ENDIAN);
+    ByteBuffer to = dst.nioBuffer(at, length);
     int done = 0;
-    if (src.nioBufferCount() == 1) {
-      done = xor(src.nioBuffer(index, length), to, 0, mask);
-    } else {
-      for (ByteBuffer part : src.nioBuffers(index, length)) {
-        done = xor(part, to, done, mask);
-      }
+    for (ByteBuffer part : src.nioBuffers(index, length)) {
+      int n = part.remaining();
+      xor(part, part.position(), n, to, done, done, mask);
+      done += n;
     }
     dst.writerIndex(at + done);
   }
 
   /**
-   * XORs {@code from} into {@code to} at {@code offset} (also the offset into the payload, which
-   * picks the key byte); returns the new offset.
+   * XORs {@code length} bytes of {@code buf} from {@code index} with {@code mask} where they lie
+   * (the first byte takes the key's first), so that a payload can be passed on as a slice of the
+   * read buffer instead of a copy. Moves none of {@code buf}'s indexes; {@code buf} must not be
+   * read-only.
    */
-  private static int xor(ByteBuffer from, ByteBuffer to, int offset, int mask) {
-    from = from.order(ByteOrder.BIG_ENDIAN);
-    int n = from.remaining();
-    int s = from.position();
-    if (offset + n > to.limit()) {
+  static void xorInPlace(ByteBuf buf, int index, int length, int mask) {
+    int done = 0;
+    for (ByteBuffer part : buf.nioBuffers(index, length)) {
+      int n = part.remaining();
+      xor(part, part.position(), n, part, part.position(), done, mask);
+      done += n;
+    }
+  }
+
+  /**
+   * XORs {@code n} bytes of {@code from} at absolute index {@code s} into {@code to} at absolute
+   * index {@code t} ({@code from} itself for in place), with the key as it applies at payload
+   * offset {@code offset} (which picks the key byte of the first).
+   */
+  private static void xor(
+      ByteBuffer from, int s, int n, ByteBuffer to, int t, int offset, int mask) {
+    from = from.duplicate().order(ByteOrder.BIG_ENDIAN).clear();
+    to = to.duplicate().order(ByteOrder.BIG_ENDIAN).clear();
+    if (s + n > from.limit() || t + n > to.limit()) {
       throw new IndexOutOfBoundsException(
-          "masking " + n + " bytes at " + offset + " into " + to.limit());
+          "masking " + n + " bytes at " + t + " into " + to.limit());
     }
     // The key as it applies from this offset on, repeated over eight bytes.
     int rotated = Integer.rotateLeft(mask, 8 * (offset & 3));
@@ -61,19 +75,18 @@ final class WebSocketMask {
       // Direct memory by address: ByteBuffer.getLong/putLong check the index on every call, which
       // JFR showed as a third of the masking loop's samples. The bounds were checked once above.
       long src = PlatformDependent.directBufferAddress(from) + s;
-      long dst = PlatformDependent.directBufferAddress(to) + offset;
+      long dst = PlatformDependent.directBufferAddress(to) + t;
       long nativeKey = BIG_ENDIAN ? key : Long.reverseBytes(key);
       for (; i + 8 <= n; i += 8) {
         PlatformDependent.putLong(dst + i, PlatformDependent.getLong(src + i) ^ nativeKey);
       }
     }
     for (; i + 8 <= n; i += 8) {
-      to.putLong(offset + i, from.getLong(s + i) ^ key);
+      to.putLong(t + i, from.getLong(s + i) ^ key);
     }
     for (; i < n; i++) {
       int keyByte = rotated >>> (24 - 8 * (i & 3));
-      to.put(offset + i, (byte) (from.get(s + i) ^ keyByte));
+      to.put(t + i, (byte) (from.get(s + i) ^ keyByte));
     }
-    return offset + n;
   }
 }

@@ -18,20 +18,25 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import java.util.List;
 
 /**
- * The relay's WebSocket frame decoder (RFC 6455 section 5.2, frames from clients), put in place of
- * Netty's once the upgrade is done ({@link #install}). It unmasks in the pass that copies the
- * payload out of the read buffer ({@link WebSocketMask}); Netty's decoder copies and then unmasks
- * four bytes per checked {@code ByteBuf} call, which was half the relay thread's samples in bulk.
+ * The relay's WebSocket frame decoder (RFC 6455 section 5.2), in place of Netty's once the upgrade
+ * is done: on the relay for frames from clients ({@link #install}), which must be masked, and on
+ * the relay client for frames from the relay, which must not be. A payload is passed up as a slice
+ * of the read buffer, unmasked where it lies ({@link WebSocketMask}), instead of a copy: Netty's
+ * decoder copies every payload and then unmasks it four bytes per checked {@code ByteBuf} call,
+ * which was half the relay thread's samples in bulk. On the relay, which queues what it decodes, a
+ * payload small beside its read buffer is copied instead ({@link #sliced}), so that a queued packet
+ * never holds much more memory than its size.
  *
- * <p>It refuses what Netty's refuses with the relay's configuration: an unmasked frame, a reserved
- * bit or opcode, a control frame that is fragmented, longer than 125 bytes or a close with a
- * one-byte body or an invalid status, a length not in its shortest form, and a payload over the
- * limit (status {@link WebSocketCloseStatus#MESSAGE_TOO_BIG}) as soon as its length is read, before
- * any of it is buffered. A refusal is a {@link CorruptedWebSocketFrameException} down the pipeline,
- * after which every byte is discarded, as after a close frame. Data frames are passed up whatever
- * their fragmentation; the session refuses all but unfragmented binary ones with its reason frame.
+ * <p>It refuses what Netty's refuses with the relay's configuration: a frame masked otherwise than
+ * expected, a reserved bit or opcode, a control frame that is fragmented, longer than 125 bytes or
+ * a close with a one-byte body or an invalid status, a length not in its shortest form, and a
+ * payload over the limit (status {@link WebSocketCloseStatus#MESSAGE_TOO_BIG}) as soon as its
+ * length is read, before any of it is buffered. A refusal is a {@link
+ * CorruptedWebSocketFrameException} down the pipeline, after which every byte is discarded, as
+ * after a close frame. Data frames are passed up whatever their fragmentation; the session refuses
+ * all but unfragmented binary ones with its reason frame.
  */
-final class UnmaskingFrameDecoder extends ByteToMessageDecoder implements WebSocketFrameDecoder {
+final class SlicingFrameDecoder extends ByteToMessageDecoder implements WebSocketFrameDecoder {
   private static final int OPCODE_CONTINUATION = 0x0;
   private static final int OPCODE_TEXT = 0x1;
   private static final int OPCODE_BINARY = 0x2;
@@ -39,11 +44,38 @@ final class UnmaskingFrameDecoder extends ByteToMessageDecoder implements WebSoc
   private static final int OPCODE_PING = 0x9;
   private static final int OPCODE_PONG = 0xA;
 
+  /**
+   * A payload at least this big, and at least a quarter of its read buffer, is passed on as a slice
+   * where payloads are queued: smaller ones are copied, so that a queue bounded by its packets'
+   * bytes is bounded in memory as well, within four times.
+   */
+  static final int MIN_SLICE = 4096;
+
   private final int maxPayload;
+  private final boolean masked;
+  private final int minSlice;
   private boolean discarding;
 
-  UnmaskingFrameDecoder(int maxPayload) {
+  /**
+   * @param masked whether frames must be masked (from clients) or must not be (from the relay)
+   * @param minSlice 0 to pass every payload on as a slice (what is decoded is consumed at once);
+   *     else the smallest payload passed on as a slice, which must also be a quarter of its read
+   *     buffer (what is decoded may wait in a queue)
+   */
+  SlicingFrameDecoder(int maxPayload, boolean masked, int minSlice) {
     this.maxPayload = maxPayload;
+    this.masked = masked;
+    this.minSlice = minSlice;
+  }
+
+  /** The decoder for the relay, of frames from clients. */
+  static SlicingFrameDecoder forClientFrames(int maxPayload) {
+    return new SlicingFrameDecoder(maxPayload, true, MIN_SLICE);
+  }
+
+  /** The decoder for a relay client, of frames from the relay. */
+  static SlicingFrameDecoder forRelayFrames(int maxPayload) {
+    return new SlicingFrameDecoder(maxPayload, false, 0);
   }
 
   /**
@@ -54,8 +86,7 @@ final class UnmaskingFrameDecoder extends ByteToMessageDecoder implements WebSoc
     if (pipeline.get(WebSocket08FrameDecoder.class) == null) {
       return;
     }
-    pipeline.replace(
-        WebSocket08FrameDecoder.class, "wsdecoder", new UnmaskingFrameDecoder(maxPayload));
+    pipeline.replace(WebSocket08FrameDecoder.class, "wsdecoder", forClientFrames(maxPayload));
   }
 
   @Override
@@ -90,7 +121,7 @@ final class UnmaskingFrameDecoder extends ByteToMessageDecoder implements WebSoc
     if ((b0 & 0x70) != 0) {
       throw violation(in, "RSV != 0 and no extension negotiated, RSV:" + ((b0 & 0x70) >> 4));
     }
-    if ((b1 & 0x80) == 0) {
+    if (((b1 & 0x80) != 0) != masked) {
       throw violation(in, "received a frame that is not masked as expected");
     }
     boolean control = opcode > 7;
@@ -140,17 +171,29 @@ final class UnmaskingFrameDecoder extends ByteToMessageDecoder implements WebSoc
           "Max frame length of " + maxPayload + " has been exceeded.");
     }
     int size = (int) length;
-    if (readable < header + 4 + size) {
+    int at = start + header + (masked ? 4 : 0); // the payload's first byte
+    if (readable < at - start + size) {
       return null;
     }
-    int mask = in.getInt(start + header);
-    ByteBuf payload = ctx.alloc().buffer(size);
+    ByteBuf payload = null;
     try {
-      WebSocketMask.xor(in, start + header + 4, size, payload, mask);
+      if (sliced(in, size)) {
+        if (masked) {
+          WebSocketMask.xorInPlace(in, at, size, in.getInt(at - 4));
+        }
+        payload = in.retainedSlice(at, size);
+      } else {
+        payload = ctx.alloc().buffer(size);
+        if (masked) {
+          WebSocketMask.xor(in, at, size, payload, in.getInt(at - 4));
+        } else {
+          payload.writeBytes(in, at, size);
+        }
+      }
       if (opcode == OPCODE_CLOSE) {
         checkCloseBody(in, payload);
       }
-      in.readerIndex(start + header + 4 + size);
+      in.readerIndex(at + size);
       WebSocketFrame frame = frame(opcode, fin, payload);
       payload = null;
       return frame;
@@ -159,6 +202,14 @@ final class UnmaskingFrameDecoder extends ByteToMessageDecoder implements WebSoc
         payload.release();
       }
     }
+  }
+
+  /** Whether a payload of {@code size} is passed on as a slice of {@code in} rather than a copy. */
+  private boolean sliced(ByteBuf in, int size) {
+    if (in.isReadOnly()) {
+      return false; // cannot be unmasked in place, and its slices would be read-only
+    }
+    return minSlice == 0 || size >= minSlice && size >= in.capacity() / 4;
   }
 
   private static WebSocketFrame frame(int opcode, boolean fin, ByteBuf payload) {

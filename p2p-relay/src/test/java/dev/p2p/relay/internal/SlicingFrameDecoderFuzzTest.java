@@ -23,21 +23,36 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * The relay's frame decoder against Netty's, configured as the relay configured Netty's: fed the
  * same bytes in the same read chunks, they yield the same frames (type, FIN bit, unmasked payload)
  * and refuse at the same frame with the same close status, and nothing leaks (paranoid leak
- * detection). Where Netty refuses for the state of a fragmented message (the relay's session
+ * detection); with every payload sliced (unmasked in place), every payload copied, and the relay's
+ * own choice. A second test does the same for frames from the relay (unmasked), as the relay client
+ * decodes them. Where Netty refuses for the state of a fragmented message (the relay's session
  * refuses every fragment itself) or for the UTF-8 of a close frame's reason (the relay closes on
  * any close frame), only the frames before Netty's refusal are compared. The input's first byte
  * picks the read size (1-256 bytes), the rest is the stream from the client, in direct and heap
  * buffers by turns (the relay reads direct ones, unmasked by address). Regression mode on {@code
- * mvn verify} (inputs under {@code src/test/resources/.../UnmaskingFrameDecoderFuzzTestInputs/});
+ * mvn verify} (inputs under {@code src/test/resources/.../SlicingFrameDecoderFuzzTestInputs/});
  * {@code JAZZER_FUZZ=1} fuzzes.
  */
 @ExtendWith(NettyLeakCheck.class)
-class UnmaskingFrameDecoderFuzzTest {
+class SlicingFrameDecoderFuzzTest {
   /** Small enough that the fuzzer reaches it with 16-bit lengths, big enough for every form. */
   private static final int MAX_PAYLOAD = 300;
 
   @FuzzTest(maxDuration = "30s")
   void sameFramesAsNettys(byte[] input) {
+    for (int minSlice : new int[] {0, SlicingFrameDecoder.MIN_SLICE, Integer.MAX_VALUE}) {
+      compare(input, true, new SlicingFrameDecoder(MAX_PAYLOAD, true, minSlice));
+    }
+    compare(input, true, SlicingFrameDecoder.forClientFrames(MAX_PAYLOAD));
+  }
+
+  @FuzzTest(maxDuration = "30s")
+  void sameFramesAsNettysFromTheRelay(byte[] input) {
+    compare(input, false, SlicingFrameDecoder.forRelayFrames(MAX_PAYLOAD));
+  }
+
+  /** Ours against Netty's decoder expecting masked frames or unmasked ones. */
+  private static void compare(byte[] input, boolean masked, ChannelHandler ourDecoder) {
     if (input.length == 0) {
       return;
     }
@@ -47,7 +62,7 @@ class UnmaskingFrameDecoderFuzzTest {
             new WebSocket13FrameDecoder(
                 WebSocketDecoderConfig.newBuilder()
                     .maxFramePayloadLength(MAX_PAYLOAD)
-                    .expectMaskedFrames(true)
+                    .expectMaskedFrames(masked)
                     .allowMaskMismatch(false)
                     .allowExtensions(false)
                     .closeOnProtocolViolation(false)
@@ -55,7 +70,7 @@ class UnmaskingFrameDecoderFuzzTest {
                     .build()),
             input,
             chunk);
-    Outcome ours = decode(new UnmaskingFrameDecoder(MAX_PAYLOAD), input, chunk);
+    Outcome ours = decode(ourDecoder, input, chunk);
     boolean lenient =
         netty.refusal != null
             && (netty.refusal.contains("continuation")
@@ -66,7 +81,7 @@ class UnmaskingFrameDecoderFuzzTest {
       assertTrue(ours.frames.size() >= netty.frames.size(), ours + " vs Netty's " + netty);
       assertEquals(netty.frames, ours.frames.subList(0, netty.frames.size()));
     } else {
-      assertEquals(netty.frames, ours.frames);
+      assertEquals(netty.frames, ours.frames, "ours: " + ourDecoder);
       assertEquals(netty.status, ours.status, "ours: " + ours + ", Netty's: " + netty);
     }
   }
