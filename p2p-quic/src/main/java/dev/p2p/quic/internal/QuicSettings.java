@@ -157,13 +157,15 @@ record QuicSettings(
    * Anywhere else, with path MTU discovery it is the ceiling of the search: the interface's MTU
    * less headers (1,472 bytes on a 1,500 MTU; quiche sends 1,200-byte packets until a probe of that
    * size is acknowledged, and searches lower when probes are lost); without it 1,350 bytes, which
-   * fits common path MTUs.
+   * fits common path MTUs. With {@code P2P_RELAY_ONLY} no packet takes a UDP path, and a relay
+   * carries 64 KiB packets: as on loopback, without a search (a relay-only pair at the interfaces'
+   * 1,472 bytes spent three times the CPU per MiB, benchmarks/RESULTS.md).
    */
   int udpPayloadFor(java.net.InetSocketAddress bound) {
     if (maxUdpPayload > 0) {
       return maxUdpPayload;
     }
-    if (bound.getAddress().isLoopbackAddress()) {
+    if (bound.getAddress().isLoopbackAddress() || relay().policy().relayOnly()) {
       return LinkMtu.MAX_UDP_PAYLOAD;
     }
     return discoverPmtu ? LinkMtu.udpPayloadCeiling(bound, FIXED_UDP_PAYLOAD) : FIXED_UDP_PAYLOAD;
@@ -171,11 +173,14 @@ record QuicSettings(
 
   /**
    * Whether quiche searches the path MTU on a socket bound at {@code bound}: as configured, except
-   * on loopback with the automatic payload, whose MTU is known (searching would only start the
-   * connection at 1,200-byte packets).
+   * with the automatic payload on loopback, whose MTU is known, and relay-only, where no packet
+   * takes a UDP path (searching would only start the connection at 1,200-byte packets; over a busy
+   * relay the search's probes were lost and it stayed there).
    */
   boolean discoverPmtuFor(java.net.InetSocketAddress bound) {
-    return discoverPmtu && (maxUdpPayload > 0 || !bound.getAddress().isLoopbackAddress());
+    return discoverPmtu
+        && (maxUdpPayload > 0
+            || !bound.getAddress().isLoopbackAddress() && !relay().policy().relayOnly());
   }
 
   private static java.net.InetSocketAddress bindAddress(P2PConfig config) {

@@ -68,6 +68,22 @@ class PathMtuSettingsTest {
   }
 
   @Test
+  void relayOnlyTakesTheRelaysPacketSizeWithoutSearching() {
+    // No packet of a relay-only provider takes a UDP path: the interface's MTU does not apply.
+    QuicSettings s =
+        QuicSettings.from(P2PConfig.builder().set(RelaySettings.RELAY_ONLY, "true").build());
+    assertEquals(65_527, s.udpPayloadFor(WILDCARD));
+    assertFalse(s.discoverPmtuFor(WILDCARD));
+    QuicSettings explicit =
+        QuicSettings.from(
+            P2PConfig.builder()
+                .set(RelaySettings.RELAY_ONLY, "true")
+                .set(QuicSettings.QUIC_MAX_UDP_PAYLOAD, "16000")
+                .build());
+    assertEquals(16_000, explicit.udpPayloadFor(WILDCARD), "an explicit payload still rules");
+  }
+
+  @Test
   void withoutDiscoveryPacketsStayAtTheFixedSize() {
     QuicSettings s =
         QuicSettings.from(P2PConfig.builder().set(QuicSettings.QUIC_PMTUD, "0").build());

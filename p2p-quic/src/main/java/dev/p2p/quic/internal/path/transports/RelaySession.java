@@ -64,6 +64,7 @@ final class RelaySession implements RelayClient.Listener {
   private volatile long rttNanos = Long.MAX_VALUE;
   private volatile InetSocketAddress stunServer; // the relay's STUN port, at the address we reached
   private long dropped;
+  private boolean warnedOversize;
 
   /** Completes when the first login attempt succeeded or failed. */
   final CompletableFuture<Void> firstAttempt = new CompletableFuture<>();
@@ -167,6 +168,18 @@ final class RelaySession implements RelayClient.Listener {
       Channel ch = c == null ? null : c.channel();
       if (ch == null || !ch.isActive() || !ch.isWritable() || payload.readableBytes() > maxPacket) {
         dropped++;
+        if (ch != null && payload.readableBytes() > maxPacket && !warnedOversize) {
+          // QUIC resends what is lost at the same size: every such packet would be lost again.
+          warnedOversize = true;
+          log.warn(
+              "relay {} carries packets of at most {} bytes, and QUIC sent {}: set"
+                  + " P2P_QUIC_MAX_UDP_PAYLOAD to {} or less, or raise the relay's"
+                  + " P2P_RELAY_MAX_PACKET_SIZE",
+              url,
+              maxPacket,
+              payload.readableBytes(),
+              maxPacket);
+        }
         return false;
       }
       // Header and payload as one composite: the masking encoder copies the payload once.
