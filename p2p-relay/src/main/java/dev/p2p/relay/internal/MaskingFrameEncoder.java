@@ -19,17 +19,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * random key per frame), masking in the copy pass ({@link WebSocketMask}). Netty's own encoder
  * masks through {@code ByteBuf.writeLong}, whose per-call index and reference-count checks made
  * masking the relay client's largest Java cost in bulk transfers (the JFR profile of {@code
- * TransportBenchmark}'s relay transport). The handshake and the decoder stay Netty's ({@link
- * RelayClientHandshaker}).
+ * TransportBenchmark}'s relay transport). The handshake stays Netty's ({@link
+ * RelayClientHandshaker}); the decoder is {@link SlicingFrameDecoder}.
  */
 final class MaskingFrameEncoder extends MessageToMessageEncoder<WebSocketFrame>
     implements WebSocketFrameEncoder {
-  private static final int OPCODE_CONTINUATION = 0x0;
-  private static final int OPCODE_TEXT = 0x1;
-  private static final int OPCODE_BINARY = 0x2;
-  private static final int OPCODE_CLOSE = 0x8;
-  private static final int OPCODE_PING = 0x9;
-  private static final int OPCODE_PONG = 0xA;
 
   MaskingFrameEncoder() {
     super(WebSocketFrame.class);
@@ -65,17 +59,17 @@ final class MaskingFrameEncoder extends MessageToMessageEncoder<WebSocketFrame>
 
   private static int opcode(WebSocketFrame frame) {
     if (frame instanceof BinaryWebSocketFrame) {
-      return OPCODE_BINARY;
+      return WebSocketOpcodes.BINARY;
     } else if (frame instanceof TextWebSocketFrame) {
-      return OPCODE_TEXT;
+      return WebSocketOpcodes.TEXT;
     } else if (frame instanceof PingWebSocketFrame) {
-      return OPCODE_PING;
+      return WebSocketOpcodes.PING;
     } else if (frame instanceof PongWebSocketFrame) {
-      return OPCODE_PONG;
+      return WebSocketOpcodes.PONG;
     } else if (frame instanceof CloseWebSocketFrame) {
-      return OPCODE_CLOSE;
+      return WebSocketOpcodes.CLOSE;
     } else if (frame instanceof ContinuationWebSocketFrame) {
-      return OPCODE_CONTINUATION;
+      return WebSocketOpcodes.CONTINUATION;
     }
     throw new UnsupportedOperationException(
         "cannot encode a " + frame.getClass().getSimpleName() + " WebSocket frame");

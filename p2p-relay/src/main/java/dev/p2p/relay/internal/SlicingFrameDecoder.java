@@ -37,12 +37,6 @@ import java.util.List;
  * all but unfragmented binary ones with its reason frame.
  */
 final class SlicingFrameDecoder extends ByteToMessageDecoder implements WebSocketFrameDecoder {
-  private static final int OPCODE_CONTINUATION = 0x0;
-  private static final int OPCODE_TEXT = 0x1;
-  private static final int OPCODE_BINARY = 0x2;
-  private static final int OPCODE_CLOSE = 0x8;
-  private static final int OPCODE_PING = 0x9;
-  private static final int OPCODE_PONG = 0xA;
 
   /**
    * A payload at least this big, and at least a quarter of its read buffer, is passed on as a slice
@@ -132,13 +126,17 @@ final class SlicingFrameDecoder extends ByteToMessageDecoder implements WebSocke
       if (len1 > 125) {
         throw violation(in, "control frame with payload length > 125 octets");
       }
-      if (opcode != OPCODE_CLOSE && opcode != OPCODE_PING && opcode != OPCODE_PONG) {
+      if (opcode != WebSocketOpcodes.CLOSE
+          && opcode != WebSocketOpcodes.PING
+          && opcode != WebSocketOpcodes.PONG) {
         throw violation(in, "control frame using reserved opcode " + opcode);
       }
-      if (opcode == OPCODE_CLOSE && len1 == 1) {
+      if (opcode == WebSocketOpcodes.CLOSE && len1 == 1) {
         throw violation(in, "received close control frame with payload len 1");
       }
-    } else if (opcode != OPCODE_CONTINUATION && opcode != OPCODE_TEXT && opcode != OPCODE_BINARY) {
+    } else if (opcode != WebSocketOpcodes.CONTINUATION
+        && opcode != WebSocketOpcodes.TEXT
+        && opcode != WebSocketOpcodes.BINARY) {
       throw violation(in, "data frame using reserved opcode " + opcode);
     }
     int header = 2;
@@ -190,7 +188,7 @@ final class SlicingFrameDecoder extends ByteToMessageDecoder implements WebSocke
           payload.writeBytes(in, at, size);
         }
       }
-      if (opcode == OPCODE_CLOSE) {
+      if (opcode == WebSocketOpcodes.CLOSE) {
         checkCloseBody(in, payload);
       }
       in.readerIndex(at + size);
@@ -214,11 +212,11 @@ final class SlicingFrameDecoder extends ByteToMessageDecoder implements WebSocke
 
   private static WebSocketFrame frame(int opcode, boolean fin, ByteBuf payload) {
     return switch (opcode) {
-      case OPCODE_BINARY -> new BinaryWebSocketFrame(fin, 0, payload);
-      case OPCODE_TEXT -> new TextWebSocketFrame(fin, 0, payload);
-      case OPCODE_CONTINUATION -> new ContinuationWebSocketFrame(fin, 0, payload);
-      case OPCODE_PING -> new PingWebSocketFrame(payload);
-      case OPCODE_PONG -> new PongWebSocketFrame(payload);
+      case WebSocketOpcodes.BINARY -> new BinaryWebSocketFrame(fin, 0, payload);
+      case WebSocketOpcodes.TEXT -> new TextWebSocketFrame(fin, 0, payload);
+      case WebSocketOpcodes.CONTINUATION -> new ContinuationWebSocketFrame(fin, 0, payload);
+      case WebSocketOpcodes.PING -> new PingWebSocketFrame(payload);
+      case WebSocketOpcodes.PONG -> new PongWebSocketFrame(payload);
       default -> new CloseWebSocketFrame(true, 0, payload);
     };
   }
