@@ -104,6 +104,13 @@ final class RawClient implements AutoCloseable {
         try {
           RelayFrame f = RelayFrameCodec.decode(frame.content(), 1 << 20);
           if (f instanceof RelayFrame.Packet p) {
+            // A copy on the heap, so the test may read it and need not release it.
+            f =
+                new RelayFrame.Packet(
+                    p.outgoing(),
+                    p.peer(),
+                    io.netty.buffer.Unpooled.wrappedBuffer(
+                        io.netty.buffer.ByteBufUtil.getBytes(p.payload())));
             p.payload().release();
           }
           frames.add(f);

@@ -54,6 +54,7 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
   private final Channel channel;
   private byte state = HTTP;
   private byte idleTicks;
+  private boolean batches; // the client chose protocol 2: batches reach it whole
   private volatile int closing;
   private volatile int queuedPackets;
   private volatile long queuedBytes;
@@ -126,7 +127,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-    if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
+    if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete done) {
+      batches = RelayProtocol.SUBPROTOCOL_V2.equals(done.selectedSubprotocol());
       ctx.pipeline().remove(RelayChannelInitializer.HTTP_ENDPOINTS);
       SlicingFrameDecoder.install(ctx.pipeline(), core.settings().maxFrameSize());
       state = AWAITING_LOGIN;
@@ -174,10 +176,13 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
       return;
     }
     ByteBuf content = frame.content();
-    if (state == LOGGED_IN
-        && content.isReadable()
-        && content.getByte(content.readerIndex()) == RelayProtocol.SEND_PACKET) {
+    byte type = content.isReadable() ? content.getByte(content.readerIndex()) : 0;
+    if (state == LOGGED_IN && type == RelayProtocol.SEND_PACKET) {
       forward(content); // takes ownership
+      return;
+    }
+    if (state == LOGGED_IN && type == RelayProtocol.SEND_BATCH && batches) {
+      forwardBatch(content); // takes ownership
       return;
     }
     try {
@@ -199,6 +204,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     } else {
       if (f instanceof RelayFrame.Packet p) {
         p.payload().release();
+      } else if (f instanceof RelayFrame.Batch b) {
+        b.payload().release(); // from a client of protocol 1, or before its login
       }
       closeWith(
           CloseReason.PROTOCOL_ERROR,
@@ -249,15 +256,93 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
     int len = content.readableBytes();
     int start = content.readerIndex();
     int payload = len - RelayProtocol.PACKET_HEADER_LENGTH;
-    if (payload < 0 || payload > core.settings().maxPacketSize()) {
-      content.release();
-      closeWith(
-          payload < 0 ? CloseReason.PROTOCOL_ERROR : CloseReason.TOO_LARGE,
-          payload < 0
-              ? "packet frame of " + len + " bytes has no destination"
-              : "packet of " + payload + " bytes, the limit is " + core.settings().maxPacketSize());
+    if (payload < 0) {
+      refuse(
+          content,
+          CloseReason.PROTOCOL_ERROR,
+          "packet frame of " + len + " bytes has no destination");
       return;
     }
+    if (tooLarge(content, payload, "packet")) {
+      return;
+    }
+    ClientSession dest = destinationOf(content, start);
+    if (dest != null) {
+      content.setByte(start, RelayProtocol.RECV_PACKET);
+      key.set(content, start + 1);
+      dest.offer(content, payload); // counts its own drops
+    }
+  }
+
+  /**
+   * A SEND_BATCH frame: to a client of protocol 2 rewritten in place into RECV_BATCH and handed
+   * over whole; to one of protocol 1, one RECV_PACKET frame per packet in it.
+   */
+  private void forwardBatch(ByteBuf content) {
+    int len = content.readableBytes();
+    int start = content.readerIndex();
+    int payload = len - RelayProtocol.BATCH_HEADER_LENGTH;
+    int segment =
+        payload < 1 ? 0 : content.getUnsignedShort(start + RelayProtocol.PACKET_HEADER_LENGTH);
+    if (segment == 0) {
+      refuse(
+          content,
+          CloseReason.PROTOCOL_ERROR,
+          payload < 1 ? "batch frame of " + len + " bytes has no packets" : "batch of segment 0");
+      return;
+    }
+    if (tooLarge(content, payload, "batch")) {
+      return;
+    }
+    ClientSession dest = destinationOf(content, start);
+    if (dest == null) {
+      return;
+    }
+    core.metrics().batch(dest.batches);
+    if (dest.batches) {
+      content.setByte(start, RelayProtocol.RECV_BATCH);
+      key.set(content, start + 1);
+      dest.offer(content, payload);
+      return;
+    }
+    try {
+      int end = start + len;
+      for (int at = start + RelayProtocol.BATCH_HEADER_LENGTH; at < end; at += segment) {
+        int n = Math.min(segment, end - at);
+        ByteBuf one =
+            channel
+                .alloc()
+                .compositeBuffer(2)
+                .addComponents(
+                    true,
+                    RelayFrameCodec.packetHeader(channel.alloc(), false, key),
+                    content.retainedSlice(at, n));
+        dest.offer(one, n);
+      }
+    } finally {
+      content.release();
+    }
+  }
+
+  private boolean tooLarge(ByteBuf content, int payload, String what) {
+    int max = core.settings().maxPacketSize();
+    if (payload <= max) {
+      return false;
+    }
+    refuse(content, CloseReason.TOO_LARGE, what + " of " + payload + " bytes, the limit is " + max);
+    return true;
+  }
+
+  private void refuse(ByteBuf content, CloseReason reason, String why) {
+    content.release();
+    closeWith(reason, why);
+  }
+
+  /**
+   * The logged-in client a packet or batch frame is for; null (the frame released) after telling
+   * the sender that it is not there.
+   */
+  private ClientSession destinationOf(ByteBuf content, int start) {
     PeerKey destKey = PeerKey.read(content, start + 1);
     ClientSession dest = core.lookup(destKey);
     if (dest == null) {
@@ -267,11 +352,8 @@ final class ClientSession extends ChannelInboundHandlerAdapter {
       if (!offer(gone, -1)) {
         core.metrics().dropped(Drop.QUEUE_FULL); // this sender does not read its own replies
       }
-      return;
     }
-    content.setByte(start, RelayProtocol.RECV_PACKET);
-    key.set(content, start + 1);
-    dest.offer(content, payload); // counts its own drops
+    return dest;
   }
 
   /**

@@ -38,7 +38,7 @@ public final class RelayChannelInitializer extends ChannelInitializer<SocketChan
     this.wsConfig =
         WebSocketServerProtocolConfig.newBuilder()
             .websocketPath(RelayProtocol.PATH)
-            .subprotocols(RelayProtocol.SUBPROTOCOL)
+            .subprotocols(RelayProtocol.SUBPROTOCOLS)
             .checkStartsWith(false)
             .handleCloseFrames(true)
             .dropPongFrames(true)

@@ -251,6 +251,7 @@ public final class RelayClient implements AutoCloseable {
   private final PeerKey self;
   private final CompletableFuture<RelayFrame.Reason> closed;
   private volatile RelayFrame.Welcome welcome;
+  private volatile boolean batches;
 
   private RelayClient(Channel channel, PeerKey self, CompletableFuture<RelayFrame.Reason> closed) {
     this.channel = channel;
@@ -275,7 +276,7 @@ public final class RelayClient implements AutoCloseable {
     WebSocketClientProtocolConfig wsConfig =
         WebSocketClientProtocolConfig.newBuilder()
             .webSocketUri(ws)
-            .subprotocol(RelayProtocol.SUBPROTOCOL)
+            .subprotocol(RelayProtocol.SUBPROTOCOLS)
             .version(WebSocketVersion.V13)
             .customHeaders(new DefaultHttpHeaders())
             .maxFramePayloadLength(1 << 20)
@@ -305,18 +306,17 @@ public final class RelayClient implements AutoCloseable {
                       ch.pipeline()
                           .addLast(o.ssl().newHandler(ch.alloc(), o.url().getHost(), port));
                     }
+                    RelayClientHandshaker handshaker =
+                        new RelayClientHandshaker(
+                            ws,
+                            RelayProtocol.SUBPROTOCOLS,
+                            wsConfig.maxFramePayloadLength(),
+                            wsConfig.forceCloseTimeoutMillis());
                     ch.pipeline()
                         .addLast(new HttpClientCodec())
                         .addLast(new HttpObjectAggregator(8192))
-                        .addLast(
-                            new WebSocketClientProtocolHandler(
-                                new RelayClientHandshaker(
-                                    ws,
-                                    RelayProtocol.SUBPROTOCOL,
-                                    wsConfig.maxFramePayloadLength(),
-                                    wsConfig.forceCloseTimeoutMillis()),
-                                wsConfig))
-                        .addLast(new Handler(o, self, loggedIn, closed, holder));
+                        .addLast(new WebSocketClientProtocolHandler(handshaker, wsConfig))
+                        .addLast(new Handler(o, self, loggedIn, closed, holder, handshaker));
                   }
                 });
     ChannelFuture cf =
@@ -351,6 +351,15 @@ public final class RelayClient implements AutoCloseable {
   }
 
   /** The limits the relay announced at login. */
+  /**
+   * Whether the relay chose protocol 2, so takes batches from this client ({@link
+   * RelayProtocol#SEND_BATCH}); known once logged in. The relay splits them for peers of protocol
+   * 1, so a batch suits any destination.
+   */
+  public boolean batches() {
+    return batches;
+  }
+
   public RelayFrame.Welcome welcome() {
     return welcome;
   }
@@ -407,6 +416,7 @@ public final class RelayClient implements AutoCloseable {
     private final CompletableFuture<RelayClient> loggedIn;
     private final CompletableFuture<RelayFrame.Reason> closed;
     private final RelayClient[] holder;
+    private final RelayClientHandshaker handshaker;
     private RelayFrame.Reason reason;
 
     Handler(
@@ -414,7 +424,9 @@ public final class RelayClient implements AutoCloseable {
         PeerKey self,
         CompletableFuture<RelayClient> loggedIn,
         CompletableFuture<RelayFrame.Reason> closed,
-        RelayClient[] holder) {
+        RelayClient[] holder,
+        RelayClientHandshaker handshaker) {
+      this.handshaker = handshaker;
       this.o = o;
       this.self = self;
       this.loggedIn = loggedIn;
@@ -439,6 +451,7 @@ public final class RelayClient implements AutoCloseable {
         ctx.writeAndFlush(
             new BinaryWebSocketFrame(RelayFrameCodec.login(ctx.alloc(), self, sig, o.token())));
       } else if (f instanceof RelayFrame.Welcome w) {
+        holder[0].batches = RelayProtocol.SUBPROTOCOL_V2.equals(handshaker.actualSubprotocol());
         holder[0].welcome = w;
         loggedIn.complete(holder[0]);
       } else if (f instanceof RelayFrame.Packet p) {
@@ -446,6 +459,16 @@ public final class RelayClient implements AutoCloseable {
           o.listener().onPacket(p.peer(), p.payload());
         } finally {
           p.payload().release();
+        }
+      } else if (f instanceof RelayFrame.Batch b) {
+        ByteBuf all = b.payload();
+        try {
+          int end = all.writerIndex();
+          for (int at = all.readerIndex(); at < end; at += b.segmentSize()) {
+            o.listener().onPacket(b.peer(), all.slice(at, Math.min(b.segmentSize(), end - at)));
+          }
+        } finally {
+          all.release();
         }
       } else if (f instanceof RelayFrame.PeerGone g) {
         o.listener().onPeerGone(g.peer());

@@ -32,6 +32,14 @@ public sealed interface RelayFrame {
    */
   record Packet(boolean outgoing, PeerKey peer, ByteBuf payload) implements RelayFrame {}
 
+  /**
+   * Packets to or from {@code peer} in one frame (protocol 2): {@code payload} holds them, each
+   * {@code segmentSize} bytes but the last. The payload is a retained slice the receiver must
+   * release.
+   */
+  record Batch(boolean outgoing, PeerKey peer, int segmentSize, ByteBuf payload)
+      implements RelayFrame {}
+
   /** Server → client: {@code peer}, to which this client sent a packet, is not connected. */
   record PeerGone(PeerKey peer) implements RelayFrame {}
 

@@ -81,6 +81,26 @@ public final class RelayFrameCodec {
             PeerKey.read(in, bodyStart),
             in.retainedSlice(start + PACKET_HEADER_LENGTH, payload));
       }
+      case SEND_BATCH, RECV_BATCH -> {
+        int payload = len - BATCH_HEADER_LENGTH;
+        if (payload < 1) {
+          throw protocol("batch frame of " + len + " bytes has no packets");
+        }
+        if (payload > maxPacketSize) {
+          throw new RelayProtocolException(
+              CloseReason.TOO_LARGE,
+              "batch of " + payload + " bytes, the limit is " + maxPacketSize);
+        }
+        int segment = in.getUnsignedShort(start + PACKET_HEADER_LENGTH);
+        if (segment == 0) {
+          throw protocol("batch frame with a segment size of 0");
+        }
+        return new RelayFrame.Batch(
+            type == SEND_BATCH,
+            PeerKey.read(in, bodyStart),
+            segment,
+            in.retainedSlice(start + BATCH_HEADER_LENGTH, payload));
+      }
       case PEER_GONE -> {
         exact(body, PeerKey.LENGTH, "peer-gone");
         return new RelayFrame.PeerGone(PeerKey.read(in, bodyStart));
@@ -157,6 +177,17 @@ public final class RelayFrameCodec {
     b.writeByte(outgoing ? SEND_PACKET : RECV_PACKET);
     peer.write(b);
     return b;
+  }
+
+  /**
+   * The header of a batch frame alone, to be followed by its packets (as {@link #packetHeader}).
+   */
+  public static ByteBuf batchHeader(
+      ByteBufAllocator alloc, boolean outgoing, PeerKey peer, int segmentSize) {
+    ByteBuf b = alloc.buffer(BATCH_HEADER_LENGTH);
+    b.writeByte(outgoing ? SEND_BATCH : RECV_BATCH);
+    peer.write(b);
+    return b.writeShort(segmentSize);
   }
 
   public static ByteBuf peerGone(ByteBufAllocator alloc, PeerKey peer) {

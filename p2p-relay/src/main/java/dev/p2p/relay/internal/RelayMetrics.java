@@ -41,6 +41,8 @@ public final class RelayMetrics {
   private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
   private final CounterDataPoint packetsForwarded;
   private final CounterDataPoint bytesForwarded;
+  private final CounterDataPoint batchesWhole;
+  private final CounterDataPoint batchesSplit;
   private final Map<Drop, CounterDataPoint> drops = new EnumMap<>(Drop.class);
   private final Map<CloseReason, CounterDataPoint> authFailures = new EnumMap<>(CloseReason.class);
   private final Map<CloseReason, CounterDataPoint> closes = new EnumMap<>(CloseReason.class);
@@ -68,6 +70,16 @@ public final class RelayMetrics {
             .name("p2p_relay_bytes_forwarded")
             .help("Payload bytes of the packets written to their destination")
             .register(registry);
+    Counter batches =
+        Counter.builder()
+            .name("p2p_relay_batches")
+            .help(
+                "Batches taken from senders: passed on whole (to protocol-2 clients) or split into"
+                    + " packets (for protocol 1)")
+            .labelNames("delivery")
+            .register(registry);
+    batchesWhole = batches.labelValues("whole");
+    batchesSplit = batches.labelValues("split");
     Counter dropCounter =
         Counter.builder()
             .name("p2p_relay_packets_dropped")
@@ -150,6 +162,11 @@ public final class RelayMetrics {
   public void forwarded(int bytes) {
     packetsForwarded.inc();
     bytesForwarded.inc(bytes);
+  }
+
+  /** A batch taken from its sender, passed on whole or split. */
+  public void batch(boolean whole) {
+    (whole ? batchesWhole : batchesSplit).inc();
   }
 
   public void dropped(Drop reason) {

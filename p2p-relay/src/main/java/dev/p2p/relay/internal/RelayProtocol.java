@@ -18,8 +18,18 @@ public final class RelayProtocol {
    */
   public static final String STUN_PORT_HEADER = "P2P-Stun-Port";
 
-  /** The WebSocket subprotocol a client asks for ({@code Sec-WebSocket-Protocol}). */
+  /** The WebSocket subprotocol of the first protocol ({@code Sec-WebSocket-Protocol}). */
   public static final String SUBPROTOCOL = "p2p-relay-v1";
+
+  /**
+   * The second protocol: the first plus batches ({@link #SEND_BATCH}). A client asks for both, this
+   * first ({@link #SUBPROTOCOLS}); the relay's choice says whether it forwards batches, and the
+   * relay delivers batches only to clients that chose it, splitting them for the others.
+   */
+  public static final String SUBPROTOCOL_V2 = "p2p-relay-v2";
+
+  /** What a client asks for and a relay offers, in order of preference. */
+  public static final String SUBPROTOCOLS = SUBPROTOCOL_V2 + "," + SUBPROTOCOL;
 
   public static final int VERSION = 1;
 
@@ -40,6 +50,9 @@ public final class RelayProtocol {
   /** Type byte plus peer key, in front of a packet's payload. */
   public static final int PACKET_HEADER_LENGTH = 1 + PeerKey.LENGTH;
 
+  /** Type byte, peer key and segment size, in front of a batch's packets. */
+  public static final int BATCH_HEADER_LENGTH = PACKET_HEADER_LENGTH + 2;
+
   /** Default largest packet payload: 64 KiB, as iroh's relay and DERP. */
   public static final int DEFAULT_MAX_PACKET_SIZE = 64 * 1024;
 
@@ -51,6 +64,15 @@ public final class RelayProtocol {
   public static final byte SEND_PACKET = 0x10;
   public static final byte RECV_PACKET = 0x11;
   public static final byte PEER_GONE = 0x12;
+
+  /**
+   * Protocol 2: several packets to (from) one peer in one frame, as a GSO send holds them: {@code
+   * peer key(32), segment size(2), packets}, every packet {@code segment size} bytes but the last,
+   * which may be shorter. The payload counts against the packet size limit as a whole.
+   */
+  public static final byte SEND_BATCH = 0x13;
+
+  public static final byte RECV_BATCH = 0x14;
   public static final byte PING = 0x20;
   public static final byte PONG = 0x21;
 

@@ -20,8 +20,8 @@ public record RelaySettings(
     Optional<String> accessToken,
     LongSupplier ticker) {
 
-  /** The largest WebSocket message a client may send: a packet with its header. */
+  /** The largest WebSocket message a client may send: a packet or batch with its header. */
   public int maxFrameSize() {
-    return maxPacketSize + RelayProtocol.PACKET_HEADER_LENGTH;
+    return maxPacketSize + RelayProtocol.BATCH_HEADER_LENGTH;
   }
 }

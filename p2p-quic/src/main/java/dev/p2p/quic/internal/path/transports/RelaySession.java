@@ -198,6 +198,52 @@ final class RelaySession implements RelayClient.Listener {
     }
   }
 
+  /**
+   * Queues the packets of a GSO send to {@code destination} ({@code content}, released by this
+   * call: packets of {@code segment} bytes but the last): as batches where the relay takes them,
+   * each as many whole packets as fit the relay's packet size, else one packet each. False if any
+   * was dropped.
+   */
+  boolean sendSegments(PeerKey destination, ByteBuf content, int segment) {
+    try {
+      RelayClient c = client;
+      int end = content.writerIndex();
+      int start = content.readerIndex();
+      int perBatch = Math.max(1, maxPacket / segment) * segment;
+      boolean batches = c != null && c.batches() && end - start > segment && perBatch > segment;
+      int step = batches ? perBatch : segment;
+      boolean all = true;
+      for (int at = start; at < end; at += step) {
+        int n = Math.min(step, end - at);
+        ByteBuf part = content.retainedSlice(at, n);
+        all &=
+            n > segment
+                ? sendBatch(c.channel(), destination, part, segment)
+                : send(destination, part);
+      }
+      return all;
+    } finally {
+      content.release();
+    }
+  }
+
+  /** One batch frame of whole packets (released by this call); false if dropped. */
+  private boolean sendBatch(Channel ch, PeerKey destination, ByteBuf packets, int segment) {
+    if (!ch.isActive() || !ch.isWritable()) {
+      dropped += (packets.readableBytes() + segment - 1) / segment;
+      packets.release();
+      return false;
+    }
+    ByteBuf frame =
+        ch.alloc()
+            .compositeBuffer(2)
+            .addComponents(
+                true, RelayFrameCodec.batchHeader(ch.alloc(), true, destination, segment), packets);
+    ch.write(new BinaryWebSocketFrame(frame), ch.voidPromise());
+    needsFlush = true;
+    return true;
+  }
+
   void flush() {
     if (needsFlush) {
       needsFlush = false;

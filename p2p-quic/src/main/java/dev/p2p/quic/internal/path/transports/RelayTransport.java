@@ -215,12 +215,12 @@ public final class RelayTransport implements PathTransport, RelaySession.Events 
         return;
       }
       PeerKey key = PeerKey.of(to);
-      // A GSO batch holds several QUIC packets of one size; each crosses the relay on its own.
-      int segment =
-          packet instanceof SegmentedDatagramPacket g ? g.segmentSize() : content.readableBytes();
-      int end = content.writerIndex();
-      for (int at = content.readerIndex(); at < end; at += segment) {
-        s.send(key, content.retainedSlice(at, Math.min(segment, end - at)));
+      if (packet instanceof SegmentedDatagramPacket g) {
+        // A GSO send holds several QUIC packets of one size: they cross the relay as one batch
+        // where it takes batches (a fortieth of the frames, at the interfaces' 1,472 bytes).
+        s.sendSegments(key, content.retain(), g.segmentSize());
+      } else {
+        s.send(key, content.retain());
       }
     } finally {
       content.release();
