@@ -24,8 +24,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * A logged-in session fed arbitrary WebSocket messages: whatever they hold, the session never hits
  * an error of its own ({@code p2p_relay_internal_errors} stays 0) and releases every buffer it was
  * given or made (paranoid leak detection). Messages are cut from the input: a length byte (low 6
- * bits; bit 7 set makes it a text message), then that many bytes, where a leading 0x10 with a
- * following 0x00 is aimed at the session's own key so forwarding runs too.
+ * bits; bit 7 set makes it a text message), then that many bytes, where a leading 0x10 (a packet)
+ * or 0x13 (a batch; the session speaks protocol 2) with a following 0x00 is aimed at the session's
+ * own key so forwarding runs too.
  */
 @ExtendWith(NettyLeakCheck.class)
 class ClientSessionFuzzTest {
@@ -57,7 +58,8 @@ class ClientSessionFuzzTest {
     ch.register();
     ch.pipeline()
         .fireUserEventTriggered(
-            new WebSocketServerProtocolHandler.HandshakeComplete("/relay", null, null));
+            new WebSocketServerProtocolHandler.HandshakeComplete(
+                "/relay", null, RelayProtocol.SUBPROTOCOL_V2));
     RelayFrame.Challenge c = (RelayFrame.Challenge) decodeOutbound(ch);
     byte[] sig = ID.sign(RelayProtocol.loginMessage(c.challenge()));
     ch.writeInbound(new BinaryWebSocketFrame(RelayFrameCodec.login(ch.alloc(), SELF, sig, "")));
@@ -69,9 +71,11 @@ class ClientSessionFuzzTest {
       int len = Math.min(head & 0x3f, input.length - i);
       ByteBuf body = Unpooled.buffer(len).writeBytes(input, i, len);
       i += len;
-      if (len >= 2 && body.getByte(0) == RelayProtocol.SEND_PACKET && body.getByte(1) == 0) {
+      byte type = len >= 2 ? body.getByte(0) : 0;
+      if ((type == RelayProtocol.SEND_PACKET || type == RelayProtocol.SEND_BATCH)
+          && body.getByte(1) == 0) {
         ByteBuf aimed = Unpooled.buffer(1 + PeerKey.LENGTH + len);
-        aimed.writeByte(RelayProtocol.SEND_PACKET);
+        aimed.writeByte(type);
         SELF.write(aimed);
         aimed.writeBytes(body, 2, len - 2);
         body.release();

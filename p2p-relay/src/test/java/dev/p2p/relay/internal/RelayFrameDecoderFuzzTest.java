@@ -64,6 +64,9 @@ class RelayFrameDecoderFuzzTest {
       return RelayFrameCodec.reason(a, r.reason(), r.message());
     } else if (f instanceof RelayFrame.Packet p) {
       return RelayFrameCodec.packet(a, p.outgoing(), p.peer(), p.payload());
+    } else if (f instanceof RelayFrame.Batch b) {
+      ByteBuf header = RelayFrameCodec.batchHeader(a, b.outgoing(), b.peer(), b.segmentSize());
+      return header.writeBytes(b.payload(), b.payload().readerIndex(), b.payload().readableBytes());
     } else if (f instanceof RelayFrame.PeerGone g) {
       return RelayFrameCodec.peerGone(a, g.peer());
     } else if (f instanceof RelayFrame.Ping p) {
@@ -76,6 +79,8 @@ class RelayFrameDecoderFuzzTest {
   private static void release(RelayFrame f) {
     if (f instanceof RelayFrame.Packet p) {
       p.payload().release();
+    } else if (f instanceof RelayFrame.Batch b) {
+      b.payload().release();
     }
   }
 }
