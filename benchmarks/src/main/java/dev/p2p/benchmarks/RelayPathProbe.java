@@ -35,6 +35,7 @@ import java.util.stream.Stream;
  *   -Dbind=ADDR     P2P_QUIC_BIND (default 127.0.0.1:0; 0.0.0.0:0 takes the interfaces' MTU)
  *   -Dbusy=US       P2P_QUIC_BUSY_POLL_US (default 50)
  *   -Dset=K=V,K=V   further provider settings (e.g. P2P_QUIC_CC=cubic)
+ *   -DrelayThreads=N the relay's event-loop threads (default: one per core)
  *   -Dorg.slf4j.simpleLogger.log.dev.p2p.quic.internal.QuicStatsSampler=debug  QUIC's sent, lost, cwnd
  * </pre>
  */
@@ -47,7 +48,14 @@ public final class RelayPathProbe {
     String mode = args.length > 0 ? args[0] : "bulk64";
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 4;
     boolean tunnel = Boolean.getBoolean("tunnel");
-    RelayServer relay = RelayServer.builder().host("127.0.0.1").port(0).build().start();
+    RelayServer relay =
+        RelayServer.builder()
+            .host("127.0.0.1")
+            .port(0)
+            .workerThreads(
+                Integer.getInteger("relayThreads", Runtime.getRuntime().availableProcessors()))
+            .build()
+            .start();
     TunnelServer tunnelServer =
         tunnel ? TunnelServer.builder().host("127.0.0.1").port(0).start() : null;
     P2PConfig config =
