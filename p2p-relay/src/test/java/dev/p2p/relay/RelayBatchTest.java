@@ -62,14 +62,7 @@ class RelayBatchTest {
     Ed25519Identity old = Ed25519Identity.generate();
     try (TestClient a = TestClient.login(relay);
         RawClient c = new RawClient(relay)) {
-      byte[] challenge = c.challenge().challenge();
-      c.send(
-          RelayFrameCodec.login(
-              ByteBufAllocator.DEFAULT,
-              PeerKey.of(old.peerId()),
-              old.sign(RelayProtocol.loginMessage(challenge)),
-              ""));
-      assertTrue(c.next(5000) instanceof RelayFrame.Welcome);
+      logIn(c, old);
       byte[] packets = random(3 * SEGMENT);
       a.client().sendFrame(batch(PeerKey.of(old.peerId()), SEGMENT, packets)).sync();
       for (int at = 0; at < packets.length; at += SEGMENT) {
@@ -115,19 +108,24 @@ class RelayBatchTest {
     Ed25519Identity old = Ed25519Identity.generate();
     try (TestClient b = TestClient.login(relay);
         RawClient c = new RawClient(relay)) {
-      byte[] challenge = c.challenge().challenge();
-      c.send(
-          RelayFrameCodec.login(
-              ByteBufAllocator.DEFAULT,
-              PeerKey.of(old.peerId()),
-              old.sign(RelayProtocol.loginMessage(challenge)),
-              ""));
-      assertTrue(c.next(5000) instanceof RelayFrame.Welcome);
+      logIn(c, old);
       c.send(batch(b.key(), SEGMENT, random(2 * SEGMENT)));
       RelayFrame.Reason r = (RelayFrame.Reason) c.next(5000);
       assertEquals(CloseReason.PROTOCOL_ERROR, r.reason());
       assertTrue(c.awaitInactive(5000));
     }
+  }
+
+  /** Logs a raw client of protocol 1 in as {@code id}. */
+  private static void logIn(RawClient c, Ed25519Identity id) throws InterruptedException {
+    byte[] challenge = c.challenge().challenge();
+    c.send(
+        RelayFrameCodec.login(
+            ByteBufAllocator.DEFAULT,
+            PeerKey.of(id.peerId()),
+            id.sign(RelayProtocol.loginMessage(challenge)),
+            ""));
+    assertTrue(c.next(5000) instanceof RelayFrame.Welcome);
   }
 
   private static ByteBuf batch(PeerKey to, int segment, byte[] packets) {
