@@ -2,8 +2,8 @@ package dev.p2p.relay.internal;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
@@ -15,7 +15,7 @@ import io.netty.handler.codec.http.websocketx.WebSocket08FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
-import java.util.List;
+import io.netty.util.ReferenceCountUtil;
 
 /**
  * The relay's WebSocket frame decoder (RFC 6455 section 5.2), in place of Netty's once the upgrade
@@ -23,9 +23,12 @@ import java.util.List;
  * the relay client for frames from the relay, which must not be. A payload is passed up as a slice
  * of the read buffer, unmasked where it lies ({@link WebSocketMask}), instead of a copy: Netty's
  * decoder copies every payload and then unmasks it four bytes per checked {@code ByteBuf} call,
- * which was half the relay thread's samples in bulk. On the relay, which queues what it decodes, a
- * payload small beside its read buffer is copied instead ({@link #sliced}), so that a queued packet
- * never holds much more memory than its size.
+ * which was half the relay thread's samples in bulk. Only a frame cut by the end of a read is
+ * copied, into a buffer of its own size that the next reads complete: Netty's {@code
+ * ByteToMessageDecoder} instead copied every read that followed a cut frame into a growing
+ * cumulation, a tenth of the receiving client's samples. On the relay, which queues what it
+ * decodes, a payload small beside its read buffer is copied instead ({@link #sliced}), so that a
+ * queued packet never holds much more memory than its size.
  *
  * <p>It refuses what Netty's refuses with the relay's configuration: a frame masked otherwise than
  * expected, a reserved bit or opcode, a control frame that is fragmented, longer than 125 bytes or
@@ -36,7 +39,8 @@ import java.util.List;
  * after a close frame. Data frames are passed up whatever their fragmentation; the session refuses
  * all but unfragmented binary ones with its reason frame.
  */
-final class SlicingFrameDecoder extends ByteToMessageDecoder implements WebSocketFrameDecoder {
+final class SlicingFrameDecoder extends ChannelInboundHandlerAdapter
+    implements WebSocketFrameDecoder {
 
   /**
    * A payload at least this big, and at least a quarter of its read buffer, is passed on as a slice
@@ -45,10 +49,16 @@ final class SlicingFrameDecoder extends ByteToMessageDecoder implements WebSocke
    */
   static final int MIN_SLICE = 4096;
 
+  /** The longest frame header with its mask key: what a cut frame's buffer starts with. */
+  private static final int HEADER_MAX = 14;
+
   private final int maxPayload;
   private final boolean masked;
   private final int minSlice;
   private boolean discarding;
+  private ByteBuf partial; // the frame cut by the end of the last read, or null
+  private boolean readSeen; // this read batch brought bytes
+  private boolean frameSeen; // this read batch completed a frame
 
   /**
    * @param masked whether frames must be masked (from clients) or must not be (from the relay)
@@ -84,28 +94,125 @@ final class SlicingFrameDecoder extends ByteToMessageDecoder implements WebSocke
   }
 
   @Override
-  protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-    while (!discarding) {
-      WebSocketFrame frame = next(ctx, in);
-      if (frame == null) {
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!(msg instanceof ByteBuf in)) {
+      ctx.fireChannelRead(msg);
+      return;
+    }
+    readSeen = true;
+    try {
+      if (discarding) {
         return;
       }
-      out.add(frame);
-      if (frame instanceof CloseWebSocketFrame) {
-        discarding = true; // nothing after a close is read (RFC 6455 section 5.5.1)
+      if (partial != null) {
+        if (!fillPartial(in)) {
+          return; // all of this read went into the cut frame
+        }
+        ByteBuf whole = partial;
+        partial = null;
+        try {
+          emit(ctx, decodeFrame(ctx, whole, whole.readableBytes()));
+        } finally {
+          whole.release();
+        }
       }
+      while (!discarding) {
+        int size = frameSize(in);
+        if (size < 0 || in.readableBytes() < size) {
+          break;
+        }
+        emit(ctx, decodeFrame(ctx, in, size));
+      }
+      if (!discarding && in.isReadable()) {
+        int size = frameSize(in);
+        partial = ctx.alloc().buffer(size < 0 ? HEADER_MAX : size);
+        partial.writeBytes(in);
+      }
+    } catch (CorruptedWebSocketFrameException e) {
+      releasePartial();
+      ctx.fireExceptionCaught(e);
+    } finally {
+      in.release();
     }
-    in.skipBytes(in.readableBytes());
   }
 
   /**
-   * The next whole frame in {@code in}, consumed; null (nothing consumed) if it is not all here.
+   * Moves bytes of {@code in} into the cut frame; true once it holds the whole frame, false if
+   * {@code in} ran out first. Refuses a bad header as soon as its bytes are in.
    */
-  private WebSocketFrame next(ChannelHandlerContext ctx, ByteBuf in) {
+  private boolean fillPartial(ByteBuf in) {
+    while (true) {
+      int size = frameSize(partial);
+      int want = size >= 0 ? size : headerBytes(partial);
+      int missing = want - partial.readableBytes();
+      if (missing <= 0) {
+        return true;
+      }
+      if (!in.isReadable()) {
+        return false;
+      }
+      int n = Math.min(missing, in.readableBytes());
+      partial.ensureWritable(n);
+      partial.writeBytes(in, n);
+    }
+  }
+
+  private void emit(ChannelHandlerContext ctx, WebSocketFrame frame) {
+    frameSeen = true;
+    if (frame instanceof CloseWebSocketFrame) {
+      discarding = true; // nothing after a close is read (RFC 6455 section 5.5.1)
+    }
+    ctx.fireChannelRead(frame);
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    // As ByteToMessageDecoder: with auto-read off (the relay's rate limit), a read that completed
+    // no frame asks for the next, so the frame in progress is not left waiting for a resume.
+    if (readSeen && !frameSeen && !discarding && !ctx.channel().config().isAutoRead()) {
+      ctx.read();
+    }
+    readSeen = false;
+    frameSeen = false;
+    ctx.fireChannelReadComplete();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    releasePartial(); // a frame cut by the end of the stream is incomplete: nothing to decode
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    releasePartial();
+  }
+
+  private void releasePartial() {
+    if (partial != null) {
+      ReferenceCountUtil.safeRelease(partial);
+      partial = null;
+    }
+  }
+
+  /** How many bytes of a frame's start tell its length: 2, or 4 or 10 with a longer length. */
+  private static int headerBytes(ByteBuf in) {
+    if (in.readableBytes() < 2) {
+      return 2;
+    }
+    int len1 = in.getUnsignedByte(in.readerIndex() + 1) & 0x7F;
+    return len1 == 126 ? 4 : len1 == 127 ? 10 : 2;
+  }
+
+  /**
+   * The size of the frame at {@code in}'s reader index (header, mask key and payload), once its
+   * header is there, checked as Netty checks it; -1 while more of the header is needed.
+   */
+  private int frameSize(ByteBuf in) {
     int start = in.readerIndex();
     int readable = in.readableBytes();
     if (readable < 2) {
-      return null;
+      return -1;
     }
     int b0 = in.getUnsignedByte(start);
     int b1 = in.getUnsignedByte(start + 1);
@@ -143,7 +250,7 @@ final class SlicingFrameDecoder extends ByteToMessageDecoder implements WebSocke
     long length;
     if (len1 == 126) {
       if (readable < 4) {
-        return null;
+        return -1;
       }
       length = in.getUnsignedShort(start + 2);
       header = 4;
@@ -152,7 +259,7 @@ final class SlicingFrameDecoder extends ByteToMessageDecoder implements WebSocke
       }
     } else if (len1 == 127) {
       if (readable < 10) {
-        return null;
+        return -1;
       }
       length = in.getLong(start + 2);
       header = 10;
@@ -168,30 +275,38 @@ final class SlicingFrameDecoder extends ByteToMessageDecoder implements WebSocke
           WebSocketCloseStatus.MESSAGE_TOO_BIG,
           "Max frame length of " + maxPayload + " has been exceeded.");
     }
-    int size = (int) length;
+    return header + (masked ? 4 : 0) + (int) length;
+  }
+
+  /** The whole frame of {@code size} bytes at {@code in}'s reader index, consumed. */
+  private WebSocketFrame decodeFrame(ChannelHandlerContext ctx, ByteBuf in, int size) {
+    int start = in.readerIndex();
+    int b0 = in.getUnsignedByte(start);
+    boolean fin = (b0 & 0x80) != 0;
+    int opcode = b0 & 0x0F;
+    int len1 = in.getUnsignedByte(start + 1) & 0x7F;
+    int header = len1 == 126 ? 4 : len1 == 127 ? 10 : 2;
     int at = start + header + (masked ? 4 : 0); // the payload's first byte
-    if (readable < at - start + size) {
-      return null;
-    }
+    int payloadSize = start + size - at;
     ByteBuf payload = null;
     try {
-      if (sliced(in, size)) {
+      if (sliced(in, payloadSize)) {
         if (masked) {
-          WebSocketMask.xorInPlace(in, at, size, in.getInt(at - 4));
+          WebSocketMask.xorInPlace(in, at, payloadSize, in.getInt(at - 4));
         }
-        payload = in.retainedSlice(at, size);
+        payload = in.retainedSlice(at, payloadSize);
       } else {
-        payload = ctx.alloc().buffer(size);
+        payload = ctx.alloc().buffer(payloadSize);
         if (masked) {
-          WebSocketMask.xor(in, at, size, payload, in.getInt(at - 4));
+          WebSocketMask.xor(in, at, payloadSize, payload, in.getInt(at - 4));
         } else {
-          payload.writeBytes(in, at, size);
+          payload.writeBytes(in, at, payloadSize);
         }
       }
       if (opcode == WebSocketOpcodes.CLOSE) {
         checkCloseBody(in, payload);
       }
-      in.readerIndex(at + size);
+      in.readerIndex(at + payloadSize);
       WebSocketFrame frame = frame(opcode, fin, payload);
       payload = null;
       return frame;

@@ -1,7 +1,9 @@
 package dev.p2p.relay.internal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.p2p.relay.NettyLeakCheck;
@@ -54,6 +56,41 @@ class SlicingFrameDecoderTest {
     Decoded d = decodeOne(SlicingFrameDecoder.forRelayFrames(MAX), frame(payload, false), 64 << 10);
     assertTrue(d.inReadBuffer, "a slice: the client consumes it at once");
     assertArrayEquals(payload, d.payload);
+  }
+
+  @Test
+  void aFrameCutAcrossReadsArrivesWholeAndAReadThatEndsNoFrameAsksForTheNext() {
+    java.util.concurrent.atomic.AtomicInteger reads =
+        new java.util.concurrent.atomic.AtomicInteger();
+    EmbeddedChannel ch =
+        new EmbeddedChannel(
+            new io.netty.channel.ChannelOutboundHandlerAdapter() {
+              @Override
+              public void read(io.netty.channel.ChannelHandlerContext ctx) {
+                reads.incrementAndGet();
+                ctx.read();
+              }
+            },
+            SlicingFrameDecoder.forClientFrames(MAX));
+    ch.config().setAutoRead(false); // as the relay's rate limit leaves it
+    byte[] payload = random(65_600);
+    byte[] wire = frame(payload, true);
+    int[] cuts = {1, 9, 30_000, wire.length};
+    int from = 0;
+    for (int i = 0; i < cuts.length; i++) {
+      reads.set(0);
+      ch.writeInbound(Unpooled.directBuffer().writeBytes(wire, from, cuts[i] - from));
+      from = cuts[i];
+      if (i < cuts.length - 1) {
+        assertNull(ch.readInbound(), "not whole yet");
+        assertEquals(1, reads.get(), "a read that completes no frame asks for the next");
+      }
+    }
+    BinaryWebSocketFrame f = ch.readInbound();
+    assertArrayEquals(payload, ByteBufUtil.getBytes(f.content()));
+    assertEquals(0, reads.get(), "a read that completes a frame leaves the next to the reader");
+    f.release();
+    ch.finishAndReleaseAll();
   }
 
   /**
