@@ -4,8 +4,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * Constants of the relay wire protocol, version 1 (documented in p2p-relay/README.md): one frame
- * per binary WebSocket message, a one-byte type first, integers big-endian.
+ * Constants of the relay wire protocol, versions 1 and 2 (documented in p2p-relay/README.md): one
+ * frame per binary WebSocket message, a one-byte type first, integers big-endian. Version 2 adds
+ * batches; the login (and its challenge's {@link #VERSION} byte) is the same in both.
  */
 public final class RelayProtocol {
   /** The HTTP path upgraded to WebSocket. */
