@@ -2,6 +2,7 @@ package dev.p2p.relay;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.p2p.identity.Ed25519Identity;
@@ -71,6 +72,23 @@ class RelayBatchTest {
         assertArrayEquals(Arrays.copyOfRange(packets, at, at + SEGMENT), bytes(p.payload()));
       }
       TestClient.awaitMetric(relay, "p2p_relay_packets_forwarded_total 3.0");
+      TestClient.awaitMetric(relay, "p2p_relay_batches_total{delivery=\"split\"} 1.0");
+    }
+  }
+
+  @Test
+  void aClientThatAsksForProtocolOneOnlyGetsPacketsAndSendsNoBatches() throws Exception {
+    relay = RelayServer.builder().stunPort(-1).build().start();
+    try (TestClient a = TestClient.login(relay);
+        TestClient old =
+            TestClient.login(relay, Ed25519Identity.generate(), o -> o.withBatches(false))) {
+      assertFalse(old.client().batches(), "protocol 1 only: no batches from it");
+      byte[] packets = random(2 * SEGMENT);
+      a.client().sendFrame(batch(old.key(), SEGMENT, packets)).sync();
+      for (int at = 0; at < packets.length; at += SEGMENT) {
+        assertArrayEquals(
+            Arrays.copyOfRange(packets, at, at + SEGMENT), old.nextPacket(5000).data());
+      }
       TestClient.awaitMetric(relay, "p2p_relay_batches_total{delivery=\"split\"} 1.0");
     }
   }

@@ -27,7 +27,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * </pre>
  *
  * Rows: iperf3 TCP and UDP (if installed), a Java TCP stream, the tunnel (server in the receiver's
- * namespace) and each QUIC variant. Bulk is 64 KiB reliable messages: a warm-up, then the measured
+ * namespace), each QUIC variant, and on request ({@code --only relay,relay-1472}) QUIC through a
+ * relay in the receiver's namespace. Bulk is 64 KiB reliable messages: a warm-up, then the measured
  * volume, timed by the receiver from its first to its last byte; then 64-byte round trips on the
  * same connection (median and p99 of N). A row's note gives the JIT compiler threads' part of the
  * sender's and receiver's CPU per GiB: well above zero, the warm-up was too short for steady state
@@ -36,6 +37,17 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class LinkBenchmark {
   private static final long MIB = 1L << 20;
+
+  /**
+   * The relay rows, run only when {@code --only} names them: QUIC relay-only through a relay in the
+   * receiver's namespace, with the relay-sized packets relay-only takes, and with the packets an
+   * interface takes (1,472 bytes: the size a provider that may go direct uses), which the codec
+   * sends in GSO batches and the relay carries as batch frames.
+   */
+  private static final List<Map.Entry<String, List<String>>> RELAY_ROWS =
+      List.of(
+          Map.entry("relay", List.of()),
+          Map.entry("relay-1472", List.of("P2P_QUIC_MAX_UDP_PAYLOAD=1472", "P2P_QUIC_PMTUD=0")));
 
   private LinkBenchmark() {}
 
@@ -161,6 +173,12 @@ public final class LinkBenchmark {
       if (wanted(only, "tunnel")) {
         rows.add(run.tunnel());
         progress(rows);
+      }
+      for (Map.Entry<String, List<String>> r : RELAY_ROWS) {
+        if (only != null && only.contains(r.getKey())) {
+          rows.add(run.relay(r.getKey(), r.getValue()));
+          progress(rows);
+        }
       }
       for (Map.Entry<String, List<String>> q : quic.entrySet()) {
         if (wanted(only, q.getKey())) {

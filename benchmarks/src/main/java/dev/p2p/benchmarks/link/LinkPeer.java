@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
  *   tcp-recv BIND_IP WARM VOLUME
  *   tcp-send HOST:PORT WARM VOLUME RTT_WARM RTT_N
  *   tunnel-server BIND_IP
+ *   relay-server BIND_IP
  * </pre>
  */
 public final class LinkPeer {
@@ -43,6 +44,7 @@ public final class LinkPeer {
       case "tcp-recv" -> tcpReceiver(rest);
       case "tcp-send" -> tcpSender(rest);
       case "tunnel-server" -> tunnelServer(rest);
+      case "relay-server" -> relayServer(rest);
       default -> throw new IllegalArgumentException("unknown role " + role);
     }
     System.out.println("PEAK " + MemoryMonitor.peakDirectBytes());
@@ -107,6 +109,16 @@ public final class LinkPeer {
       // Runs until the parent ends it (standard input closes or the process is signalled).
       while (System.in.read() >= 0) {
         // ignore input
+      }
+    }
+  }
+
+  private static void relayServer(String[] a) throws Exception {
+    try (dev.p2p.relay.RelayServer relay =
+        dev.p2p.relay.RelayServer.builder().host(a[0]).port(0).stunPort(-1).build().start()) {
+      say("READY " + relay.url());
+      while (System.in.read() >= 0) {
+        // ignore input, as the tunnel server
       }
     }
   }

@@ -83,6 +83,44 @@ final class PeerRun {
     }
   }
 
+  /**
+   * QUIC through a relay in the receiver's namespace, both sides relay-only ({@code
+   * P2P_RELAY_ONLY=true}), plus the variant's settings: the relay path on a real link, where the
+   * relay's TCP legs cross the veth pair as the tunnel's do.
+   */
+  Row relay(String name, List<String> variant) throws Exception {
+    List<LabProcess> children = new ArrayList<>();
+    try {
+      LabProcess server =
+          start(
+              children,
+              "relay-server",
+              VethLink.RECEIVER_NS,
+              args("relay-server", VethLink.RECEIVER_IP));
+      String url = server.await("READY", Duration.ofSeconds(60));
+      List<String> recv =
+          new ArrayList<>(
+              List.of(
+                  "P2P_IMPLEMENTATION=quic",
+                  "P2P_RELAY_SERVERS=" + url,
+                  "P2P_RELAY_ONLY=true",
+                  "P2P_QUIC_BIND=" + VethLink.RECEIVER_IP + ":0"));
+      recv.addAll(variant);
+      List<String> send =
+          new ArrayList<>(
+              List.of(
+                  "P2P_IMPLEMENTATION=quic",
+                  "P2P_RELAY_SERVERS=" + url,
+                  "P2P_RELAY_ONLY=true",
+                  "P2P_QUIC_BIND=" + VethLink.SENDER_IP + ":0"));
+      send.addAll(variant);
+      Row row = providerRow(name, VethLink.RECEIVER_IP + ":0", recv, send, server, children);
+      return variant.isEmpty() ? row : row.withNote(String.join(" ", variant));
+    } finally {
+      closeAll(children);
+    }
+  }
+
   /** QUIC direct, each side bound to its namespace's address, plus the variant's settings. */
   Row quic(String name, List<String> variant) throws Exception {
     List<LabProcess> children = new ArrayList<>();

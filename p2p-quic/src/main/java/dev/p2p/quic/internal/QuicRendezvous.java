@@ -57,7 +57,8 @@ final class QuicRendezvous {
               .withToken(settings.relay().token())
               .withChannelType(settings.udpTransport().tcpChannelClass())
               .withTimeout(settings.connectTimeout())
-              .withReceiveBuffer(settings.relay().receiveBuffer());
+              .withReceiveBuffer(settings.relay().receiveBuffer())
+              .withBatches(settings.relay().batches());
       if ("https".equals(relay.getScheme())) {
         try {
           o = o.withSsl(SslContextBuilder.forClient().build());

@@ -20,8 +20,10 @@ import java.util.Optional;
  * @param token the access token presented at login, empty if none
  * @param policy relay-only / direct-only and the path timers
  * @param receiveBuffer the relay sockets' {@code SO_RCVBUF}, 0 for the kernel's autotuning
+ * @param batches whether to ask relays for protocol 2 (batches)
  */
-record RelaySettings(List<URI> servers, String token, PathPolicy policy, int receiveBuffer) {
+record RelaySettings(
+    List<URI> servers, String token, PathPolicy policy, int receiveBuffer, boolean batches) {
   /** Comma-separated {@code http(s)://host:port} relay URLs. Default none. */
   static final String RELAY_SERVERS = "P2P_RELAY_SERVERS";
 
@@ -54,6 +56,13 @@ record RelaySettings(List<URI> servers, String token, PathPolicy policy, int rec
    * a busy reader can hold up to this much in its own kernel buffer.
    */
   static final String RELAY_RECEIVE_BUFFER = "P2P_RELAY_RECEIVE_BUFFER";
+
+  /**
+   * 1 (default): ask relays for protocol 2, which carries a GSO send as one batch frame; 0:
+   * protocol 1 only, one frame per packet, as before batches (for comparison, or a relay that
+   * mishandles them).
+   */
+  static final String RELAY_BATCHES = "P2P_RELAY_BATCHES";
 
   RelaySettings {
     servers = List.copyOf(servers);
@@ -88,7 +97,8 @@ record RelaySettings(List<URI> servers, String token, PathPolicy policy, int rec
         servers(config),
         config.get(RELAY_TOKEN).orElse(""),
         new PathPolicy(relayOnly, directOnly, timeout, probe, birthday),
-        receiveBuffer(config));
+        receiveBuffer(config),
+        config.getInt(RELAY_BATCHES, 1, 0, 1) == 1);
   }
 
   private static int receiveBuffer(P2PConfig config) {

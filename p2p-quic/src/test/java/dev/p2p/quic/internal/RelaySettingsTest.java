@@ -31,6 +31,8 @@ class RelaySettingsTest {
     assertFalse(s.policy().directOnly());
     assertEquals(Duration.ofSeconds(3), s.policy().pathTimeout());
     assertEquals(Duration.ofSeconds(2), s.policy().probeInterval());
+    assertTrue(s.batches(), "relay protocol 2 by default");
+    assertFalse(read("P2P_RELAY_BATCHES", "0").batches());
   }
 
   @Test

@@ -64,7 +64,8 @@ public final class RelayClient implements AutoCloseable {
       boolean answerPings,
       Duration timeout,
       Class<? extends SocketChannel> channelType,
-      int receiveBuffer) {
+      int receiveBuffer,
+      boolean batches) {
     public Options {
       Objects.requireNonNull(url, "url");
       Objects.requireNonNull(identity, "identity");
@@ -87,7 +88,18 @@ public final class RelayClient implements AutoCloseable {
 
     public static Options of(URI url, Ed25519Identity identity, EventLoopGroup group) {
       return new Options(
-          url, identity, "", null, group, null, null, true, null, null, SOCKET_RECEIVE_BUFFER);
+          url,
+          identity,
+          "",
+          null,
+          group,
+          null,
+          null,
+          true,
+          null,
+          null,
+          SOCKET_RECEIVE_BUFFER,
+          true);
     }
 
     public Options withToken(String t) {
@@ -102,7 +114,8 @@ public final class RelayClient implements AutoCloseable {
           answerPings,
           timeout,
           channelType,
-          receiveBuffer);
+          receiveBuffer,
+          batches);
     }
 
     public Options withListener(Listener l) {
@@ -117,7 +130,8 @@ public final class RelayClient implements AutoCloseable {
           answerPings,
           timeout,
           channelType,
-          receiveBuffer);
+          receiveBuffer,
+          batches);
     }
 
     public Options withLocalAddress(SocketAddress a) {
@@ -132,7 +146,8 @@ public final class RelayClient implements AutoCloseable {
           answerPings,
           timeout,
           channelType,
-          receiveBuffer);
+          receiveBuffer,
+          batches);
     }
 
     public Options withSsl(SslContext s) {
@@ -147,7 +162,8 @@ public final class RelayClient implements AutoCloseable {
           answerPings,
           timeout,
           channelType,
-          receiveBuffer);
+          receiveBuffer,
+          batches);
     }
 
     public Options withGroup(EventLoopGroup g) {
@@ -162,7 +178,8 @@ public final class RelayClient implements AutoCloseable {
           answerPings,
           timeout,
           channelType,
-          receiveBuffer);
+          receiveBuffer,
+          batches);
     }
 
     /** The socket channel class, matching {@code group}'s I/O (e.g. epoll); default NIO. */
@@ -178,7 +195,8 @@ public final class RelayClient implements AutoCloseable {
           answerPings,
           timeout,
           type,
-          receiveBuffer);
+          receiveBuffer,
+          batches);
     }
 
     public Options withTimeout(Duration t) {
@@ -193,7 +211,28 @@ public final class RelayClient implements AutoCloseable {
           answerPings,
           t,
           channelType,
-          receiveBuffer);
+          receiveBuffer,
+          batches);
+    }
+
+    /**
+     * Whether to ask for protocol 2, whose batches carry a GSO send in one frame (default true);
+     * false asks for protocol 1 only, as older clients do.
+     */
+    public Options withBatches(boolean b) {
+      return new Options(
+          url,
+          identity,
+          token,
+          listener,
+          group,
+          localAddress,
+          ssl,
+          answerPings,
+          timeout,
+          channelType,
+          receiveBuffer,
+          b);
     }
 
     /**
@@ -213,7 +252,8 @@ public final class RelayClient implements AutoCloseable {
           answerPings,
           timeout,
           channelType,
-          bytes);
+          bytes,
+          batches);
     }
 
     public Options withAnswerPings(boolean answer) {
@@ -228,7 +268,8 @@ public final class RelayClient implements AutoCloseable {
           answer,
           timeout,
           channelType,
-          receiveBuffer);
+          receiveBuffer,
+          batches);
     }
   }
 
@@ -276,7 +317,7 @@ public final class RelayClient implements AutoCloseable {
     WebSocketClientProtocolConfig wsConfig =
         WebSocketClientProtocolConfig.newBuilder()
             .webSocketUri(ws)
-            .subprotocol(RelayProtocol.SUBPROTOCOLS)
+            .subprotocol(o.batches() ? RelayProtocol.SUBPROTOCOLS : RelayProtocol.SUBPROTOCOL)
             .version(WebSocketVersion.V13)
             .customHeaders(new DefaultHttpHeaders())
             .maxFramePayloadLength(1 << 20)
@@ -309,7 +350,7 @@ public final class RelayClient implements AutoCloseable {
                     RelayClientHandshaker handshaker =
                         new RelayClientHandshaker(
                             ws,
-                            RelayProtocol.SUBPROTOCOLS,
+                            o.batches() ? RelayProtocol.SUBPROTOCOLS : RelayProtocol.SUBPROTOCOL,
                             wsConfig.maxFramePayloadLength(),
                             wsConfig.forceCloseTimeoutMillis());
                     ch.pipeline()
