@@ -27,13 +27,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * </pre>
  *
  * Rows: iperf3 TCP and UDP (if installed), a Java TCP stream, the tunnel (server in the receiver's
- * namespace), each QUIC variant, and on request ({@code --only relay,relay-1472}) QUIC through a
- * relay in the receiver's namespace. Bulk is 64 KiB reliable messages: a warm-up, then the measured
- * volume, timed by the receiver from its first to its last byte; then 64-byte round trips on the
- * same connection (median and p99 of N). A row's note gives the JIT compiler threads' part of the
- * sender's and receiver's CPU per GiB: well above zero, the warm-up was too short for steady state
- * (the default 256 MiB leaves C2 compiling through the measurement; {@code --warm-mib 3072} does
- * not).
+ * namespace), each QUIC variant, and on request ({@code --only relay,relay-1472,relay-1472-v1})
+ * QUIC through a relay in the receiver's namespace. Bulk is 64 KiB reliable messages: a warm-up,
+ * then the measured volume, timed by the receiver from its first to its last byte; then 64-byte
+ * round trips on the same connection (median and p99 of N). A row's note gives the JIT compiler
+ * threads' part of the sender's and receiver's CPU per GiB: well above zero, the warm-up was too
+ * short for steady state (the default 256 MiB leaves C2 compiling through the measurement; {@code
+ * --warm-mib 3072} does not).
  */
 public final class LinkBenchmark {
   private static final long MIB = 1L << 20;
@@ -42,12 +42,15 @@ public final class LinkBenchmark {
    * The relay rows, run only when {@code --only} names them: QUIC relay-only through a relay in the
    * receiver's namespace, with the relay-sized packets relay-only takes, and with the packets an
    * interface takes (1,472 bytes: the size a provider that may go direct uses), which the codec
-   * sends in GSO batches and the relay carries as batch frames.
+   * sends in GSO batches and the relay carries as batch frames; and the same without batches.
    */
   private static final List<Map.Entry<String, List<String>>> RELAY_ROWS =
       List.of(
           Map.entry("relay", List.of()),
-          Map.entry("relay-1472", List.of("P2P_QUIC_MAX_UDP_PAYLOAD=1472", "P2P_QUIC_PMTUD=0")));
+          Map.entry("relay-1472", List.of("P2P_QUIC_MAX_UDP_PAYLOAD=1472", "P2P_QUIC_PMTUD=0")),
+          Map.entry(
+              "relay-1472-v1",
+              List.of("P2P_QUIC_MAX_UDP_PAYLOAD=1472", "P2P_QUIC_PMTUD=0", "P2P_RELAY_BATCHES=0")));
 
   private LinkBenchmark() {}
 
