@@ -98,24 +98,10 @@ final class PeerRun {
               VethLink.RECEIVER_NS,
               args("relay-server", VethLink.RECEIVER_IP));
       String url = server.await("READY", Duration.ofSeconds(60));
-      List<String> recv =
-          new ArrayList<>(
-              List.of(
-                  "P2P_IMPLEMENTATION=quic",
-                  "P2P_RELAY_SERVERS=" + url,
-                  "P2P_RELAY_ONLY=true",
-                  "P2P_QUIC_BIND=" + VethLink.RECEIVER_IP + ":0"));
-      recv.addAll(variant);
-      List<String> send =
-          new ArrayList<>(
-              List.of(
-                  "P2P_IMPLEMENTATION=quic",
-                  "P2P_RELAY_SERVERS=" + url,
-                  "P2P_RELAY_ONLY=true",
-                  "P2P_QUIC_BIND=" + VethLink.SENDER_IP + ":0"));
-      send.addAll(variant);
-      Row row = providerRow(name, VethLink.RECEIVER_IP + ":0", recv, send, server, children);
-      return variant.isEmpty() ? row : row.withNote(String.join(" ", variant));
+      List<String> settings =
+          new ArrayList<>(List.of("P2P_RELAY_SERVERS=" + url, "P2P_RELAY_ONLY=true"));
+      settings.addAll(variant);
+      return quicRow(name, settings, variant, server, children);
     } finally {
       closeAll(children);
     }
@@ -125,19 +111,36 @@ final class PeerRun {
   Row quic(String name, List<String> variant) throws Exception {
     List<LabProcess> children = new ArrayList<>();
     try {
-      List<String> recv =
-          new ArrayList<>(
-              List.of("P2P_IMPLEMENTATION=quic", "P2P_QUIC_BIND=" + VethLink.RECEIVER_IP + ":0"));
-      recv.addAll(variant);
-      List<String> send =
-          new ArrayList<>(
-              List.of("P2P_IMPLEMENTATION=quic", "P2P_QUIC_BIND=" + VethLink.SENDER_IP + ":0"));
-      send.addAll(variant);
-      Row row = providerRow(name, VethLink.RECEIVER_IP + ":0", recv, send, null, children);
-      return variant.isEmpty() ? row : row.withNote(String.join(" ", variant));
+      return quicRow(name, variant, variant, null, children);
     } finally {
       closeAll(children);
     }
+  }
+
+  /** A QUIC pair, each side bound to its namespace's address, with {@code settings}. */
+  private Row quicRow(
+      String name,
+      List<String> settings,
+      List<String> variant,
+      LabProcess server,
+      List<LabProcess> children)
+      throws Exception {
+    Row row =
+        providerRow(
+            name,
+            VethLink.RECEIVER_IP + ":0",
+            quicSettings(VethLink.RECEIVER_IP, settings),
+            quicSettings(VethLink.SENDER_IP, settings),
+            server,
+            children);
+    return variant.isEmpty() ? row : row.withNote(String.join(" ", variant));
+  }
+
+  private static List<String> quicSettings(String bindIp, List<String> settings) {
+    List<String> all =
+        new ArrayList<>(List.of("P2P_IMPLEMENTATION=quic", "P2P_QUIC_BIND=" + bindIp + ":0"));
+    all.addAll(settings);
+    return all;
   }
 
   private Row providerRow(
