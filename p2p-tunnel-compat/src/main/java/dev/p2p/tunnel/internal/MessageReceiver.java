@@ -80,7 +80,7 @@ final class MessageReceiver {
         // closed and be discarding ours too, and its END, behind its data, is the only way
         // either side learns the other is done.
         if (sender.endWaitsForCredit()) {
-          grant(window.received(length, true));
+          grant(window.received(length, true), false);
         }
         return null;
       }
@@ -127,9 +127,13 @@ final class MessageReceiver {
   }
 
   private void grant(int increment) {
+    grant(increment, true);
+  }
+
+  private void grant(int increment, boolean acknowledges) {
     long id = sender.connectionId();
     if (increment > 0 && id != 0) {
-      session.send(new TunnelFrame.WindowUpdate(id, increment));
+      session.send(new TunnelFrame.WindowUpdate(id, increment, acknowledges));
     }
   }
 }

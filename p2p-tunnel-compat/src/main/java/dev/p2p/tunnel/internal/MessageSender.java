@@ -140,13 +140,17 @@ final class MessageSender {
     toQueue(q, out);
   }
 
-  /** The receiver granted more: frames waiting for credit go out. Event loop. */
-  void granted(int increment) {
+  /**
+   * The receiver granted more: frames waiting for credit go out. Event loop.
+   *
+   * @param acknowledges false for credit given for bytes the receiver discarded
+   */
+  void granted(int increment, boolean acknowledges) {
     List<ByteBuf> out = SendWindow.newFrames();
     List<CompletableFuture<Void>> released = new ArrayList<>();
     OutboundQueue q;
     synchronized (this) {
-      window.granted(increment, out, released);
+      window.granted(increment, acknowledges, out, released);
       q = queue;
       toQueue(q, out);
     }

@@ -64,9 +64,23 @@ final class SendWindow {
     return true;
   }
 
-  /** The receiver granted {@code increment} more bytes: release what now fits. */
-  void granted(int increment, List<ByteBuf> out, List<CompletableFuture<Void>> released) {
+  /**
+   * The receiver granted {@code increment} more bytes: release what now fits.
+   *
+   * @param acknowledges false for credit given for bytes the receiver discarded: those stay
+   *     unacknowledged (a receiver that discarded never acknowledges again, so the cumulative count
+   *     stays exact)
+   */
+  void granted(
+      int increment,
+      boolean acknowledges,
+      List<ByteBuf> out,
+      List<CompletableFuture<Void>> released) {
     credit += increment;
+    if (!acknowledges) {
+      release(out, released);
+      return;
+    }
     ackedBytes += increment;
     while (!messageEnds.isEmpty() && messageEnds.peekFirst() <= ackedBytes) {
       messageEnds.removeFirst();

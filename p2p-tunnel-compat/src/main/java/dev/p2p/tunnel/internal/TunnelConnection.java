@@ -218,8 +218,8 @@ final class TunnelConnection implements P2PConnection, Inbox.Transport {
   }
 
   /** The receiver granted more: frames waiting for credit go out. */
-  void onWindowUpdate(int increment) {
-    sender.granted(increment);
+  void onWindowUpdate(int increment, boolean acknowledges) {
+    sender.granted(increment, acknowledges);
     maybeClosed();
   }
 

@@ -193,8 +193,18 @@ public sealed interface TunnelFrame
    * Flow control (extension): the sender of this frame may receive {@code increment} more payload
    * bytes on the connection. Travels to the other end; the server checks that no sender exceeds
    * what its receiver granted.
+   *
+   * @param acknowledges whether the grant also acknowledges the bytes it covers (the usual case).
+   *     False for credit given back for bytes a closed receiver discarded, only so that the ENDs of
+   *     a crossing close get out: the sender must not count those bytes as delivered.
    */
-  record WindowUpdate(long connectionId, int increment) implements TunnelFrame {
+  record WindowUpdate(long connectionId, int increment, boolean acknowledges)
+      implements TunnelFrame {
+    /** An ordinary grant, which acknowledges what it covers. */
+    public WindowUpdate(long connectionId, int increment) {
+      this(connectionId, increment, true);
+    }
+
     @Override
     public FrameType type() {
       return FrameType.WINDOW_UPDATE;

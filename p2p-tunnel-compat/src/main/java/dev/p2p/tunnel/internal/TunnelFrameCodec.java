@@ -109,7 +109,13 @@ public final class TunnelFrameCodec {
           if (increment <= 0) {
             throw malformed("a window increment must be positive, got " + increment);
           }
-          return new TunnelFrame.WindowUpdate(connectionId, increment);
+          // An optional flags byte, only when the grant does not acknowledge.
+          int flags = body.isReadable() ? readUnsignedByte(body) : 0;
+          if ((flags & ~TunnelProtocol.FLAG_CREDIT_ONLY) != 0) {
+            throw malformed("unknown WINDOW_UPDATE flags 0x" + Integer.toHexString(flags));
+          }
+          return new TunnelFrame.WindowUpdate(
+              connectionId, increment, (flags & TunnelProtocol.FLAG_CREDIT_ONLY) == 0);
         }
       case END_ACK:
         return new TunnelFrame.EndAck(readLong(body));
@@ -158,6 +164,9 @@ public final class TunnelFrameCodec {
       writeString(out, f.reason());
     } else if (frame instanceof TunnelFrame.WindowUpdate f) {
       out.writeLong(f.connectionId()).writeInt(f.increment());
+      if (!f.acknowledges()) {
+        out.writeByte(TunnelProtocol.FLAG_CREDIT_ONLY);
+      }
     } else if (frame instanceof TunnelFrame.EndAck f) {
       out.writeLong(f.connectionId());
     } else if (frame instanceof TunnelFrame.Reset f) {

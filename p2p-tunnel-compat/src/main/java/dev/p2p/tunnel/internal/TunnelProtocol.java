@@ -25,6 +25,12 @@ public final class TunnelProtocol {
   public static final int FLAG_LAST = 0x01;
 
   /**
+   * WINDOW_UPDATE's optional flags byte: the increment is credit only, for bytes the receiver
+   * discarded after its close, and acknowledges nothing.
+   */
+  public static final int FLAG_CREDIT_ONLY = 0x01;
+
+  /**
    * Extension bit in REGISTER's features: per-connection flow control (WINDOW_UPDATE), graceful
    * close with acknowledgement (END_ACK) and RESET. Both ends of a connection must speak it; a
    * server relays such connections without ever pausing a client's whole socket for another

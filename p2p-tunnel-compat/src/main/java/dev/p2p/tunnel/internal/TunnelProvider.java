@@ -250,7 +250,7 @@ public final class TunnelProvider implements P2PProvider {
     } else if (frame instanceof TunnelFrame.WindowUpdate w) {
       TunnelConnection c = table.byId(w.connectionId());
       if (c != null) {
-        c.onWindowUpdate(w.increment());
+        c.onWindowUpdate(w.increment(), w.acknowledges());
       }
     } else if (frame instanceof TunnelFrame.ConnectRequest r) {
       connector.onRequest(r, closed);

@@ -49,6 +49,10 @@ class TunnelFrameCodecTest {
             new TunnelFrame.ConnectAccepted(7, 9, p, 11),
             new TunnelFrame.FailedConnect(7, 9, p, FailReason.LIMIT_REACHED, "too many"),
             new TunnelFrame.ConnectionEnd(9, "bye"),
+            new TunnelFrame.WindowUpdate(9, 1 << 20),
+            new TunnelFrame.WindowUpdate(9, 1 << 20, false),
+            new TunnelFrame.EndAck(9),
+            new TunnelFrame.Reset(9, "discarded"),
             new TunnelFrame.Ping(-1),
             new TunnelFrame.Pong(Long.MAX_VALUE),
             new TunnelFrame.Error(ErrorCode.REPLACED, "again"));
@@ -139,6 +143,15 @@ class TunnelFrameCodecTest {
         ErrorCode.MALFORMED_FRAME,
         assertThrows(TunnelProtocolException.class, () -> TunnelFrameCodec.decode(longPing))
             .code());
+  }
+
+  @Test
+  void aWindowUpdateWithUnknownFlagsIsMalformed() {
+    byte[] body = {0, 0, 0, 0, 0, 0, 0, 9, 0, 0, 0, 1, 0x02};
+    ByteBuf frame = TunnelFrameCodec.encodeRaw(ALLOC, 1, FrameType.WINDOW_UPDATE.code(), body);
+    assertEquals(
+        ErrorCode.MALFORMED_FRAME,
+        assertThrows(TunnelProtocolException.class, () -> TunnelFrameCodec.decode(frame)).code());
   }
 
   @Test
