@@ -14,6 +14,7 @@ import dev.p2p.relay.RelayServer;
 import io.netty.channel.epoll.Epoll;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -24,9 +25,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Packets of the size a real interface takes (1,350 bytes, as off loopback), which the codec sends
- * in GSO batches with epoll, cross the relay as batches (relay protocol 2) and arrive whole and in
- * order.
+ * Packets the codec sends in GSO batches with epoll cross the relay as batches (relay protocol 2)
+ * and arrive whole and in order: those of the size a real interface takes (1,350 bytes, as off
+ * loopback), and relay-only's own (quiche's 16,383-byte maximum, three to a batch).
  */
 @ExtendWith(NettyLeakCheck.class)
 class QuicRelayBatchTest {
@@ -34,15 +35,23 @@ class QuicRelayBatchTest {
       Pattern.compile("p2p_relay_batches_total\\{delivery=\"whole\"} ([0-9.E]+)");
 
   @Test
-  void gsoSendsCrossTheRelayAsBatchesAndArriveInOrder() throws Exception {
+  void interfaceSizedGsoSendsCrossTheRelayAsBatchesAndArriveInOrder() throws Exception {
+    crossAsBatches(Map.of("P2P_QUIC_MAX_UDP_PAYLOAD", "1350", "P2P_QUIC_PMTUD", "0"));
+  }
+
+  @Test
+  void relayOnlyPacketsCrossTheRelayAsBatchesAndArriveInOrder() throws Exception {
+    crossAsBatches(Map.of());
+  }
+
+  private static void crossAsBatches(Map<String, String> settings) throws Exception {
     Assumptions.assumeTrue(Epoll.isAvailable(), "GSO needs the native epoll transport");
     try (RelayServer relay =
         RelayServer.builder().host("127.0.0.1").port(0).stunPort(-1).build().start()) {
-      P2PConfig config =
-          QuicRelayContractTest.relayOnly(relay.url().toString()).toBuilder()
-              .set("P2P_QUIC_MAX_UDP_PAYLOAD", "1350")
-              .set("P2P_QUIC_PMTUD", "0")
-              .build();
+      P2PConfig.Builder builder =
+          QuicRelayContractTest.relayOnly(relay.url().toString()).toBuilder();
+      settings.forEach(builder::set);
+      P2PConfig config = builder.build();
       try (QuicP2PProvider a = QuicP2PProvider.create(config);
           QuicP2PProvider b = QuicP2PProvider.create(config)) {
         P2PListener l = b.listen("127.0.0.1:0").get(10, TimeUnit.SECONDS);

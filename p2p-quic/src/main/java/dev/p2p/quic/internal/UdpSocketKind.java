@@ -37,6 +37,14 @@ enum UdpSocketKind {
       new IntegerUnixChannelOption("IPV6_MTU_DISCOVER", 41, 23);
   private static final int PMTUDISC_PROBE = 3;
 
+  /**
+   * The largest packet quiche builds once a connection is established, whatever the UDP payload
+   * limit: it keeps a packet's length within a 2-byte varint ({@code max_send_udp_payload_size} in
+   * quiche's lib.rs). With a 64 KiB limit (loopback, relay-only) packets are this size, so a GSO
+   * send or relay batch holds several of them.
+   */
+  static final int QUICHE_MAX_PACKET = 16_383;
+
   /** The kernel's limit on segments per GSO send ({@code UDP_MAX_SEGMENTS}). */
   static final int GSO_MAX_SEGMENTS = 64;
 
@@ -118,7 +126,8 @@ enum UdpSocketKind {
         || !EpollDatagramChannel.isSegmentedDatagramPacketSupported()) {
       return SegmentedDatagramPacketAllocator.NONE;
     }
-    int n = Math.min(Math.min(segments, GSO_MAX_SEGMENTS), GSO_MAX_BYTES / payload);
+    int packet = Math.min(payload, QUICHE_MAX_PACKET);
+    int n = Math.min(Math.min(segments, GSO_MAX_SEGMENTS), GSO_MAX_BYTES / packet);
     return n <= 1 ? SegmentedDatagramPacketAllocator.NONE : EpollQuicUtils.newSegmentedAllocator(n);
   }
 }
