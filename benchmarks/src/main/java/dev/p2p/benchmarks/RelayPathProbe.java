@@ -88,7 +88,7 @@ public final class RelayPathProbe {
     if (mode.startsWith("bulk")) {
       bulk(relay, out, in, mode.equals("bulk1") ? 1024 : 64 * 1024, rounds);
     } else {
-      roundTrips(out, in, rounds);
+      roundTrips(relay, out, in, rounds);
     }
     System.exit(0); // the providers' threads are not the point here
   }
@@ -148,7 +148,8 @@ public final class RelayPathProbe {
     }
   }
 
-  private static void roundTrips(P2PConnection out, P2PConnection in, int rounds) throws Exception {
+  private static void roundTrips(RelayServer relay, P2PConnection out, P2PConnection in, int rounds)
+      throws Exception {
     Runnable[] echo = new Runnable[1];
     echo[0] =
         () ->
@@ -166,6 +167,7 @@ public final class RelayPathProbe {
     for (int r = 0; r < rounds; r++) {
       long[] samples = new long[n];
       Map<String, Long> cpu0 = cpuByGroup();
+      double packets0 = forwarded(relay);
       for (int i = 0; i < n; i++) {
         long t0 = System.nanoTime();
         CompletableFuture<byte[]> reply = out.recv();
@@ -174,11 +176,12 @@ public final class RelayPathProbe {
         samples[i] = System.nanoTime() - t0;
       }
       Map<String, Long> cpu1 = cpuByGroup();
+      double perTrip = (forwarded(relay) - packets0) / n;
       long sum = Arrays.stream(samples).sum();
       Arrays.sort(samples);
       System.out.printf(
-          "rtt round %d: p50 %.1f us, mean %.1f us, p90 %.1f us%n",
-          r, samples[n / 2] / 1e3, sum / 1e3 / n, samples[n * 9 / 10] / 1e3);
+          "rtt round %d: p50 %.1f us, mean %.1f us, p90 %.1f us, %.2f relay frames per round trip%n",
+          r, samples[n / 2] / 1e3, sum / 1e3 / n, samples[n * 9 / 10] / 1e3, perTrip);
       System.out.println("  cpu us/round trip:" + cpuDelta(cpu0, cpu1, 1e3 * n));
     }
   }
@@ -241,6 +244,16 @@ public final class RelayPathProbe {
       }
     }
     return sb.toString();
+  }
+
+  /** The frames (packets or batches) the relay forwarded so far. */
+  private static double forwarded(RelayServer relay) {
+    for (String line : relay.metricsText().split("\n")) {
+      if (line.startsWith("p2p_relay_packets_forwarded_total ")) {
+        return Double.parseDouble(line.substring(line.indexOf(' ') + 1));
+      }
+    }
+    return 0;
   }
 
   /** The relay's drops by reason, and the mean size of the packets it forwarded so far. */

@@ -57,6 +57,13 @@ final class RelayCommand implements Callable<Integer> {
       description = "access token clients must present (default: P2P_RELAY_TOKEN, else none)")
   String token;
 
+  @Option(
+      names = "--threads",
+      description =
+          "event-loop threads (default: P2P_RELAY_THREADS, else one per core; 1 has the lowest"
+              + " latency on a small VM)")
+  Integer threads;
+
   @Option(names = "--tls-cert", description = "PEM certificate chain: serve https (wss)")
   File tlsCert;
 
@@ -101,6 +108,12 @@ final class RelayCommand implements Callable<Integer> {
     }
     if (host != null) {
       b.host(host);
+    }
+    if (threads != null) {
+      if (threads < 1 || threads > 1024) {
+        throw new IllegalArgumentException("--threads must be 1..1024, got " + threads);
+      }
+      b.workerThreads(threads);
     }
     if (token != null) {
       if (token.isBlank()) {

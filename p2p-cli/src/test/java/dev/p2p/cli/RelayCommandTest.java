@@ -3,6 +3,7 @@ package dev.p2p.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.p2p.api.P2PConfig;
 import dev.p2p.identity.Ed25519Identity;
@@ -35,6 +36,19 @@ class RelayCommandTest {
     RelayCommand c = new RelayCommand();
     new CommandLine(c).parseArgs(args);
     return c.configure(env).build().start();
+  }
+
+  @Test
+  void theThreadsFlagIsCheckedAndTheRelayForwardsWithOneThread() throws Exception {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> start(P2PConfig.empty(), "--port", "0", "--stun-port", "-1", "--threads", "0"));
+    assertTrue(e.getMessage().contains("--threads"), e.getMessage());
+    try (RelayServer relay =
+        start(P2PConfig.empty(), "--port", "0", "--stun-port", "-1", "--threads", "1")) {
+      login(relay, "").close();
+    }
   }
 
   @Test

@@ -50,6 +50,13 @@ public final class RelayServerBuilder {
    */
   public static final String TRANSPORT = "P2P_RELAY_TRANSPORT";
 
+  /**
+   * Event-loop threads (default: one per core). A packet between clients on different loops costs a
+   * hand-over to the destination's thread, which on a small VM is a wake-up of about 30-50 us each
+   * way; one thread avoids it (benchmarks/RESULTS.md, session 8).
+   */
+  public static final String THREADS = "P2P_RELAY_THREADS";
+
   public static final String PING_INTERVAL_MS = "P2P_RELAY_PING_INTERVAL_MS";
   public static final String WRITE_TIMEOUT_MS = "P2P_RELAY_WRITE_TIMEOUT_MS";
   public static final String LOGIN_TIMEOUT_MS = "P2P_RELAY_LOGIN_TIMEOUT_MS";
@@ -129,6 +136,7 @@ public final class RelayServerBuilder {
     writeTimeout = c.getMillis(WRITE_TIMEOUT_MS, writeTimeout, Duration.ofMillis(50), day);
     loginTimeout = c.getMillis(LOGIN_TIMEOUT_MS, loginTimeout, Duration.ofMillis(50), day);
     c.get(TRANSPORT).ifPresent(v -> socketKind = RelaySocketKind.choose(TRANSPORT, v));
+    workerThreads = c.getInt(THREADS, workerThreads, 1, 1024);
     return this;
   }
 
@@ -279,7 +287,7 @@ public final class RelayServerBuilder {
     return this;
   }
 
-  /** Event-loop threads. Default: one per core. */
+  /** Event-loop threads ({@link #THREADS}). Default: one per core. */
   public RelayServerBuilder workerThreads(int threads) {
     this.workerThreads = range("worker threads", threads, 1, 1024);
     return this;

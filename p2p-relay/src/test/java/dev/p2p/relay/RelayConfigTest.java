@@ -61,6 +61,14 @@ class RelayConfigTest {
   }
 
   @Test
+  void threadsAreReadThroughP2PConfig() {
+    assertEquals(1, RelayServer.builder().config(config("P2P_RELAY_THREADS", "1")).workerThreads);
+    assertEquals(
+        Math.max(1, Runtime.getRuntime().availableProcessors()),
+        RelayServer.builder().config(config()).workerThreads);
+  }
+
+  @Test
   void badValuesNameTheKeyAndTheRange() {
     for (String[] kv :
         new String[][] {
@@ -71,6 +79,7 @@ class RelayConfigTest {
           {"P2P_RELAY_BANNED", "not-a-peer-id"},
           {"P2P_RELAY_TLS_CERT", "/tmp/only-the-cert.pem"},
           {"P2P_RELAY_TRANSPORT", "io_uring"},
+          {"P2P_RELAY_THREADS", "0"},
         }) {
       ConfigurationException e =
           assertThrows(

@@ -66,6 +66,8 @@ public final class LinkBenchmark {
           "    [--volume-mib 2048] [--warm-mib 256] [--rtt 5000] [--rtt-warm 1000] [--mtu 1500]",
           "    [--timeout-s 240] [--only iperf3-tcp,iperf3-udp-1350,java-tcp,tunnel,quic,...]",
           "    [--loss-percent 1] [--quic NAME:KEY=VALUE,KEY=VALUE]... [--jvm-args \"-Xmx2g\"]",
+          "    [--relay NAME:KEY=VALUE,...]... (a relay row with these provider settings; runs always)",
+          "    (--jvm-args \"-Drelay.threads=N -Dtunnel.threads=N\": the servers' event-loop threads)",
           "    [--strace true]",
           "Needs root (it creates two network namespaces); wrap it in flock /tmp/bench.lock.");
 
@@ -85,13 +87,15 @@ public final class LinkBenchmark {
   public static void main(String[] argv) throws Exception {
     Map<String, String> opt = new LinkedHashMap<>();
     Map<String, List<String>> quic = new LinkedHashMap<>();
+    Map<String, List<String>> relays = new LinkedHashMap<>();
     for (int i = 0; i < argv.length; i += 2) {
       String name = argv[i];
       if (name.equals("--help") || name.equals("-h")) {
         System.out.println(USAGE);
         return;
       }
-      if (!name.equals("--quic") && !OPTIONS.contains(name)) {
+      boolean variant = name.equals("--quic") || name.equals("--relay");
+      if (!variant && !OPTIONS.contains(name)) {
         usageError("unknown option " + name);
         return;
       }
@@ -99,11 +103,13 @@ public final class LinkBenchmark {
         usageError(name + " needs a value");
         return;
       }
-      if (name.equals("--quic")) {
+      if (variant) {
         String v = argv[i + 1];
         int colon = v.indexOf(':');
-        String variant = colon < 0 ? v : v.substring(0, colon);
-        quic.put(variant, colon < 0 ? List.of() : Arrays.asList(v.substring(colon + 1).split(",")));
+        (name.equals("--quic") ? quic : relays)
+            .put(
+                colon < 0 ? v : v.substring(0, colon),
+                colon < 0 ? List.of() : Arrays.asList(v.substring(colon + 1).split(",")));
       } else {
         opt.put(name, argv[i + 1]);
       }
@@ -182,6 +188,10 @@ public final class LinkBenchmark {
           rows.add(run.relay(r.getKey(), r.getValue()));
           progress(rows);
         }
+      }
+      for (Map.Entry<String, List<String>> r : relays.entrySet()) {
+        rows.add(run.relay(r.getKey(), r.getValue()));
+        progress(rows);
       }
       for (Map.Entry<String, List<String>> q : quic.entrySet()) {
         if (wanted(only, q.getKey())) {

@@ -104,7 +104,13 @@ public final class LinkPeer {
   }
 
   private static void tunnelServer(String[] a) throws Exception {
-    try (TunnelServer server = TunnelServer.builder().host(a[0]).port(0).start()) {
+    try (TunnelServer server =
+        TunnelServer.builder()
+            .host(a[0])
+            .port(0)
+            .workerThreads(
+                Integer.getInteger("tunnel.threads", Runtime.getRuntime().availableProcessors()))
+            .start()) {
       say("READY " + a[0] + ":" + server.port());
       // Runs until the parent ends it (standard input closes or the process is signalled).
       while (System.in.read() >= 0) {
@@ -115,7 +121,14 @@ public final class LinkPeer {
 
   private static void relayServer(String[] a) throws Exception {
     try (dev.p2p.relay.RelayServer relay =
-        dev.p2p.relay.RelayServer.builder().host(a[0]).port(0).stunPort(-1).build().start()) {
+        dev.p2p.relay.RelayServer.builder()
+            .host(a[0])
+            .port(0)
+            .stunPort(-1)
+            .workerThreads(
+                Integer.getInteger("relay.threads", Runtime.getRuntime().availableProcessors()))
+            .build()
+            .start()) {
       say("READY " + relay.url());
       while (System.in.read() >= 0) {
         // ignore input, as the tunnel server
