@@ -52,8 +52,8 @@ public final class RelayServerBuilder {
 
   /**
    * Event-loop threads (default: one per core). A packet between clients on different loops costs a
-   * hand-over to the destination's thread, which on a small VM is a wake-up of about 30-50 us each
-   * way; one thread avoids it (benchmarks/RESULTS.md, session 8).
+   * hand-over to the destination's thread, a wake-up of it when it sleeps; one thread avoids that
+   * at the cost of one core for all forwarding (benchmarks/RESULTS.md, session 8).
    */
   public static final String THREADS = "P2P_RELAY_THREADS";
 
