@@ -159,7 +159,8 @@ record QuicSettings(
    * size is acknowledged, and searches lower when probes are lost); without it 1,350 bytes, which
    * fits common path MTUs. With {@code P2P_RELAY_ONLY} no packet takes a UDP path, and a relay
    * carries 64 KiB packets: as on loopback, without a search (a relay-only pair at the interfaces'
-   * 1,472 bytes spent three times the CPU per MiB, benchmarks/RESULTS.md).
+   * 1,472 bytes spent three times the CPU per MiB, benchmarks/RESULTS.md). Either way quiche builds
+   * packets of at most {@link UdpSocketKind#QUICHE_MAX_PACKET} bytes under this limit.
    */
   int udpPayloadFor(java.net.InetSocketAddress bound) {
     if (maxUdpPayload > 0) {
