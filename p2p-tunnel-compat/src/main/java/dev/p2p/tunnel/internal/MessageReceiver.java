@@ -80,7 +80,7 @@ final class MessageReceiver {
         // closed and be discarding ours too, and its END, behind its data, is the only way
         // either side learns the other is done.
         if (sender.endWaitsForCredit()) {
-          grant(window.received(length, true), false);
+          grant(window.discarded(length), false);
         }
         return null;
       }

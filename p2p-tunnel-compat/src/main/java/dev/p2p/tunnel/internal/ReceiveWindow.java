@@ -12,6 +12,7 @@ final class ReceiveWindow {
 
   private int toGrant;
   private long withheld;
+  private int toCredit; // discarded bytes not yet given back: kept apart, they acknowledge nothing
 
   /**
    * {@code bytes} arrived. Returns the increment to grant now, or 0.
@@ -25,6 +26,21 @@ final class ReceiveWindow {
     }
     toGrant += bytes;
     return take(false);
+  }
+
+  /**
+   * {@code bytes} arrived after the local close and were discarded. Returns the credit to give back
+   * now (in the same batches as grants), or 0. Counted apart from what is granted, so that no grant
+   * that acknowledges ever covers discarded bytes.
+   */
+  int discarded(int bytes) {
+    toCredit += bytes;
+    if (toCredit < GRANT_BATCH) {
+      return 0;
+    }
+    int credit = toCredit;
+    toCredit = 0;
+    return credit;
   }
 
   /** The inbox wants more again: what was withheld can be granted. */
@@ -54,5 +70,6 @@ final class ReceiveWindow {
   void reset() {
     toGrant = 0;
     withheld = 0;
+    toCredit = 0;
   }
 }
