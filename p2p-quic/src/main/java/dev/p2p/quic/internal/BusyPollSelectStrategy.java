@@ -22,14 +22,37 @@ import java.nio.channels.spi.SelectorProvider;
  * <p>Tasks submitted from other threads while the loop polls are seen through the executor's queue
  * (the selector is not woken for them in this state). Scheduled tasks that fall due during a poll
  * run at most one poll period late.
+ *
+ * <p>The poll yields between looks, so that a woken thread that needs this vCPU gets it. A
+ * CPU-bound task sharing the vCPU (a {@code nice}d batch job) then keeps it for its whole time
+ * slice. The loop is runnable, never asleep, so its packet does not wake it, and a 64-byte round
+ * trip took 0.3-2.0 ms on average instead of 0.1-0.2 (benchmarks/RESULTS.md, session 8). So a yield
+ * that lasts longer than {@link #HOG_NANOS} ends the poll, and the loop blocks as Netty's default
+ * does for {@link #BACKOFF_NANOS} before it polls again.
  */
 final class BusyPollSelectStrategy implements SelectStrategy {
+  /**
+   * A yield this long: another task held the vCPU for a time slice, not a short hand-over. At 200
+   * µs polls ended in an idle {@code TransportBenchmark} too, whose mean round trip rose from 50 to
+   * 71-87 µs; at 1 ms it stayed at 47-52 (session 8).
+   */
+  static final long HOG_NANOS = 1_000_000;
+
+  /** After such a yield, how long the loop blocks without polling before it tries again. */
+  static final long BACKOFF_NANOS = 20_000_000;
+
   private final SingleThreadEventExecutor executor;
   private final long pollNanos;
+  private final Runnable yield;
+  private final long backoffNanos;
+  private long pollAgainAt = System.nanoTime();
 
-  private BusyPollSelectStrategy(SingleThreadEventExecutor executor, long pollNanos) {
+  private BusyPollSelectStrategy(
+      SingleThreadEventExecutor executor, long pollNanos, Runnable yield, long backoffNanos) {
     this.executor = executor;
     this.pollNanos = pollNanos;
+    this.yield = yield;
+    this.backoffNanos = backoffNanos;
   }
 
   /**
@@ -47,8 +70,14 @@ final class BusyPollSelectStrategy implements SelectStrategy {
 
   /** A strategy for one loop; Netty's default one where the loop's task queue is not visible. */
   static SelectStrategy forExecutor(ThreadAwareExecutor loop, long pollNanos) {
+    return forExecutor(loop, pollNanos, Thread::yield, BACKOFF_NANOS);
+  }
+
+  /** As {@link #forExecutor(ThreadAwareExecutor, long)}, with the yield and back-off given. */
+  static SelectStrategy forExecutor(
+      ThreadAwareExecutor loop, long pollNanos, Runnable yield, long backoffNanos) {
     if (pollNanos > 0 && loop instanceof SingleThreadEventExecutor e) {
-      return new BusyPollSelectStrategy(e, pollNanos);
+      return new BusyPollSelectStrategy(e, pollNanos, yield, backoffNanos);
     }
     // Without a view of the task queue, a poll could hide a submitted task: never poll then.
     return (selectNow, hasTasks) -> hasTasks ? selectNow.get() : SELECT;
@@ -60,14 +89,25 @@ final class BusyPollSelectStrategy implements SelectStrategy {
       // Work is waiting: look for I/O without blocking, as Netty's default strategy does.
       return selectNow.get();
     }
-    long end = System.nanoTime() + pollNanos;
+    long now = System.nanoTime();
+    if (now - pollAgainAt < 0) {
+      return SELECT; // backing off: a CPU-bound task shares this vCPU
+    }
+    long end = now + pollNanos;
     do {
       int ready = selectNow.get();
       if (ready > 0 || executor.pendingTasks() > 0) {
         return ready;
       }
-      Thread.yield(); // a woken thread that needs this vCPU gets it; cheap when none does
-    } while (System.nanoTime() - end < 0);
+      long before = System.nanoTime();
+      yield.run(); // a woken thread that needs this vCPU gets it; cheap when none does
+      now = System.nanoTime();
+      if (now - before > HOG_NANOS) {
+        pollAgainAt = now + backoffNanos;
+        int ready2 = selectNow.get(); // what came during the yield, before blocking
+        return ready2 > 0 || executor.pendingTasks() > 0 ? ready2 : SELECT;
+      }
+    } while (now - end < 0);
     return SELECT;
   }
 }

@@ -21,6 +21,15 @@ class BusyPollSelectStrategyTest {
 
   private final DefaultEventExecutor loop = new DefaultEventExecutor();
 
+  /**
+   * A strategy whose yield returns at once: a real yield on a loaded test machine can last a time
+   * slice, which ends the poll by design (tested on its own below).
+   */
+  private SelectStrategy polling(long pollNanos) {
+    return BusyPollSelectStrategy.forExecutor(
+        loop, pollNanos, Thread::onSpinWait, BusyPollSelectStrategy.BACKOFF_NANOS);
+  }
+
   @AfterEach
   void shutDown() {
     loop.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
@@ -28,7 +37,7 @@ class BusyPollSelectStrategyTest {
 
   @Test
   void pollsUntilTheSelectorReportsReadyChannels() throws Exception {
-    SelectStrategy s = BusyPollSelectStrategy.forExecutor(loop, LONG_POLL);
+    SelectStrategy s = polling(LONG_POLL);
     AtomicInteger calls = new AtomicInteger();
     long start = System.nanoTime();
     int result = s.calculateStrategy(() -> calls.incrementAndGet() < 4 ? 0 : 2, false);
@@ -53,7 +62,7 @@ class BusyPollSelectStrategyTest {
         });
     assertTrue(busy.await(5, TimeUnit.SECONDS));
     try {
-      SelectStrategy s = BusyPollSelectStrategy.forExecutor(loop, LONG_POLL);
+      SelectStrategy s = polling(LONG_POLL);
       AtomicInteger calls = new AtomicInteger();
       long start = System.nanoTime();
       int result =
@@ -75,7 +84,7 @@ class BusyPollSelectStrategyTest {
 
   @Test
   void blocksOnceThePollPeriodPassesWithoutWork() throws Exception {
-    SelectStrategy s = BusyPollSelectStrategy.forExecutor(loop, TimeUnit.MILLISECONDS.toNanos(2));
+    SelectStrategy s = polling(TimeUnit.MILLISECONDS.toNanos(2));
     AtomicInteger calls = new AtomicInteger();
     long start = System.nanoTime();
     int result = s.calculateStrategy(() -> calls.incrementAndGet() * 0, false);
@@ -86,8 +95,46 @@ class BusyPollSelectStrategyTest {
   }
 
   @Test
+  void aYieldThatLastsATimeSliceEndsThePollAndItBlocksUntilTheBackOffEnds() throws Exception {
+    long backoff = TimeUnit.SECONDS.toNanos(1);
+    AtomicInteger yields = new AtomicInteger();
+    Runnable hog =
+        () -> {
+          yields.incrementAndGet();
+          long until = System.nanoTime() + 2 * BusyPollSelectStrategy.HOG_NANOS;
+          while (System.nanoTime() - until < 0) {
+            Thread.onSpinWait(); // another task holding the vCPU for a slice
+          }
+        };
+    SelectStrategy s = BusyPollSelectStrategy.forExecutor(loop, LONG_POLL, hog, backoff);
+    AtomicInteger calls = new AtomicInteger();
+    long start = System.nanoTime();
+    assertEquals(
+        SelectStrategy.SELECT, s.calculateStrategy(() -> calls.incrementAndGet() * 0, false));
+    assertEquals(1, yields.get(), "one long yield ends the poll");
+    assertEquals(2, calls.get(), "a last look for what came during the yield");
+    // Backing off: blocks at once, as Netty's default, without polling.
+    assertEquals(SelectStrategy.SELECT, s.calculateStrategy(calls::incrementAndGet, false));
+    assertEquals(2, calls.get());
+    assertTrue(System.nanoTime() - start < backoff, "the back-off was still running");
+    Thread.sleep(TimeUnit.NANOSECONDS.toMillis(backoff) + 50);
+    assertEquals(7, s.calculateStrategy(() -> 7, false), "after the back-off it polls again");
+  }
+
+  @Test
+  void aShortYieldKeepsPolling() throws Exception {
+    AtomicInteger yields = new AtomicInteger();
+    SelectStrategy s =
+        BusyPollSelectStrategy.forExecutor(
+            loop, LONG_POLL, yields::incrementAndGet, TimeUnit.SECONDS.toNanos(1));
+    AtomicInteger calls = new AtomicInteger();
+    assertEquals(3, s.calculateStrategy(() -> calls.incrementAndGet() < 10 ? 0 : 3, false));
+    assertEquals(9, yields.get());
+  }
+
+  @Test
   void withTasksWaitingItPollsOnceAndNeverBlocks() throws Exception {
-    SelectStrategy s = BusyPollSelectStrategy.forExecutor(loop, LONG_POLL);
+    SelectStrategy s = polling(LONG_POLL);
     AtomicInteger calls = new AtomicInteger();
     assertEquals(0, s.calculateStrategy(() -> calls.incrementAndGet() * 0, true));
     assertEquals(1, calls.get());
