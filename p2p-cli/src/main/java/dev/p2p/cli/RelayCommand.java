@@ -60,8 +60,8 @@ final class RelayCommand implements Callable<Integer> {
   @Option(
       names = "--threads",
       description =
-          "event-loop threads (default: P2P_RELAY_THREADS, else one per core; 1 has the lowest"
-              + " latency on a small VM)")
+          "event-loop threads (default: P2P_RELAY_THREADS, else one per core; with 1 no packet"
+              + " is handed between threads)")
   Integer threads;
 
   @Option(names = "--tls-cert", description = "PEM certificate chain: serve https (wss)")
