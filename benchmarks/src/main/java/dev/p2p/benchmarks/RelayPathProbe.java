@@ -14,6 +14,7 @@ import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
@@ -36,6 +37,7 @@ import java.util.stream.Stream;
  *   -Dbusy=US       P2P_QUIC_BUSY_POLL_US (default 50)
  *   -Dset=K=V,K=V   further provider settings (e.g. P2P_QUIC_CC=cubic)
  *   -DrelayThreads=N the relay's event-loop threads (default: one per core)
+ *   -DrelayBusy=US  the relay's P2P_RELAY_BUSY_POLL_US (default 50)
  *   -Dorg.slf4j.simpleLogger.log.dev.p2p.quic.internal.QuicStatsSampler=debug  QUIC's sent, lost, cwnd
  * </pre>
  */
@@ -45,6 +47,16 @@ public final class RelayPathProbe {
   private RelayPathProbe() {}
 
   public static void main(String[] args) throws Exception {
+    try {
+      run(args);
+    } catch (Exception | Error e) {
+      e.printStackTrace();
+      System.exit(1); // the relay's threads would keep the JVM alive
+    }
+    System.exit(0); // the providers' threads are not the point here
+  }
+
+  private static void run(String[] args) throws Exception {
     String mode = args.length > 0 ? args[0] : "bulk64";
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 4;
     boolean tunnel = Boolean.getBoolean("tunnel");
@@ -54,6 +66,7 @@ public final class RelayPathProbe {
             .port(0)
             .workerThreads(
                 Integer.getInteger("relayThreads", Runtime.getRuntime().availableProcessors()))
+            .busyPoll(Duration.ofNanos(1000 * Long.getLong("relayBusy", 50)))
             .build()
             .start();
     TunnelServer tunnelServer =
@@ -90,7 +103,6 @@ public final class RelayPathProbe {
     } else {
       roundTrips(relay, out, in, rounds);
     }
-    System.exit(0); // the providers' threads are not the point here
   }
 
   private static void bulk(

@@ -79,7 +79,7 @@ public final class RelayServer implements AutoCloseable {
         new MultiThreadIoEventLoopGroup(
             builder.workerThreads,
             new DefaultThreadFactory("p2p-relay"),
-            builder.socketKind.ioHandlerFactory());
+            builder.socketKind.ioHandlerFactory(builder.busyPoll.toNanos()));
     try {
       ServerBootstrap b =
           new ServerBootstrap()

@@ -57,6 +57,16 @@ public final class RelayServerBuilder {
    */
   public static final String THREADS = "P2P_RELAY_THREADS";
 
+  /**
+   * How long (µs, 0-10000; 0 = sleep at once) an event loop that ran out of work keeps polling
+   * before it sleeps, as the QUIC provider's loops do ({@code P2P_QUIC_BUSY_POLL_US}). A packet for
+   * a client on another loop is then taken without waking that loop's thread: the relay path's
+   * 64-byte round trip in {@code TransportBenchmark} fell from 106-111 to 44-57 µs (p50,
+   * benchmarks/RESULTS.md, session 9). The price is CPU after each burst of work, up to this long
+   * per loop; the poll yields between looks, and an idle relay sleeps.
+   */
+  public static final String BUSY_POLL_US = "P2P_RELAY_BUSY_POLL_US";
+
   public static final String PING_INTERVAL_MS = "P2P_RELAY_PING_INTERVAL_MS";
   public static final String WRITE_TIMEOUT_MS = "P2P_RELAY_WRITE_TIMEOUT_MS";
   public static final String LOGIN_TIMEOUT_MS = "P2P_RELAY_LOGIN_TIMEOUT_MS";
@@ -69,6 +79,7 @@ public final class RelayServerBuilder {
   public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
   public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(2);
   public static final Duration DEFAULT_LOGIN_TIMEOUT = Duration.ofSeconds(10);
+  public static final Duration DEFAULT_BUSY_POLL = Duration.ofNanos(50_000);
 
   /**
    * The kernel send buffer toward each client. Left to autotuning (up to {@code tcp_wmem}, 4 MB) it
@@ -86,6 +97,7 @@ public final class RelayServerBuilder {
   File tlsKey;
   int workerThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
   int socketSendBuffer = DEFAULT_SOCKET_SEND_BUFFER;
+  Duration busyPoll = DEFAULT_BUSY_POLL;
   RelaySocketKind socketKind = RelaySocketKind.choose(TRANSPORT, "auto");
   private String accessToken;
   private final List<PeerId> banned = new ArrayList<>();
@@ -137,6 +149,8 @@ public final class RelayServerBuilder {
     loginTimeout = c.getMillis(LOGIN_TIMEOUT_MS, loginTimeout, Duration.ofMillis(50), day);
     c.get(TRANSPORT).ifPresent(v -> socketKind = RelaySocketKind.choose(TRANSPORT, v));
     workerThreads = c.getInt(THREADS, workerThreads, 1, 1024);
+    busyPoll =
+        Duration.ofNanos(1000 * c.getLong(BUSY_POLL_US, busyPoll.toNanos() / 1000, 0, 10_000));
     return this;
   }
 
@@ -290,6 +304,19 @@ public final class RelayServerBuilder {
   /** Event-loop threads ({@link #THREADS}). Default: one per core. */
   public RelayServerBuilder workerThreads(int threads) {
     this.workerThreads = range("worker threads", threads, 1, 1024);
+    return this;
+  }
+
+  /**
+   * How long an event loop out of work polls before it sleeps ({@link #BUSY_POLL_US}); {@link
+   * Duration#ZERO} sleeps at once. Default {@link #DEFAULT_BUSY_POLL}.
+   */
+  public RelayServerBuilder busyPoll(Duration d) {
+    Objects.requireNonNull(d, "busyPoll");
+    if (d.isNegative() || d.compareTo(Duration.ofMillis(10)) > 0) {
+      throw new IllegalArgumentException("busy poll must be 0..10 ms, got " + d);
+    }
+    this.busyPoll = d;
     return this;
   }
 

@@ -14,6 +14,7 @@ import dev.p2p.relay.internal.RelayRefusedException;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.handler.ssl.util.SelfSignedCertificate;
+import java.time.Duration;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -69,6 +70,17 @@ class RelayConfigTest {
   }
 
   @Test
+  void busyPollIsReadThroughP2PConfig() {
+    assertEquals(Duration.ofNanos(50_000), RelayServer.builder().config(config()).busyPoll);
+    assertEquals(
+        Duration.ZERO,
+        RelayServer.builder().config(config("P2P_RELAY_BUSY_POLL_US", "0")).busyPoll);
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> RelayServer.builder().busyPoll(Duration.ofMillis(11)));
+  }
+
+  @Test
   void badValuesNameTheKeyAndTheRange() {
     for (String[] kv :
         new String[][] {
@@ -80,6 +92,7 @@ class RelayConfigTest {
           {"P2P_RELAY_TLS_CERT", "/tmp/only-the-cert.pem"},
           {"P2P_RELAY_TRANSPORT", "io_uring"},
           {"P2P_RELAY_THREADS", "0"},
+          {"P2P_RELAY_BUSY_POLL_US", "20000"},
         }) {
       ConfigurationException e =
           assertThrows(
@@ -124,11 +137,14 @@ class RelayConfigTest {
 
   @Test
   void bothSocketTransportsForwardAndAnswerStun() throws Exception {
-    // auto is epoll on Linux; NIO is what every other machine gets, so it must work here too.
-    for (String kind : new String[] {"nio", "auto"}) {
+    // auto is epoll on Linux; NIO is what every other machine gets, so it must work here too;
+    // each with its loops busy-polling (the default) and sleeping at once.
+    for (String kind : new String[] {"nio", "auto", "nio:0", "auto:0"}) {
+      String[] kv = kind.split(":");
+      String busy = kv.length > 1 ? kv[1] : "50";
       try (RelayServer relay =
           RelayServer.builder()
-              .config(config(new String[] {"P2P_RELAY_TRANSPORT", kind}))
+              .config(config("P2P_RELAY_TRANSPORT", kv[0], "P2P_RELAY_BUSY_POLL_US", busy))
               .build()
               .start()) {
         try (TestClient a = TestClient.login(relay);

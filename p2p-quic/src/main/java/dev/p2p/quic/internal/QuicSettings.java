@@ -41,7 +41,7 @@ record QuicSettings(
 
   /**
    * How long the event loop polls for more work before it sleeps (microseconds; 0 = sleep at once).
-   * See {@link BusyPollSelectStrategy}.
+   * See {@link dev.p2p.relay.internal.BusyPollSelectStrategy}.
    */
   static final String QUIC_BUSY_POLL_US = "P2P_QUIC_BUSY_POLL_US";
 

@@ -1,6 +1,7 @@
 package dev.p2p.quic.internal;
 
 import dev.p2p.api.ConfigurationException;
+import dev.p2p.relay.internal.BusyPollSelectStrategy;
 import dev.p2p.relay.internal.NativeEpoll;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -9,7 +10,6 @@ import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.unix.IntegerUnixChannelOption;
@@ -60,15 +60,9 @@ enum UdpSocketKind {
 
   /** Event loops of this transport that busy-poll for {@code pollNanos} (0: never). */
   IoHandlerFactory ioHandlerFactory(long pollNanos) {
-    if (this == NIO) {
-      return BusyPollSelectStrategy.nioHandlerFactory(pollNanos);
-    }
-    if (pollNanos <= 0) {
-      return EpollIoHandler.newFactory();
-    }
-    return loop ->
-        EpollIoHandler.newFactory(0, () -> BusyPollSelectStrategy.forExecutor(loop, pollNanos))
-            .newHandler(loop);
+    return this == NIO
+        ? BusyPollSelectStrategy.nioHandlerFactory(pollNanos)
+        : BusyPollSelectStrategy.epollHandlerFactory(pollNanos);
   }
 
   /** The TCP channel class for the same event loops (relay logins share the provider's loop). */

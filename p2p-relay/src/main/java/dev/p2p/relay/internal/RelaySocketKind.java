@@ -3,9 +3,7 @@ package dev.p2p.relay.internal;
 import dev.p2p.api.ConfigurationException;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.epoll.EpollDatagramChannel;
-import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
@@ -30,8 +28,11 @@ public enum RelaySocketKind {
     return NativeEpoll.chosen(key, value) ? EPOLL : NIO;
   }
 
-  public IoHandlerFactory ioHandlerFactory() {
-    return this == EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+  /** Event loops of this transport that busy-poll for {@code pollNanos} (0: never). */
+  public IoHandlerFactory ioHandlerFactory(long pollNanos) {
+    return this == EPOLL
+        ? BusyPollSelectStrategy.epollHandlerFactory(pollNanos)
+        : BusyPollSelectStrategy.nioHandlerFactory(pollNanos);
   }
 
   public Class<? extends ServerSocketChannel> serverChannel() {

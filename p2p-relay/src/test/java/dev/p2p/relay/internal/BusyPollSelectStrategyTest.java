@@ -1,11 +1,8 @@
-package dev.p2p.quic.internal;
+package dev.p2p.relay.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.p2p.api.ConfigurationException;
-import dev.p2p.api.P2PConfig;
 import io.netty.channel.SelectStrategy;
 import io.netty.util.concurrent.DefaultEventExecutor;
 import io.netty.util.concurrent.ThreadAwareExecutor;
@@ -164,25 +161,5 @@ class BusyPollSelectStrategyTest {
       assertEquals(0, calls.get(), "no poll before blocking");
       assertEquals(7, s.calculateStrategy(() -> 7, true));
     }
-  }
-
-  @Test
-  void thePollPeriodIsConfigurableAndRangeChecked() {
-    assertEquals(
-        TimeUnit.MICROSECONDS.toNanos(50),
-        QuicSettings.from(P2PConfig.empty()).busyPoll().toNanos(),
-        "default");
-    assertEquals(
-        0,
-        QuicSettings.from(P2PConfig.builder().set(QuicSettings.QUIC_BUSY_POLL_US, "0").build())
-            .busyPoll()
-            .toNanos());
-    ConfigurationException e =
-        assertThrows(
-            ConfigurationException.class,
-            () ->
-                QuicSettings.from(
-                    P2PConfig.builder().set(QuicSettings.QUIC_BUSY_POLL_US, "20000").build()));
-    assertTrue(e.getMessage().contains(QuicSettings.QUIC_BUSY_POLL_US), e.getMessage());
   }
 }

@@ -1,7 +1,8 @@
-package dev.p2p.quic.internal;
+package dev.p2p.relay.internal;
 
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.SelectStrategy;
+import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.IntSupplier;
 import io.netty.util.concurrent.SingleThreadEventExecutor;
@@ -12,12 +13,14 @@ import java.nio.channels.spi.SelectorProvider;
  * Lets an event loop that has run out of work poll its selector without blocking for a while before
  * it goes to sleep.
  *
- * <p>Why: on a small VM the cost of a round trip is thread wake-ups, not QUIC. A 64-byte round trip
- * hands over four times (caller to dialler loop, to listener loop, back, to caller), and each
- * hand-over to a sleeping thread on another vCPU cost about 25 µs here, while all threads on one
- * vCPU did the same round trip in a third of the time. A loop that is still polling when the next
- * packet or task arrives takes it without being woken. The price is CPU: after each burst of work
- * the loop stays busy for up to the configured time; an idle provider sleeps as before.
+ * <p>Used by the QUIC provider's loops and by the relay server's ({@code P2P_QUIC_BUSY_POLL_US},
+ * {@code P2P_RELAY_BUSY_POLL_US}). Why: on a small VM the cost of a round trip is thread wake-ups,
+ * not QUIC. A 64-byte round trip hands over four times (caller to dialler loop, to listener loop,
+ * back, to caller), and each hand-over to a sleeping thread on another vCPU cost about 25 µs here,
+ * while all threads on one vCPU did the same round trip in a third of the time. A loop that is
+ * still polling when the next packet or task arrives takes it without being woken. The price is
+ * CPU: after each burst of work the loop stays busy for up to the configured time; an idle provider
+ * sleeps as before.
  *
  * <p>Tasks submitted from other threads while the loop polls are seen through the executor's queue
  * (the selector is not woken for them in this state). Scheduled tasks that fall due during a poll
@@ -30,7 +33,7 @@ import java.nio.channels.spi.SelectorProvider;
  * that lasts longer than {@link #HOG_NANOS} ends the poll, and the loop blocks as Netty's default
  * does for {@link #BACKOFF_NANOS} before it polls again.
  */
-final class BusyPollSelectStrategy implements SelectStrategy {
+public final class BusyPollSelectStrategy implements SelectStrategy {
   /**
    * A yield this long: another task held the vCPU for a time slice, not a short hand-over. At 200
    * µs polls ended in an idle {@code TransportBenchmark} too, whose mean round trip rose from 50 to
@@ -59,13 +62,22 @@ final class BusyPollSelectStrategy implements SelectStrategy {
    * NIO event loops that poll for {@code pollNanos} before blocking; with 0, Netty's default (block
    * as soon as there is nothing to do).
    */
-  static IoHandlerFactory nioHandlerFactory(long pollNanos) {
+  public static IoHandlerFactory nioHandlerFactory(long pollNanos) {
     if (pollNanos <= 0) {
       return NioIoHandler.newFactory();
     }
     return loop ->
         NioIoHandler.newFactory(SelectorProvider.provider(), () -> forExecutor(loop, pollNanos))
             .newHandler(loop);
+  }
+
+  /** As {@link #nioHandlerFactory(long)}, for Linux's native epoll transport. */
+  public static IoHandlerFactory epollHandlerFactory(long pollNanos) {
+    if (pollNanos <= 0) {
+      return EpollIoHandler.newFactory();
+    }
+    return loop ->
+        EpollIoHandler.newFactory(0, () -> forExecutor(loop, pollNanos)).newHandler(loop);
   }
 
   /** A strategy for one loop; Netty's default one where the loop's task queue is not visible. */
