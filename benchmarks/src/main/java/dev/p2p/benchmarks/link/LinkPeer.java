@@ -125,6 +125,7 @@ public final class LinkPeer {
             .host(a[0])
             .port(0)
             .stunPort(-1)
+            .config(P2PConfig.fromEnvironment())
             .workerThreads(
                 Integer.getInteger("relay.threads", Runtime.getRuntime().availableProcessors()))
             .build()
@@ -136,9 +137,13 @@ public final class LinkPeer {
     }
   }
 
-  /** A provider configuration from the KEY=VALUE arguments from index {@code from} on. */
+  /**
+   * A provider configuration: the process's environment and {@code -Dp2p.*} properties (so {@code
+   * --jvm-args} reaches every row), then the KEY=VALUE arguments from index {@code from} on, which
+   * win.
+   */
   private static P2PConfig config(String[] a, int from) {
-    P2PConfig.Builder b = P2PConfig.builder();
+    P2PConfig.Builder b = P2PConfig.fromEnvironment().toBuilder();
     for (String kv : List.of(a).subList(from, a.length)) {
       int eq = kv.indexOf('=');
       if (kv.startsWith("P2P_IMPLEMENTATION=")) {
