@@ -122,10 +122,10 @@ public final class LinkPeer {
   private static void relayServer(String[] a) throws Exception {
     try (dev.p2p.relay.RelayServer relay =
         dev.p2p.relay.RelayServer.builder()
+            .config(P2PConfig.fromEnvironment()) // first: the address below is the run's
             .host(a[0])
             .port(0)
             .stunPort(-1)
-            .config(P2PConfig.fromEnvironment())
             .workerThreads(
                 Integer.getInteger("relay.threads", Runtime.getRuntime().availableProcessors()))
             .build()
