@@ -106,6 +106,7 @@ public final class LinkPeer {
   private static void tunnelServer(String[] a) throws Exception {
     try (TunnelServer server =
         TunnelServer.builder()
+            .config(P2PConfig.fromEnvironment()) // first: the address below is the run's
             .host(a[0])
             .port(0)
             .workerThreads(
@@ -142,8 +143,12 @@ public final class LinkPeer {
    * --jvm-args} reaches every row), then the KEY=VALUE arguments from index {@code from} on, which
    * win.
    */
-  private static P2PConfig config(String[] a, int from) {
-    P2PConfig.Builder b = P2PConfig.fromEnvironment().toBuilder();
+  static P2PConfig config(String[] a, int from) {
+    return config(P2PConfig.fromEnvironment(), a, from);
+  }
+
+  static P2PConfig config(P2PConfig environment, String[] a, int from) {
+    P2PConfig.Builder b = environment.toBuilder();
     for (String kv : List.of(a).subList(from, a.length)) {
       int eq = kv.indexOf('=');
       if (kv.startsWith("P2P_IMPLEMENTATION=")) {
